@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's one test command: on a fresh Debian machine it installs what the tests need (idempotently),
+# restores, builds with warnings as errors, and runs every test project. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the real-peer tests use. Installed only when missing, so a second run does no network work.
+APT_PACKAGES=(curl)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet restore Gateway.sln
+dotnet build Gateway.sln -c Release --no-restore
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Gateway.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+
+# One plain closing line over every test project, in the form CI reads.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
