@@ -1,4 +1,4 @@
-namespace Gateway.Signing.Soracom;
+namespace Gateway.Signing;
 
 /// <summary>Why a signature did not verify.</summary>
 public enum SignatureFailure
@@ -24,6 +24,18 @@ public enum SignatureFailure
     /// <summary>No configured key produces the received signature.</summary>
     Mismatch,
 
-    /// <summary>A header is repeated, the signature is not 64 hex characters, or the TCP line cannot be parsed.</summary>
+    /// <summary>A header is repeated, a signature or structured field cannot be parsed, or the TCP line cannot be parsed.</summary>
     Malformed,
+
+    /// <summary>RFC 9421: the signature names a key ID this verifier does not hold.</summary>
+    UnknownKey,
+
+    /// <summary>RFC 9421: the signature does not cover a component the verifier requires, or a covered component is absent from the message.</summary>
+    MissingComponent,
+
+    /// <summary>RFC 9421: the <c>alg</c> parameter names an algorithm other than <c>hmac-sha256</c>.</summary>
+    UnsupportedAlgorithm,
+
+    /// <summary>RFC 9530: the body does not hash to the <c>Content-Digest</c> header, or the header has no supported algorithm.</summary>
+    DigestMismatch,
 }
