@@ -183,6 +183,12 @@ internal static class StructuredFieldParser
                 }
 
                 items.Add(item!);
+                if (End)
+                {
+                    error = "unterminated inner list";
+                    return false;
+                }
+
                 if (Peek is not (' ' or ')'))
                 {
                     error = $"expected ' ' or ')' at column {Pos + 1}";
