@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -30,7 +29,6 @@ public static class SoracomSignature
     /// <summary>Length of the signature in hex characters.</summary>
     public const int HexLength = 64;
 
-    private const int StackLimit = 512;
     private static ReadOnlySpan<byte> TimestampName => "x-soracom-timestamp="u8;
     private static ReadOnlySpan<byte> TcpTimestampName => "timestamp="u8;
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
@@ -45,6 +43,21 @@ public static class SoracomSignature
             if (field.Get(identity) is { } value)
             {
                 length += field.SignedNameUtf8.Length + Encoding.UTF8.GetByteCount(value);
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>An upper bound of <see cref="GetHttpStringToSignLength"/> that costs no UTF-8 counting.</summary>
+    internal static int GetHttpStringToSignMaxLength(SoracomIdentity identity)
+    {
+        var length = TimestampName.Length + 20;
+        foreach (var field in SoracomField.All)
+        {
+            if (field.Get(identity) is { } value)
+            {
+                length += field.SignedNameUtf8.Length + (value.Length * 3);
             }
         }
 
@@ -133,27 +146,8 @@ public static class SoracomSignature
     }
 
     /// <summary>Computes the raw 32-byte digest <c>SHA-256(psk + stringToSign)</c>.</summary>
-    public static void ComputeDigest(ReadOnlySpan<byte> psk, ReadOnlySpan<byte> stringToSign, Span<byte> digestDestination)
-    {
-        var total = psk.Length + stringToSign.Length;
-        byte[]? rented = null;
-        var buffer = total <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(total));
-        try
-        {
-            psk.CopyTo(buffer);
-            stringToSign.CopyTo(buffer[psk.Length..]);
-            SHA256.HashData(buffer[..total], digestDestination);
-        }
-        finally
-        {
-            // The buffer held the key: clear it before it goes back to the pool or the stack frame is reused.
-            CryptographicOperations.ZeroMemory(buffer[..total]);
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    public static void ComputeDigest(ReadOnlySpan<byte> psk, ReadOnlySpan<byte> stringToSign, Span<byte> digestDestination) =>
+        Sha256.Hash(psk, stringToSign, digestDestination);
 
     /// <summary>Convenience form for tools and tests: the lowercase hex signature of a string with a PSK.</summary>
     public static string ComputeHex(string psk, string stringToSign)

@@ -33,7 +33,7 @@ public sealed class SoracomSigner
             return false;
         }
 
-        var length = SoracomSignature.GetHttpStringToSignLength(identity, timestampMs);
+        var length = SoracomSignature.GetHttpStringToSignMaxLength(identity);
         var rented = length > StackLimit ? ArrayPool<byte>.Shared.Rent(length) : null;
         var buffer = rented ?? stackalloc byte[StackLimit];
         try
