@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// A credential set in SORACOM's shape. <see cref="Credentials"/> holds secrets: it is never returned by the API
+/// nor written to a log.
+/// </summary>
+internal sealed class CredentialSet
+{
+    public required string CredentialsId { get; init; }
+
+    public required string Type { get; init; }
+
+    public string? Description { get; init; }
+
+    public JsonObject Credentials { get; init; } = [];
+
+    public long CreateDateTime { get; init; }
+
+    public long UpdateDateTime { get; init; }
+
+    /// <summary>Credential types SORACOM lists; others are refused so that typos surface at load.</summary>
+    public static readonly IReadOnlySet<string> KnownTypes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "api-token-credentials", "aws-credentials", "aws-iam-role-credentials", "azure-credentials",
+        "azureIoT-credentials", "esrij-credentials", "google-service-account-json", "googleIoT-credentials",
+        "infoteria-platio-credentials", "kii-thingif-credentials", "landlog-credentials", "mmcloud-credentials",
+        "motionboard-credentials", "optim-cloud-IoT-OS-credentials", "private-key-pem", "psk",
+        "pubnub-credentials", "sensorcorpus-credentials", "username-password-credentials", "x509",
+    };
+
+    /// <summary>Fields each type must carry in <c>credentials</c>.</summary>
+    public static IReadOnlyList<string> RequiredFields(string type) => type switch
+    {
+        "psk" => ["key"],
+        "x509" => ["cert", "key"],
+        "aws-credentials" => ["accessKeyId", "secretAccessKey"],
+        "aws-iam-role-credentials" => ["roleArn"],
+        "azure-credentials" => ["policyName", "key"],
+        "azureIoT-credentials" => ["sharedAccessKeyName", "sharedAccessKey"],
+        "google-service-account-json" => ["credentials"],
+        "username-password-credentials" => ["username", "password"],
+        "api-token-credentials" => ["token"],
+        _ => [],
+    };
+}

@@ -1,0 +1,789 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// Turns registry JSON in SORACOM's shapes into a <see cref="RegistryDocument"/>, checking everything that can be
+/// checked before a message arrives. Every problem is reported, each with the path of the offending value, e.g.
+/// <c>groups[g-sensors].configuration.SoracomBeam["tcp://beam.soracom.io:8023"].destination: not a tcp:// or tcps:// URL</c>.
+/// Fields SORACOM returns that the gateway does not use (operatorId, speedClass, …) are accepted and ignored,
+/// so exported JSON loads unchanged.
+/// </summary>
+internal static class RegistryParser
+{
+    /// <summary>The configuration namespaces SORACOM defines.</summary>
+    public static readonly IReadOnlyList<string> Namespaces =
+    [
+        "SoracomAir", "SoracomBeam", "SoracomEndorse", "SoracomFlux", "SoracomFunk", "SoracomFunnel",
+        "SoracomHarvest", "SoracomHarvestFiles", "SoracomKrypton", "SoracomOrbit", "UnifiedEndpoint",
+    ];
+
+    private static readonly string[] s_statuses = ["active", "inactive", "ready", "standby", "suspended", "terminated"];
+    private static readonly string[] s_headerActions = ["append", "replace", "delete"];
+    private static readonly string[] s_contentTypes = ["json", "text", "binary", "unspecified", "application/x-soracom-bf-v1"];
+
+    private static readonly string[] s_beamBooleans =
+    [
+        "enabled", "addSubscriberHeader", "addSimIdHeader", "addMsisdnHeader", "addEquipmentHeader", "addSignature",
+        "skipStatusCode", "useClientCert", "useClientCredentials", "replaceTopic", "addDeviceIdHeader",
+    ];
+
+    /// <summary>
+    /// Optional check of a binary-parser format string: returns null when it compiles, or the reason. Set by the
+    /// binary-parser wiring so that a broken format is a configuration error.
+    /// </summary>
+    public static Func<string, string?>? BinaryFormatCheck { get; set; }
+
+    /// <summary>Parses a whole seed document <c>{ "groups": [...], "subscribers": [...], "credentials": [...] }</c>.</summary>
+    public static RegistryDocument? Parse(JsonNode? root, List<string> errors)
+    {
+        if (root is not JsonObject doc)
+        {
+            errors.Add("$: the registry must be a JSON object with groups, subscribers and credentials");
+            return null;
+        }
+
+        foreach (var (name, _) in doc)
+        {
+            if (name is not ("groups" or "subscribers" or "credentials"))
+            {
+                errors.Add($"{name}: unknown section; expected groups, subscribers or credentials");
+            }
+        }
+
+        var credentials = ParseList(doc, "credentials", errors, ParseCredentialSet, static c => c.CredentialsId);
+        var credentialTypes = credentials.ToDictionary(static c => c.CredentialsId, static c => c.Type, StringComparer.Ordinal);
+        var groups = ParseList(doc, "groups", errors, (o, path, e) => ParseGroup(o, path, e, credentialTypes), static g => g.GroupId);
+        var groupIds = groups.Select(static g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+        var subscribers = ParseList(doc, "subscribers", errors, (o, path, e) => ParseSubscriber(o, path, e, groupIds), static s => s.Imsi);
+        CheckUniqueAddresses(subscribers, errors);
+        return errors.Count == 0 ? new RegistryDocument { Groups = groups, Subscribers = subscribers, Credentials = credentials } : null;
+    }
+
+    private static List<T> ParseList<T>(JsonObject doc, string section, List<string> errors, Func<JsonObject, string, List<string>, T?> parse, Func<T, string> id)
+        where T : class
+    {
+        var result = new List<T>();
+        if (!doc.TryGetPropertyValue(section, out var node) || node is null)
+        {
+            return result;
+        }
+
+        if (node is not JsonArray array)
+        {
+            errors.Add($"{section}: must be an array");
+            return result;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject element)
+            {
+                errors.Add($"{section}[{i}]: must be an object");
+                continue;
+            }
+
+            var label = ElementLabel(element, section) ?? i.ToString(CultureInfo.InvariantCulture);
+            var item = parse(element, $"{section}[{label}]", errors);
+            if (item is not null && !seen.Add(id(item)))
+            {
+                errors.Add($"{section}[{label}]: duplicate; another element has the same ID");
+            }
+            else if (item is not null)
+            {
+                result.Add(item);
+            }
+        }
+
+        return result;
+    }
+
+    private static string? ElementLabel(JsonObject element, string section)
+    {
+        var key = section switch { "groups" => "groupId", "subscribers" => "imsi", _ => "credentialsId" };
+        var label = element[key] is JsonValue v
+            ? v.GetValueKind() switch
+            {
+                JsonValueKind.String => v.GetValue<string>(),
+                JsonValueKind.Number => v.ToJsonString(),
+                _ => null,
+            }
+            : null;
+        return label is { Length: > 0 and <= 128 } ? label : null;
+    }
+
+    // ---- credentials ----
+
+    private static CredentialSet? ParseCredentialSet(JsonObject o, string path, List<string> errors)
+    {
+        var before = errors.Count;
+        var id = RequiredString(o, "credentialsId", path, errors);
+        if (id is not null && !IsSafeId(id))
+        {
+            errors.Add($"{path}.credentialsId: 1-128 printable characters without spaces");
+        }
+
+        var type = RequiredString(o, "type", path, errors);
+        if (type is not null && !CredentialSet.KnownTypes.Contains(type))
+        {
+            errors.Add($"{path}.type: unknown credential type '{type}'");
+        }
+
+        var description = OptionalString(o, "description", path, errors);
+        JsonObject credentials = [];
+        if (o["credentials"] is JsonObject c)
+        {
+            credentials = (JsonObject)c.DeepClone();
+            foreach (var field in type is null ? [] : CredentialSet.RequiredFields(type))
+            {
+                if (c[field] is not JsonValue v || !v.TryGetValue<string>(out var s) || s.Length == 0)
+                {
+                    // Name the field, never echo its value: it is a secret.
+                    errors.Add($"{path}.credentials.{field}: required for type {type}");
+                }
+            }
+        }
+        else
+        {
+            errors.Add($"{path}.credentials: required, an object");
+        }
+
+        return errors.Count > before ? null : new CredentialSet
+        {
+            CredentialsId = id!,
+            Type = type!,
+            Description = description,
+            Credentials = credentials,
+            CreateDateTime = OptionalLong(o, "createDateTime", path, errors) ?? 0,
+            UpdateDateTime = OptionalLong(o, "updateDateTime", path, errors) ?? 0,
+        };
+    }
+
+    // ---- groups ----
+
+    private static Group? ParseGroup(JsonObject o, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        var before = errors.Count;
+        var id = RequiredString(o, "groupId", path, errors);
+        if (id is not null && !IsSafeId(id))
+        {
+            errors.Add($"{path}.groupId: 1-128 printable characters without spaces");
+        }
+
+        var tags = ParseTags(o, path, errors);
+        var configuration = new JsonObject();
+        if (o["configuration"] is { } configNode)
+        {
+            if (configNode is not JsonObject config)
+            {
+                errors.Add($"{path}.configuration: must be an object of namespaces");
+            }
+            else
+            {
+                foreach (var (ns, value) in config)
+                {
+                    var nsPath = $"{path}.configuration.{ns}";
+                    if (!Namespaces.Contains(ns))
+                    {
+                        errors.Add($"{nsPath}: unknown namespace; known: {string.Join(", ", Namespaces)}");
+                        continue;
+                    }
+
+                    var map = ToMapForm(value, nsPath, errors);
+                    if (map is null)
+                    {
+                        continue;
+                    }
+
+                    ValidateNamespace(ns, map, nsPath, errors, credentials);
+                    configuration[ns] = map;
+                }
+            }
+        }
+
+        return errors.Count > before ? null : new Group
+        {
+            GroupId = id!,
+            Tags = tags,
+            Configuration = configuration,
+            CreatedTime = OptionalLong(o, "createdTime", path, errors) ?? 0,
+            LastModifiedTime = OptionalLong(o, "lastModifiedTime", path, errors) ?? 0,
+        };
+    }
+
+    /// <summary>
+    /// Accepts a namespace in the map form (<c>{"key": value}</c>, what GET returns) or SORACOM's write form
+    /// (<c>[{"key": …, "value": …}]</c>, what PUT takes), and returns the map form.
+    /// </summary>
+    public static JsonObject? ToMapForm(JsonNode? value, string path, List<string> errors)
+    {
+        switch (value)
+        {
+            case JsonObject obj:
+                return (JsonObject)obj.DeepClone();
+            case JsonArray array:
+                var map = new JsonObject();
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is not JsonObject pair || pair["key"] is not JsonValue k || !k.TryGetValue<string>(out var key) || !pair.ContainsKey("value"))
+                    {
+                        errors.Add($"{path}[{i}]: must be {{\"key\": \"…\", \"value\": …}}");
+                        continue;
+                    }
+
+                    map[key] = pair["value"]?.DeepClone();
+                }
+
+                return map;
+            default:
+                errors.Add($"{path}: must be an object (or SORACOM's [{{\"key\",\"value\"}}] list)");
+                return null;
+        }
+    }
+
+    /// <summary>Checks one namespace of a group's configuration (map form).</summary>
+    public static void ValidateNamespace(string ns, JsonObject map, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        switch (ns)
+        {
+            case "SoracomAir":
+                ValidateAir(map, path, errors);
+                break;
+            case "SoracomBeam":
+                foreach (var (key, value) in map)
+                {
+                    ValidateBeamEntry(key, value, Prop(path, key), errors, credentials);
+                }
+
+                break;
+            case "SoracomFunnel":
+                ValidateFunnel(map, path, errors, credentials);
+                break;
+            case "SoracomHarvest":
+                OptionalBool(map, "enabled", path, errors);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void ValidateAir(JsonObject map, string path, List<string> errors)
+    {
+        var enabled = OptionalBool(map, "binaryParserEnabled", path, errors);
+        var format = OptionalString(map, "binaryParserFormat", path, errors);
+        if (enabled == true && string.IsNullOrWhiteSpace(format))
+        {
+            errors.Add($"{path}.binaryParserFormat: required when binaryParserEnabled is true");
+        }
+        else if (format is not null && BinaryFormatCheck?.Invoke(format) is { } reason)
+        {
+            errors.Add($"{path}.binaryParserFormat: {reason}");
+        }
+
+        OptionalString(map, "userdata", path, errors);
+        if (map["metadata"] is { } metadata && metadata is not JsonObject)
+        {
+            errors.Add($"{path}.metadata: must be an object");
+        }
+    }
+
+    private static void ValidateBeamEntry(string key, JsonNode? value, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        if (!BeamEntryPointKey.TryParse(key, out var entryPoint, out var keyError))
+        {
+            errors.Add($"{path}: {keyError}");
+            return;
+        }
+
+        if (value is not JsonObject entry)
+        {
+            errors.Add($"{path}: must be an object");
+            return;
+        }
+
+        foreach (var name in s_beamBooleans)
+        {
+            OptionalBool(entry, name, path, errors);
+        }
+
+        OptionalString(entry, "name", path, errors);
+        var destination = RequiredString(entry, "destination", path, errors);
+        if (destination is not null)
+        {
+            var schemes = entryPoint.DestinationSchemes;
+            if (!Uri.TryCreate(destination, UriKind.Absolute, out var uri) || !schemes.Contains(uri.Scheme) || uri.Host.Length == 0)
+            {
+                errors.Add($"{path}.destination: not a {string.Join(" or ", schemes.Select(static s => s + "://"))} URL");
+            }
+            else if (entryPoint.Kind is BeamEntryPoint.TcpToTcp or BeamEntryPoint.Mqtt && uri.IsDefaultPort && uri.Port <= 0)
+            {
+                errors.Add($"{path}.destination: needs a port");
+            }
+        }
+
+        var psk = entry["psk"];
+        if (psk is not null)
+        {
+            ValidateSecretReference(psk, $"{path}.psk", "psk", errors, credentials);
+        }
+
+        if (entry["addSignature"] is JsonValue sig && sig.TryGetValue<bool>(out var addSignature) && addSignature && psk is null)
+        {
+            errors.Add($"{path}.psk: required when addSignature is true");
+        }
+
+        if (entry["customHeaders"] is { } headersNode)
+        {
+            if (headersNode is not JsonObject headers)
+            {
+                errors.Add($"{path}.customHeaders: must be an object of header name → {{action, headerKey, headerValue}}");
+            }
+            else
+            {
+                foreach (var (name, headerNode) in headers)
+                {
+                    var hPath = Prop($"{path}.customHeaders", name);
+                    if (headerNode is not JsonObject header)
+                    {
+                        errors.Add($"{hPath}: must be an object {{action, headerKey, headerValue}}");
+                        continue;
+                    }
+
+                    var action = RequiredString(header, "action", hPath, errors);
+                    if (action is not null && !s_headerActions.Contains(action))
+                    {
+                        errors.Add($"{hPath}.action: '{action}' is not one of append, replace, delete");
+                    }
+
+                    var headerKey = OptionalString(header, "headerKey", hPath, errors) ?? name;
+                    if (!IsToken(headerKey))
+                    {
+                        errors.Add($"{hPath}.headerKey: '{headerKey}' is not a valid header name");
+                    }
+
+                    var headerValue = OptionalString(header, "headerValue", hPath, errors);
+                    if (action is "append" or "replace" && headerValue is null)
+                    {
+                        errors.Add($"{hPath}.headerValue: required for action {action}");
+                    }
+                    else if (headerValue is not null && headerValue.Any(static c => c is '\r' or '\n' or '\0'))
+                    {
+                        errors.Add($"{hPath}.headerValue: may not contain CR, LF or NUL");
+                    }
+                }
+            }
+        }
+
+        if (entry["clientCerts"] is { } certs)
+        {
+            if (certs is not JsonObject certMap)
+            {
+                errors.Add($"{path}.clientCerts: must be an object such as {{\"default\": {{\"$credentialsId\": \"…\"}}}}");
+            }
+            else
+            {
+                foreach (var (name, cert) in certMap)
+                {
+                    if (cert is JsonObject inline && !inline.ContainsKey("$credentialsId"))
+                    {
+                        if (inline["cert"] is null || inline["key"] is null)
+                        {
+                            errors.Add($"{Prop($"{path}.clientCerts", name)}: an inline certificate needs cert and key");
+                        }
+                    }
+                    else
+                    {
+                        ValidateSecretReference(cert, Prop($"{path}.clientCerts", name), "x509", errors, credentials);
+                    }
+                }
+            }
+        }
+
+        foreach (var name in (string[])["version", "username", "password", "authorization"])
+        {
+            OptionalString(entry, name, path, errors);
+        }
+    }
+
+    private static void ValidateFunnel(JsonObject map, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        OptionalBool(map, "enabled", path, errors);
+        OptionalBool(map, "addSimId", path, errors);
+        var contentType = OptionalString(map, "contentType", path, errors);
+        if (contentType is not null && !s_contentTypes.Contains(contentType))
+        {
+            errors.Add($"{path}.contentType: '{contentType}' is not one of {string.Join(", ", s_contentTypes)}");
+        }
+
+        if (map["destination"] is { } destNode)
+        {
+            if (destNode is not JsonObject dest)
+            {
+                errors.Add($"{path}.destination: must be an object {{provider, service, resourceUrl}}");
+            }
+            else
+            {
+                RequiredString(dest, "provider", $"{path}.destination", errors);
+                RequiredString(dest, "service", $"{path}.destination", errors);
+                var url = OptionalString(dest, "resourceUrl", $"{path}.destination", errors);
+                if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
+                {
+                    errors.Add($"{path}.destination.resourceUrl: not an absolute URL");
+                }
+            }
+        }
+
+        var credentialsId = OptionalString(map, "credentialsId", path, errors);
+        if (credentialsId is not null && !credentialsId.Contains("#{", StringComparison.Ordinal) && !credentials.ContainsKey(credentialsId))
+        {
+            errors.Add($"{path}.credentialsId: no credential set '{credentialsId}'");
+        }
+    }
+
+    /// <summary>A secret given inline (string) or as <c>{"$credentialsId": "…"}</c>, which must exist and be of the expected type.</summary>
+    private static void ValidateSecretReference(JsonNode? node, string path, string expectedType, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        if (node is JsonValue v && v.TryGetValue<string>(out var inline))
+        {
+            if (inline.Length == 0)
+            {
+                errors.Add($"{path}: may not be empty");
+            }
+
+            return;
+        }
+
+        if (node is not JsonObject o || o["$credentialsId"] is not JsonValue idValue || !idValue.TryGetValue<string>(out var id) || id.Length == 0)
+        {
+            errors.Add($"{path}: must be a string or {{\"$credentialsId\": \"…\"}}");
+            return;
+        }
+
+        if (id.Contains("#{", StringComparison.Ordinal))
+        {
+            // Expanded per subscriber (#{imsi}); checked when a device uses it.
+            if (id.Replace("#{imsi}", string.Empty, StringComparison.Ordinal).Contains("#{", StringComparison.Ordinal))
+            {
+                errors.Add($"{path}.$credentialsId: the only placeholder is #{{imsi}}");
+            }
+
+            return;
+        }
+
+        if (!credentials.TryGetValue(id, out var type))
+        {
+            errors.Add($"{path}.$credentialsId: no credential set '{id}'");
+        }
+        else if (type != expectedType)
+        {
+            errors.Add($"{path}.$credentialsId: credential set '{id}' is of type {type}, expected {expectedType}");
+        }
+    }
+
+    // ---- subscribers ----
+
+    private static Subscriber? ParseSubscriber(JsonObject o, string path, List<string> errors, HashSet<string> groups)
+    {
+        var before = errors.Count;
+        var imsi = OptionalId(o, "imsi", path, errors);
+        if (imsi is null && !o.ContainsKey("imsi"))
+        {
+            errors.Add($"{path}.imsi: required");
+        }
+
+        if (imsi is not null && !IsDigits(imsi, 6, 15))
+        {
+            errors.Add($"{path}.imsi: 6 to 15 digits");
+        }
+
+        var imei = OptionalId(o, "imei", path, errors);
+        if (imei is not null && !IsDigits(imei, 14, 16))
+        {
+            errors.Add($"{path}.imei: 14 to 16 digits");
+        }
+
+        var msisdn = OptionalId(o, "msisdn", path, errors);
+        if (msisdn is not null && !IsDigits(msisdn.TrimStart('+'), 1, 15))
+        {
+            errors.Add($"{path}.msisdn: up to 15 digits");
+        }
+
+        var simId = OptionalId(o, "simId", path, errors) ?? OptionalId(o, "iccid", path, errors);
+        if (simId is not null && (simId.Length is 0 or > 32 || !simId.All(char.IsAsciiLetterOrDigit)))
+        {
+            errors.Add($"{path}.simId: 1 to 32 letters or digits");
+        }
+
+        var groupId = OptionalString(o, "groupId", path, errors);
+        if (groupId is not null && !groups.Contains(groupId))
+        {
+            errors.Add($"{path}.groupId: no group '{groupId}'");
+        }
+
+        var status = OptionalString(o, "status", path, errors) ?? "active";
+        if (!s_statuses.Contains(status))
+        {
+            errors.Add($"{path}.status: '{status}' is not one of {string.Join(", ", s_statuses)}");
+        }
+
+        string? imeiLock = null;
+        switch (o["imeiLock"])
+        {
+            case null:
+                break;
+            case JsonObject lockObject when lockObject["imei"] is JsonValue lv && lv.TryGetValue<string>(out var l):
+                imeiLock = l;
+                break;
+            case JsonValue lockValue when lockValue.TryGetValue<string>(out var l):
+                imeiLock = l;
+                break;
+            default:
+                errors.Add($"{path}.imeiLock: must be {{\"imei\": \"…\"}}");
+                break;
+        }
+
+        if (imeiLock is not null && !IsDigits(imeiLock.EndsWith("|ANONYMOUS", StringComparison.Ordinal) ? imeiLock[..^10] : imeiLock, 14, 16))
+        {
+            errors.Add($"{path}.imeiLock.imei: an IMEI, optionally followed by |ANONYMOUS");
+        }
+
+        var ip = OptionalString(o, "ipAddress", path, errors);
+        if (ip is not null && !IPAddress.TryParse(ip, out _))
+        {
+            errors.Add($"{path}.ipAddress: '{ip}' is not an IP address");
+        }
+
+        var ranges = OptionalStringList(o, "ipRanges", path, errors);
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            if (!IPNetwork.TryParse(ranges[i], out _))
+            {
+                errors.Add($"{path}.ipRanges[{i}]: '{ranges[i]}' is not a CIDR range such as 10.1.2.0/24");
+            }
+        }
+
+        var thumbprints = OptionalStringList(o, "certificateThumbprints", path, errors).Select(static t => t.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant()).ToList();
+        for (var i = 0; i < thumbprints.Count; i++)
+        {
+            if (thumbprints[i].Length != 64 || !thumbprints[i].All(char.IsAsciiHexDigit))
+            {
+                errors.Add($"{path}.certificateThumbprints[{i}]: a SHA-256 thumbprint is 64 hex digits");
+            }
+        }
+
+        var lora = OptionalString(o, "loraDeviceId", path, errors);
+        if (lora is not null && (lora.Length != 16 || !lora.All(char.IsAsciiHexDigit)))
+        {
+            errors.Add($"{path}.loraDeviceId: a DevEUI is 16 hex digits");
+        }
+
+        var sigfox = OptionalString(o, "sigfoxDeviceId", path, errors);
+        if (sigfox is not null && (sigfox.Length is 0 or > 16 || !sigfox.All(char.IsAsciiHexDigit)))
+        {
+            errors.Add($"{path}.sigfoxDeviceId: hex digits");
+        }
+
+        var tags = ParseTags(o, path, errors);
+        return errors.Count > before ? null : new Subscriber
+        {
+            Imsi = imsi!,
+            Imei = imei,
+            Msisdn = msisdn,
+            SimId = simId,
+            GroupId = groupId,
+            Status = status,
+            ImeiLock = imeiLock,
+            IpAddress = ip is null ? null : IPAddress.Parse(ip).ToString(),
+            IpRanges = ranges,
+            CertificateThumbprints = thumbprints,
+            LoraDeviceId = lora?.ToLowerInvariant(),
+            SigfoxDeviceId = sigfox?.ToUpperInvariant(),
+            Tags = tags,
+        };
+    }
+
+    private static void CheckUniqueAddresses(List<Subscriber> subscribers, List<string> errors)
+    {
+        void Unique(Func<Subscriber, IEnumerable<string>> values, string field)
+        {
+            var owner = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var s in subscribers)
+            {
+                foreach (var value in values(s))
+                {
+                    if (!owner.TryAdd(value, s.Imsi))
+                    {
+                        errors.Add($"subscribers[{s.Imsi}].{field}: '{value}' already identifies subscriber {owner[value]}");
+                    }
+                }
+            }
+        }
+
+        Unique(static s => s.IpAddress is null ? [] : [s.IpAddress], "ipAddress");
+        Unique(static s => s.IpRanges.Select(static r => IPNetwork.Parse(r).ToString()), "ipRanges");
+        Unique(static s => s.CertificateThumbprints, "certificateThumbprints");
+        Unique(static s => s.LoraDeviceId is null ? [] : [s.LoraDeviceId], "loraDeviceId");
+        Unique(static s => s.SigfoxDeviceId is null ? [] : [s.SigfoxDeviceId], "sigfoxDeviceId");
+    }
+
+    // ---- helpers ----
+
+    private static Dictionary<string, string> ParseTags(JsonObject o, string path, List<string> errors)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (o["tags"] is null)
+        {
+            return tags;
+        }
+
+        if (o["tags"] is not JsonObject t)
+        {
+            errors.Add($"{path}.tags: must be an object of strings");
+            return tags;
+        }
+
+        foreach (var (name, value) in t)
+        {
+            if (value is JsonValue v && v.TryGetValue<string>(out var s))
+            {
+                tags[name] = s;
+            }
+            else
+            {
+                errors.Add($"{Prop($"{path}.tags", name)}: must be a string");
+            }
+        }
+
+        return tags;
+    }
+
+    private static string? RequiredString(JsonObject o, string name, string path, List<string> errors)
+    {
+        var value = OptionalString(o, name, path, errors);
+        if (value is null && !o.ContainsKey(name))
+        {
+            errors.Add($"{path}.{name}: required");
+        }
+
+        return value;
+    }
+
+    private static string? OptionalString(JsonObject o, string name, string path, List<string> errors)
+    {
+        var node = o[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+        {
+            return v.GetValue<string>();
+        }
+
+        errors.Add($"{path}.{name}: must be a string");
+        return null;
+    }
+
+    /// <summary>
+    /// A digit identifier (IMSI, IMEI, MSISDN, ICCID) given as a string, or as a whole number (what YAML makes of a
+    /// bare IMSI, and what hand-written JSON sometimes holds).
+    /// </summary>
+    private static string? OptionalId(JsonObject o, string name, string path, List<string> errors)
+    {
+        if (o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+        {
+            if (v.TryGetValue<long>(out var l) && l >= 0)
+            {
+                return l.ToString(CultureInfo.InvariantCulture);
+            }
+
+            errors.Add($"{path}.{name}: must be a string of digits");
+            return null;
+        }
+
+        return OptionalString(o, name, path, errors);
+    }
+
+    private static List<string> OptionalStringList(JsonObject o, string name, string path, List<string> errors)
+    {
+        var list = new List<string>();
+        if (o[name] is null)
+        {
+            return list;
+        }
+
+        if (o[name] is not JsonArray array)
+        {
+            errors.Add($"{path}.{name}: must be an array of strings");
+            return list;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            {
+                list.Add(v.GetValue<string>());
+            }
+            else
+            {
+                errors.Add($"{path}.{name}[{i}]: must be a string");
+            }
+        }
+
+        return list;
+    }
+
+    private static bool? OptionalBool(JsonObject o, string name, string path, List<string> errors)
+    {
+        var node = o[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False)
+        {
+            return v.GetValue<bool>();
+        }
+
+        errors.Add($"{path}.{name}: must be true or false");
+        return null;
+    }
+
+    private static long? OptionalLong(JsonObject o, string name, string path, List<string> errors)
+    {
+        var node = o[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l))
+        {
+            return l;
+        }
+
+        errors.Add($"{path}.{name}: must be a whole number");
+        return null;
+    }
+
+    /// <summary><c>parent.name</c> for plain names, <c>parent["…"]</c> for keys such as URLs.</summary>
+    public static string Prop(string parent, string name) =>
+        name.Length > 0 && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$')
+            ? $"{parent}.{name}"
+            : $"{parent}[\"{name.Replace("\"", "\\\"", StringComparison.Ordinal)}\"]";
+
+    private static bool IsDigits(string value, int min, int max) =>
+        value.Length >= min && value.Length <= max && value.All(char.IsAsciiDigit);
+
+    private static bool IsSafeId(string id) =>
+        id.Length is > 0 and <= 128 && id.All(static c => c > ' ' && c < 0x7f && c is not ('/' or '?' or '#' or '%'));
+
+    private static bool IsToken(string name) =>
+        name.Length > 0 && name.All(static c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
+}

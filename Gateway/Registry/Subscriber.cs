@@ -1,0 +1,44 @@
+namespace Gateway.Registry;
+
+/// <summary>
+/// A SIM (subscriber) in SORACOM's shape, plus how the gateway recognises its traffic: a source address, address
+/// ranges routed behind it, TLS client-certificate thumbprints, or LPWA device IDs.
+/// </summary>
+internal sealed class Subscriber
+{
+    public required string Imsi { get; init; }
+
+    public string? Imei { get; init; }
+
+    public string? Msisdn { get; init; }
+
+    /// <summary>The SIM ID; SORACOM's ICCID. <c>iccid</c> is accepted as an alias when loading.</summary>
+    public string? SimId { get; init; }
+
+    public string? GroupId { get; init; }
+
+    public Dictionary<string, string> Tags { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>active</c> (default), <c>inactive</c>, <c>ready</c>, <c>standby</c>, <c>suspended</c>, <c>terminated</c>. Only active SIMs are served.</summary>
+    public string Status { get; init; } = "active";
+
+    /// <summary>The IMEI lock, SORACOM's <c>imeiLock.imei</c>: an IMEI, optionally followed by <c>|ANONYMOUS</c>.</summary>
+    public string? ImeiLock { get; init; }
+
+    /// <summary>The device's address on the private network (static, or bound by RADIUS accounting).</summary>
+    public string? IpAddress { get; init; }
+
+    /// <summary>Address ranges (CIDR) routed behind this SIM, e.g. a router's LAN.</summary>
+    public IReadOnlyList<string> IpRanges { get; init; } = [];
+
+    /// <summary>SHA-256 thumbprints (hex) of client certificates that identify this SIM on TLS listeners.</summary>
+    public IReadOnlyList<string> CertificateThumbprints { get; init; } = [];
+
+    /// <summary>LoRaWAN DevEUI (16 hex digits) of a LoRa device registered as this subscriber.</summary>
+    public string? LoraDeviceId { get; init; }
+
+    /// <summary>Sigfox device ID (hex) of a Sigfox device registered as this subscriber.</summary>
+    public string? SigfoxDeviceId { get; init; }
+
+    public bool IsActive => Status == "active";
+}
