@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// Keeps the resolver's snapshot equal to the store: loads it at start (after writing the seed file's elements),
+/// applies admin changes after validating the whole resulting registry, and polls the store's version so that
+/// changes made by another instance apply here within <see cref="RegistryOptions.PollInterval"/>.
+/// </summary>
+internal sealed partial class RegistryService : BackgroundService
+{
+    private readonly IRegistryStore _store;
+    private readonly IdentityResolver _resolver;
+    private readonly RegistryDocument? _seed;
+    private readonly RegistryOptions _options;
+    private readonly ILogger<RegistryService> _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private JsonObject _current = [];
+
+    public RegistryService(IRegistryStore store, IdentityResolver resolver, IOptions<RegistryOptions> options, ILogger<RegistryService> logger, RegistryDocument? seed = null)
+    {
+        _store = store;
+        _resolver = resolver;
+        _options = options.Value;
+        _logger = logger;
+        _seed = seed;
+    }
+
+    public RegistrySnapshot Snapshot => _resolver.Snapshot;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _store.InitializeAsync(cancellationToken);
+        if (_seed is not null)
+        {
+            // Upsert: the file's elements win; elements added through the API and absent from the file stay.
+            var changes = new List<RegistryChange>();
+            changes.AddRange(_seed.Credentials.Select(static c => new RegistryChange(RegistryElementKind.Credential, c.CredentialsId, RegistryJson.Write(c, includeSecrets: true))));
+            changes.AddRange(_seed.Groups.Select(static g => new RegistryChange(RegistryElementKind.Group, g.GroupId, RegistryJson.Write(g))));
+            changes.AddRange(_seed.Subscribers.Select(static s => new RegistryChange(RegistryElementKind.Subscriber, s.Imsi, RegistryJson.Write(s))));
+            var result = await ApplyAsync(changes, cancellationToken);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("The seed file does not fit the stored registry:" + Environment.NewLine + string.Join(Environment.NewLine, result.Errors));
+            }
+        }
+        else if (!await ReloadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException("The stored registry is not valid; see the log.");
+        }
+
+        LogLoaded(_logger, _store.Name, Snapshot.Document.Groups.Count, Snapshot.Document.Subscribers.Count, Snapshot.Document.Credentials.Count, Snapshot.Version);
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Validates the registry as it would be after <paramref name="changes"/>, and only then writes and publishes it.
+    /// </summary>
+    public async Task<RegistryUpdateResult> ApplyAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            // Start from the store, not memory, so a change made by another instance a moment ago is not undone.
+            await ReloadAsync(cancellationToken);
+            var candidate = (JsonObject)_current.DeepClone();
+            foreach (var change in changes)
+            {
+                Apply(candidate, change);
+            }
+
+            var errors = new List<string>();
+            var document = RegistryParser.Parse(candidate, errors);
+            if (document is null)
+            {
+                return RegistryUpdateResult.Failed(errors);
+            }
+
+            var version = await _store.WriteAsync(changes, cancellationToken);
+            _current = candidate;
+            _resolver.Publish(new RegistrySnapshot(document, version));
+            return new RegistryUpdateResult(true, version, []);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.PollInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                if (await _store.GetVersionAsync(stoppingToken) != Snapshot.Version)
+                {
+                    await _writeLock.WaitAsync(stoppingToken);
+                    try
+                    {
+                        await ReloadAsync(stoppingToken);
+                    }
+                    finally
+                    {
+                        _writeLock.Release();
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The store being briefly unreachable must not stop the gateway: it keeps serving the last snapshot.
+                LogPollFailed(_logger, _store.Name, e);
+            }
+        }
+    }
+
+    /// <returns>False when the stored registry does not validate; the previous snapshot stays in force.</returns>
+    private async Task<bool> ReloadAsync(CancellationToken cancellationToken)
+    {
+        var stored = await _store.LoadAsync(cancellationToken);
+        if (stored.Version == Snapshot.Version && Snapshot.Version != 0)
+        {
+            return true;
+        }
+
+        var errors = new List<string>();
+        var document = RegistryParser.Parse(stored.Document, errors);
+        if (document is null)
+        {
+            foreach (var error in errors)
+            {
+                LogInvalidStored(_logger, _store.Name, stored.Version, error);
+            }
+
+            return false;
+        }
+
+        _current = stored.Document;
+        _resolver.Publish(new RegistrySnapshot(document, stored.Version));
+        return true;
+    }
+
+    private static void Apply(JsonObject document, RegistryChange change)
+    {
+        var (section, idField) = change.Kind switch
+        {
+            RegistryElementKind.Group => ("groups", "groupId"),
+            RegistryElementKind.Subscriber => ("subscribers", "imsi"),
+            _ => ("credentials", "credentialsId"),
+        };
+        if (document[section] is not JsonArray array)
+        {
+            document[section] = array = [];
+        }
+
+        var index = -1;
+        for (var i = 0; i < array.Count; i++)
+        {
+            if ((string?)array[i]?[idField] == change.Id)
+            {
+                index = i;
+                break;
+            }
+        }
+
+        if (change.Document is null)
+        {
+            if (index >= 0)
+            {
+                array.RemoveAt(index);
+            }
+        }
+        else if (index >= 0)
+        {
+            array[index] = change.Document.DeepClone();
+        }
+        else
+        {
+            array.Add(change.Document.DeepClone());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registry loaded from {Store}: {Groups} groups, {Subscribers} subscribers, {Credentials} credential sets, version {Version}")]
+    private static partial void LogLoaded(ILogger logger, string store, int groups, int subscribers, int credentials, long version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stored registry ({Store}, version {Version}) is invalid and was not applied: {Error}")]
+    private static partial void LogInvalidStored(ILogger logger, string store, long version, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the {Store} registry for changes failed; serving the last snapshot")]
+    private static partial void LogPollFailed(ILogger logger, string store, Exception exception);
+}

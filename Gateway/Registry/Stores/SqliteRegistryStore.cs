@@ -1,0 +1,143 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Registry.Stores;
+
+/// <summary>
+/// The default store: one SQLite file in the data directory, nothing to install. WAL mode lets several
+/// processes on one machine share it; across machines use PostgreSQL.
+/// </summary>
+internal sealed class SqliteRegistryStore : IRegistryStore
+{
+    private readonly string _connectionString;
+
+    public SqliteRegistryStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Name => "sqlite";
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS registry_groups (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS registry_subscribers (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS registry_credentials (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+            INSERT OR IGNORE INTO registry_version (id, version) VALUES (1, 0);
+            """, cancellationToken);
+    }
+
+    public async Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var doc = new JsonObject
+        {
+            ["credentials"] = await ReadTableAsync(connection, tx, "registry_credentials", cancellationToken),
+            ["groups"] = await ReadTableAsync(connection, tx, "registry_groups", cancellationToken),
+            ["subscribers"] = await ReadTableAsync(connection, tx, "registry_subscribers", cancellationToken),
+        };
+        var version = await ReadVersionAsync(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return new StoredRegistry(doc, version);
+    }
+
+    public async Task<long> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadVersionAsync(connection, null, cancellationToken);
+    }
+
+    public async Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: false);
+        foreach (var change in changes)
+        {
+            var table = Table(change.Kind);
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            if (change.Document is null)
+            {
+                command.CommandText = $"DELETE FROM {table} WHERE id = $id";
+            }
+            else
+            {
+                command.CommandText = $"INSERT INTO {table} (id, doc) VALUES ($id, $doc) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc";
+                command.Parameters.AddWithValue("$doc", change.Document.ToJsonString());
+            }
+
+            command.Parameters.AddWithValue("$id", change.Id);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await ExecuteAsync(connection, tx, "UPDATE registry_version SET version = version + 1 WHERE id = 1", cancellationToken);
+        var version = await ReadVersionAsync(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    internal static string Table(RegistryElementKind kind) => kind switch
+    {
+        RegistryElementKind.Group => "registry_groups",
+        RegistryElementKind.Subscriber => "registry_subscribers",
+        _ => "registry_credentials",
+    };
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<long> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? tx, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT version FROM registry_version WHERE id = 1";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<JsonArray> ReadTableAsync(SqliteConnection connection, SqliteTransaction tx, string table, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"SELECT doc FROM {table} ORDER BY id";
+        await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        var array = new JsonArray();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            array.Add(JsonNode.Parse(reader.GetString(0)));
+        }
+
+        return array;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.Registry;
+using Gateway.Registry.Stores;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Registry;
+
+/// <summary>The registry service over a real SQLite file, with two instances sharing it as two gateways would.</summary>
+public sealed class RegistryServiceTests : IAsyncDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gw-reg-").FullName;
+    private readonly List<RegistryService> _services = [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _services)
+        {
+            await s.StopAsync(CancellationToken.None);
+            s.Dispose();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private async Task<(RegistryService Service, IdentityResolver Resolver)> StartAsync(RegistryDocument? seed = null)
+    {
+        var resolver = new IdentityResolver();
+        var service = new RegistryService(
+            new SqliteRegistryStore(Path.Combine(_dir, "registry.db")),
+            resolver,
+            Options.Create(new RegistryOptions { PollInterval = TimeSpan.FromMilliseconds(50) }),
+            NullLogger<RegistryService>.Instance,
+            seed);
+        await service.StartAsync(TestContext.Current.CancellationToken);
+        _services.Add(service);
+        return (service, resolver);
+    }
+
+    private static RegistryDocument SeedDocument(string subscribers = "")
+    {
+        var errors = new List<string>();
+        var doc = RegistryParser.Parse(JsonNode.Parse(RegistryParserTests.Seed(subscribers: subscribers)), errors);
+        Assert.Empty(errors);
+        return doc!;
+    }
+
+    private static RegistryChange Subscriber(string imsi, string ip) =>
+        new(RegistryElementKind.Subscriber, imsi, new JsonObject { ["imsi"] = imsi, ["ipAddress"] = ip });
+
+    [Fact]
+    public async Task Seed_is_written_to_the_store_and_survives_a_restart_without_it()
+    {
+        var (first, _) = await StartAsync(SeedDocument());
+        await first.StopAsync(TestContext.Current.CancellationToken);
+
+        var (_, resolver) = await StartAsync();
+        Assert.Equal("440101234567890", resolver.ResolveAddress(IPAddress.Parse("127.0.0.11")).Subscriber!.Imsi);
+    }
+
+    [Fact]
+    public async Task Valid_change_applies_at_once_on_this_instance()
+    {
+        var (service, resolver) = await StartAsync(SeedDocument());
+        var result = await service.ApplyAsync([Subscriber("440101234567891", "127.0.0.12")], TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded);
+        Assert.True(resolver.ResolveAddress(IPAddress.Parse("127.0.0.12")).IsKnown);
+    }
+
+    [Fact]
+    public async Task Invalid_change_is_refused_whole_with_its_errors_and_nothing_is_written()
+    {
+        var (service, resolver) = await StartAsync(SeedDocument());
+        var before = service.Snapshot.Version;
+        var result = await service.ApplyAsync(
+            [Subscriber("440101234567891", "127.0.0.13"), Subscriber("440101234567892", "127.0.0.11")],
+            TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("subscribers[440101234567892].ipAddress: '127.0.0.11' already identifies subscriber 440101234567890", result.Errors);
+        Assert.Equal(before, service.Snapshot.Version);
+        Assert.False(resolver.ResolveAddress(IPAddress.Parse("127.0.0.13")).IsKnown);
+    }
+
+    [Fact]
+    public async Task Deleting_a_group_still_in_use_is_refused()
+    {
+        var (service, _) = await StartAsync(SeedDocument());
+        var result = await service.ApplyAsync(
+            [new RegistryChange(RegistryElementKind.Group, "12345678-abcd-9012-efab-345678901234", null)],
+            TestContext.Current.CancellationToken);
+        Assert.False(result.Succeeded);
+        Assert.Contains("subscribers[440101234567890].groupId: no group '12345678-abcd-9012-efab-345678901234'", result.Errors);
+    }
+
+    [Fact]
+    public async Task Change_made_on_one_instance_applies_on_another_within_a_second()
+    {
+        var (a, _) = await StartAsync(SeedDocument());
+        var (_, resolverB) = await StartAsync();
+        Assert.False(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.20")).IsKnown);
+
+        var started = DateTime.UtcNow;
+        Assert.True((await a.ApplyAsync([Subscriber("440101234567820", "127.0.0.20")], TestContext.Current.CancellationToken)).Succeeded);
+        while (!resolverB.ResolveAddress(IPAddress.Parse("127.0.0.20")).IsKnown && DateTime.UtcNow - started < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.20")).IsKnown);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
+    }
+}
