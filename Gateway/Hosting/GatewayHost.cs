@@ -1,25 +1,89 @@
+using Gateway.Registry;
+using Gateway.Registry.Stores;
+using Microsoft.Extensions.Options;
+
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Runs the gateway process. For now it starts the ASP.NET Core host with a health endpoint on the admin port;
-/// the entry points, registry and admin API attach here as they are built.
+/// Runs the gateway process: reads settings (appsettings.json, environment, switches), refuses to start on any
+/// configuration error (listing every one, exit 2), then starts the registry and the admin API.
 /// </summary>
 internal static class GatewayHost
 {
+    /// <summary>Short switches for the settings people type most; every setting also has its long form.</summary>
+    internal static readonly Dictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--registry"] = "Gateway:Registry:SeedFile",
+        ["--data-dir"] = "Gateway:Registry:DataDirectory",
+        ["--store"] = "Gateway:Registry:Store",
+        ["--store-connection"] = "Gateway:Registry:ConnectionString",
+        ["--admin-port"] = "Gateway:AdminPort",
+        ["--root-auth-key-id"] = "Gateway:Admin:RootAuthKeyId",
+        ["--root-auth-key"] = "Gateway:Admin:RootAuthKey",
+    };
+
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+
+        var errors = new List<string>();
         var adminPort = builder.Configuration.GetValue("Gateway:AdminPort", 9080);
         if (adminPort is < 1 or > 65535)
         {
-            await Console.Error.WriteLineAsync($"Gateway:AdminPort must be between 1 and 65535 (was {adminPort}).");
+            errors.Add($"Gateway:AdminPort must be between 1 and 65535 (was {adminPort}).");
+        }
+
+        var registryOptions = new RegistryOptions();
+        builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
+        errors.AddRange(registryOptions.Validate());
+        if (registryOptions.Store == "postgresql")
+        {
+            errors.Add("Gateway:Registry:Store: the postgresql store is not available in this version; use sqlite.");
+        }
+
+        RegistryDocument? seed = null;
+        if (errors.Count == 0 && registryOptions.SeedFile is { Length: > 0 } seedFile)
+        {
+            seed = RegistrySeedFile.Load(seedFile, errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"gateway: cannot start, {errors.Count} configuration error(s):");
+            foreach (var e in errors)
+            {
+                await Console.Error.WriteLineAsync("  " + e);
+            }
+
             return 2;
         }
+
+        Directory.CreateDirectory(registryOptions.DataDirectory);
+        builder.Services.AddSingleton(Options.Create(registryOptions));
+        builder.Services.AddSingleton<IdentityResolver>();
+        builder.Services.AddSingleton<IRegistryStore>(new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")));
+        builder.Services.AddSingleton(sp => new RegistryService(
+            sp.GetRequiredService<IRegistryStore>(),
+            sp.GetRequiredService<IdentityResolver>(),
+            sp.GetRequiredService<IOptions<RegistryOptions>>(),
+            sp.GetRequiredService<ILogger<RegistryService>>(),
+            seed));
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<RegistryService>());
 
         builder.WebHost.UseUrls($"http://127.0.0.1:{adminPort}");
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        await app.RunAsync(cancellationToken);
+        try
+        {
+            await app.RunAsync(cancellationToken);
+        }
+        catch (RegistryLoadException e)
+        {
+            await Console.Error.WriteLineAsync($"gateway: cannot start: {e.Message}");
+            return 2;
+        }
+
         return 0;
     }
 }

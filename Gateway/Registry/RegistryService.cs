@@ -42,12 +42,12 @@ internal sealed partial class RegistryService : BackgroundService
             var result = await ApplyAsync(changes, cancellationToken);
             if (!result.Succeeded)
             {
-                throw new InvalidOperationException("The seed file does not fit the stored registry:" + Environment.NewLine + string.Join(Environment.NewLine, result.Errors));
+                throw new RegistryLoadException("the seed file does not fit the stored registry:" + Environment.NewLine + string.Join(Environment.NewLine, result.Errors));
             }
         }
         else if (!await ReloadAsync(cancellationToken))
         {
-            throw new InvalidOperationException("The stored registry is not valid; see the log.");
+            throw new RegistryLoadException("the stored registry is not valid; see the log.");
         }
 
         LogLoaded(_logger, _store.Name, Snapshot.Document.Groups.Count, Snapshot.Document.Subscribers.Count, Snapshot.Document.Credentials.Count, Snapshot.Version);

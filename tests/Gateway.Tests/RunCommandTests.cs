@@ -28,6 +28,8 @@ public sealed class RunCommandTests
 
         psi.ArgumentList.Add("--Gateway:AdminPort");
         psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add("--data-dir");
+        psi.ArgumentList.Add(Directory.CreateTempSubdirectory("gw-run-").FullName);
         using var process = Process.Start(psi)!;
         try
         {
@@ -55,9 +57,37 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public async Task Bad_seed_file_stops_the_start_listing_every_error_with_its_path()
+    {
+        var dir = Directory.CreateTempSubdirectory("gw-run-").FullName;
+        var seed = Path.Combine(dir, "seed.json");
+        await File.WriteAllTextAsync(seed, """
+            { "groups": [ { "groupId": "g-sensors", "configuration": { "SoracomBeam": {
+                "tcp://beam.soracom.io:8023": { "destination": "https://wrong.example" } } } } ],
+              "subscribers": [ { "imsi": "440101234567890", "groupId": "g-missing" } ] }
+            """, TestContext.Current.CancellationToken);
+
+        var (exit, _, error) = await CliRunner.RunProcessAsync("", "--registry", seed, "--data-dir", dir);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("2 configuration error(s)", error, StringComparison.Ordinal);
+        Assert.Contains("groups[g-sensors].configuration.SoracomBeam[\"tcp://beam.soracom.io:8023\"].destination: not a tcp:// or tcps:// URL", error, StringComparison.Ordinal);
+        Assert.Contains("subscribers[440101234567890].groupId: no group 'g-missing'", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "registry.db")));
+    }
+
+    [Fact]
+    public async Task Unknown_store_is_a_configuration_error()
+    {
+        var (exit, _, error) = await CliRunner.RunProcessAsync("", "--store", "mongodb", "--data-dir", Directory.CreateTempSubdirectory("gw-run-").FullName);
+        Assert.Equal(2, exit);
+        Assert.Contains("Gateway:Registry:Store must be sqlite or postgresql (was 'mongodb').", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Admin_port_out_of_range_exits_2_naming_the_setting()
     {
-        var (exit, _, error) = await CliRunner.RunProcessAsync("", "--Gateway:AdminPort", "70000");
+        var (exit, _, error) = await CliRunner.RunProcessAsync("", "--admin-port", "70000");
         Assert.Equal(2, exit);
         Assert.Contains("Gateway:AdminPort must be between 1 and 65535 (was 70000)", error, StringComparison.Ordinal);
     }
