@@ -1,3 +1,4 @@
+using Gateway.Admin;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace Gateway.Hosting;
 /// Runs the gateway process: reads settings (appsettings.json, environment, switches), refuses to start on any
 /// configuration error (listing every one, exit 2), then starts the registry and the admin API.
 /// </summary>
-internal static class GatewayHost
+internal static partial class GatewayHost
 {
     /// <summary>Short switches for the settings people type most; every setting also has its long form.</summary>
     internal static readonly Dictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -18,6 +19,7 @@ internal static class GatewayHost
         ["--store"] = "Gateway:Registry:Store",
         ["--store-connection"] = "Gateway:Registry:ConnectionString",
         ["--admin-port"] = "Gateway:AdminPort",
+        ["--admin-address"] = "Gateway:AdminAddress",
         ["--root-auth-key-id"] = "Gateway:Admin:RootAuthKeyId",
         ["--root-auth-key"] = "Gateway:Admin:RootAuthKey",
     };
@@ -33,6 +35,16 @@ internal static class GatewayHost
         {
             errors.Add($"Gateway:AdminPort must be between 1 and 65535 (was {adminPort}).");
         }
+
+        var adminAddress = builder.Configuration.GetValue("Gateway:AdminAddress", "127.0.0.1")!;
+        if (!System.Net.IPAddress.TryParse(adminAddress, out var adminIp))
+        {
+            errors.Add($"Gateway:AdminAddress must be an IP address (was '{adminAddress}').");
+        }
+
+        var adminOptions = new AdminOptions();
+        builder.Configuration.GetSection("Gateway:Admin").Bind(adminOptions);
+        errors.AddRange(adminOptions.Validate());
 
         var registryOptions = new RegistryOptions();
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
@@ -60,6 +72,10 @@ internal static class GatewayHost
         }
 
         Directory.CreateDirectory(registryOptions.DataDirectory);
+        var root = AdminAuth.LoadOrCreateRootKey(adminOptions, registryOptions.DataDirectory);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(Options.Create(adminOptions));
+        builder.Services.AddSingleton(sp => new AdminAuth(root.Id, root.Key, adminOptions.AuthKeys, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(Options.Create(registryOptions));
         builder.Services.AddSingleton<IdentityResolver>();
         builder.Services.AddSingleton<IRegistryStore>(new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")));
@@ -71,9 +87,16 @@ internal static class GatewayHost
             seed));
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RegistryService>());
 
-        builder.WebHost.UseUrls($"http://127.0.0.1:{adminPort}");
+        builder.WebHost.ConfigureKestrel(k => k.Listen(adminIp!, adminPort));
         var app = builder.Build();
+        if (root.Generated)
+        {
+            // The secret itself goes only to the file; the log says where it is.
+            LogRootKeyGenerated(app.Logger, root.Id, root.File);
+        }
+
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapAdminApi();
         try
         {
             await app.RunAsync(cancellationToken);
@@ -86,4 +109,7 @@ internal static class GatewayHost
 
         return 0;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generated the root auth key {AuthKeyId}; its secret is in {File} (readable by this user only).")]
+    private static partial void LogRootKeyGenerated(ILogger logger, string authKeyId, string file);
 }

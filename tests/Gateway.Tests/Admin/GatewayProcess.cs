@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Gateway.Hosting;
+
+namespace Gateway.Tests.Admin;
+
+/// <summary>The whole gateway host running in-process on a free loopback port with its own data directory.</summary>
+internal sealed class GatewayProcess : IAsyncDisposable
+{
+    public const string RootKeyId = "keyId-root";
+    public const string RootKey = "secret-root-0123456789abcdef";
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task<int>? _run;
+
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("gw-admin-").FullName;
+
+    public int Port { get; } = FreePort();
+
+    public HttpClient Client { get; } = new();
+
+    public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
+
+    public async Task StartAsync(params string[] extraArgs)
+    {
+        string[] args =
+        [
+            "--admin-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--data-dir", DataDir,
+            "--root-auth-key-id", RootKeyId,
+            "--root-auth-key", RootKey,
+            "--Logging:LogLevel:Default", "Warning",
+            .. extraArgs,
+        ];
+        _run = GatewayHost.RunAsync(args, _stop.Token);
+        for (var i = 0; i < 200; i++)
+        {
+            if (_run.IsCompleted)
+            {
+                throw new InvalidOperationException($"gateway exited with {await _run}");
+            }
+
+            try
+            {
+                if ((await Client.GetAsync(Url("/healthz"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("gateway did not start");
+    }
+
+    public async Task<HttpClient> LoginAsync(string keyId = RootKeyId, string key = RootKey)
+    {
+        var response = await Client.PostAsJsonAsync(Url("/v1/auth"), new { authKeyId = keyId, authKey = key });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        var client = new HttpClient();
+        client.DefaultRequestHeaders.Add("X-Soracom-API-Key", (string)body!["apiKey"]!);
+        client.DefaultRequestHeaders.Add("X-Soracom-Token", (string)body["token"]!);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_run is not null)
+        {
+            try
+            {
+                await _run;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Client.Dispose();
+        _stop.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataDir, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
