@@ -49,10 +49,6 @@ internal static partial class GatewayHost
         var registryOptions = new RegistryOptions();
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
         errors.AddRange(registryOptions.Validate());
-        if (registryOptions.Store == "postgresql")
-        {
-            errors.Add("Gateway:Registry:Store: the postgresql store is not available in this version; use sqlite.");
-        }
 
         RegistryDocument? seed = null;
         if (errors.Count == 0 && registryOptions.SeedFile is { Length: > 0 } seedFile)
@@ -78,7 +74,9 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton(sp => new AdminAuth(root.Id, root.Key, adminOptions.AuthKeys, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(Options.Create(registryOptions));
         builder.Services.AddSingleton<IdentityResolver>();
-        builder.Services.AddSingleton<IRegistryStore>(new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")));
+        builder.Services.AddSingleton<IRegistryStore>(registryOptions.Store == "postgresql"
+            ? new PostgresRegistryStore(registryOptions.ConnectionString!)
+            : new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")));
         builder.Services.AddSingleton(sp => new RegistryService(
             sp.GetRequiredService<IRegistryStore>(),
             sp.GetRequiredService<IdentityResolver>(),

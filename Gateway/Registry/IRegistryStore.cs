@@ -18,6 +18,12 @@ internal interface IRegistryStore : IAsyncDisposable
     /// <summary>The current version; cheap, polled.</summary>
     Task<long> GetVersionAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Returns when another writer may have changed the store, or after <paramref name="timeout"/>: a store with
+    /// change notification wakes early, others simply wait and are polled.
+    /// </summary>
+    Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
     /// <summary>Applies the changes atomically and returns the new version.</summary>
     Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken);
 }

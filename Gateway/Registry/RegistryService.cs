@@ -90,11 +90,11 @@ internal sealed partial class RegistryService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.PollInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                await _store.WaitForChangeAsync(_options.PollInterval, stoppingToken);
                 if (await _store.GetVersionAsync(stoppingToken) != Snapshot.Version)
                 {
                     await _writeLock.WaitAsync(stoppingToken);
@@ -108,10 +108,15 @@ internal sealed partial class RegistryService : BackgroundService
                     }
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
             {
                 // The store being briefly unreachable must not stop the gateway: it keeps serving the last snapshot.
                 LogPollFailed(_logger, _store.Name, e);
+                await Task.Delay(_options.PollInterval, stoppingToken);
             }
         }
     }

@@ -61,6 +61,8 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         return await ReadVersionAsync(connection, null, cancellationToken);
     }
 
+    public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.Delay(timeout, cancellationToken);
+
     public async Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -5,8 +5,21 @@ using System.Text.Json.Nodes;
 
 namespace Gateway.Tests.Admin;
 
-/// <summary>Each admin route and permission case, against the real host on loopback with the SQLite store.</summary>
-public sealed class AdminApiTests : IAsyncLifetime
+/// <summary>The admin suite with the default SQLite store.</summary>
+public sealed class SqliteAdminApiTests : AdminApiTests
+{
+    protected override Task<string[]> StoreArgsAsync() => Task.FromResult<string[]>([]);
+}
+
+/// <summary>The admin suite with a real PostgreSQL store.</summary>
+public sealed class PostgresAdminApiTests(Infrastructure.PostgresServer postgres) : AdminApiTests
+{
+    protected override async Task<string[]> StoreArgsAsync() =>
+        ["--store", "postgresql", "--store-connection", await postgres.CreateDatabaseAsync()];
+}
+
+/// <summary>Each admin route and permission case, against the real host on loopback.</summary>
+public abstract class AdminApiTests : IAsyncLifetime
 {
     private const string ReadOnly = """{"statements":[{"effect":"allow","api":["Subscriber:list*","Subscriber:get*","Group:list*","Group:get*"]}]}""";
     private const string AllButCredentials = """{"statements":[{"effect":"allow","api":"*"},{"effect":"deny","api":["Credential:*"]}]}""";
@@ -21,11 +34,14 @@ public sealed class AdminApiTests : IAsyncLifetime
         var seed = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(seed, Registry.RegistryParserTests.Seed(), TestContext.Current.CancellationToken);
         await _gateway.StartAsync(
+            [
+            .. await StoreArgsAsync(),
             "--registry", seed,
             "--Gateway:Admin:AuthKeys:0:AuthKeyId", "keyId-readonly", "--Gateway:Admin:AuthKeys:0:AuthKey", "secret-readonly-0123456789", "--Gateway:Admin:AuthKeys:0:Permission", ReadOnly,
             "--Gateway:Admin:AuthKeys:1:AuthKeyId", "keyId-nocreds", "--Gateway:Admin:AuthKeys:1:AuthKey", "secret-nocreds-0123456789", "--Gateway:Admin:AuthKeys:1:Permission", AllButCredentials,
             "--Gateway:Admin:AuthKeys:2:AuthKeyId", "keyId-elsewhere", "--Gateway:Admin:AuthKeys:2:AuthKey", "secret-elsewhere-012345678", "--Gateway:Admin:AuthKeys:2:Permission", OtherNetworkOnly,
-            "--Gateway:Admin:AuthKeys:3:AuthKeyId", "keyId-expired", "--Gateway:Admin:AuthKeys:3:AuthKey", "secret-expired-0123456789", "--Gateway:Admin:AuthKeys:3:Permission", Expired);
+            "--Gateway:Admin:AuthKeys:3:AuthKeyId", "keyId-expired", "--Gateway:Admin:AuthKeys:3:AuthKey", "secret-expired-0123456789", "--Gateway:Admin:AuthKeys:3:Permission", Expired,
+            ]);
         _root = await _gateway.LoginAsync();
     }
 
@@ -33,7 +49,10 @@ public sealed class AdminApiTests : IAsyncLifetime
     {
         _root.Dispose();
         await _gateway.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
+
+    protected abstract Task<string[]> StoreArgsAsync();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -7,11 +7,34 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Registry;
 
-/// <summary>The registry service over a real SQLite file, with two instances sharing it as two gateways would.</summary>
-public sealed class RegistryServiceTests : IAsyncDisposable
+/// <summary>The registry service over SQLite.</summary>
+public sealed class SqliteRegistryServiceTests : RegistryServiceTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("gw-reg-").FullName;
+    private protected override Task<IRegistryStore> CreateStoreAsync() =>
+        Task.FromResult<IRegistryStore>(new SqliteRegistryStore(Path.Combine(Dir, "registry.db")));
+}
+
+/// <summary>The same suite over a real PostgreSQL.</summary>
+public sealed class PostgresRegistryServiceTests(Infrastructure.PostgresServer postgres) : RegistryServiceTests
+{
+    private string? _connectionString;
+
+    private protected override async Task<IRegistryStore> CreateStoreAsync()
+    {
+        _connectionString ??= await postgres.CreateDatabaseAsync();
+        return new PostgresRegistryStore(_connectionString);
+    }
+}
+
+/// <summary>The registry service over a real store, with two instances sharing it as two gateways would.</summary>
+public abstract class RegistryServiceTests : IAsyncDisposable
+{
     private readonly List<RegistryService> _services = [];
+    private readonly List<IRegistryStore> _stores = [];
+
+    protected string Dir { get; } = Directory.CreateTempSubdirectory("gw-reg-").FullName;
+
+    private protected abstract Task<IRegistryStore> CreateStoreAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -21,15 +44,23 @@ public sealed class RegistryServiceTests : IAsyncDisposable
             s.Dispose();
         }
 
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        Directory.Delete(Dir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     private async Task<(RegistryService Service, IdentityResolver Resolver)> StartAsync(RegistryDocument? seed = null)
     {
         var resolver = new IdentityResolver();
+        var store = await CreateStoreAsync();
+        _stores.Add(store);
         var service = new RegistryService(
-            new SqliteRegistryStore(Path.Combine(_dir, "registry.db")),
+            store,
             resolver,
             Options.Create(new RegistryOptions { PollInterval = TimeSpan.FromMilliseconds(50) }),
             NullLogger<RegistryService>.Instance,

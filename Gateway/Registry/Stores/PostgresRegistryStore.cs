@@ -1,0 +1,157 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Gateway.Registry.Stores;
+
+/// <summary>
+/// The store for several gateway instances: PostgreSQL, with <c>NOTIFY gateway_registry</c> on every write so
+/// other instances reload at once instead of waiting for their next poll.
+/// </summary>
+internal sealed class PostgresRegistryStore : IRegistryStore
+{
+    private const string Channel = "gateway_registry";
+    private readonly NpgsqlDataSource _dataSource;
+    private NpgsqlConnection? _listener;
+
+    public PostgresRegistryStore(string connectionString)
+    {
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public string Name => "postgresql";
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        // TEXT rather than JSONB: JSONB reorders keys, and what the API returns should read as it was written.
+        await using var command = _dataSource.CreateCommand("""
+            CREATE TABLE IF NOT EXISTS registry_groups (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS registry_subscribers (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS registry_credentials (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+            INSERT INTO registry_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+            """);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
+        {
+            // Two instances creating the schema at the same moment: the other one won, which is fine.
+        }
+    }
+
+    public async Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var doc = new JsonObject
+        {
+            ["credentials"] = await ReadTableAsync(connection, tx, "registry_credentials", cancellationToken),
+            ["groups"] = await ReadTableAsync(connection, tx, "registry_groups", cancellationToken),
+            ["subscribers"] = await ReadTableAsync(connection, tx, "registry_subscribers", cancellationToken),
+        };
+        await using var versionCommand = new NpgsqlCommand("SELECT version FROM registry_version WHERE id = 1", connection, tx);
+        var version = (long)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
+        await tx.CommitAsync(cancellationToken);
+        return new StoredRegistry(doc, version);
+    }
+
+    public async Task<long> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT version FROM registry_version WHERE id = 1");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_listener is null)
+            {
+                _listener = await _dataSource.OpenConnectionAsync(cancellationToken);
+                await using var listen = new NpgsqlCommand($"LISTEN {Channel}", _listener);
+                await listen.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeoutSource.CancelAfter(timeout);
+            await _listener.WaitAsync(timeoutSource.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Timed out with no notification: the caller polls the version anyway.
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken listening connection is replaced on the next call; polling covers the gap.
+            if (_listener is not null)
+            {
+                await _listener.DisposeAsync();
+                _listener = null;
+            }
+
+            await Task.Delay(timeout, cancellationToken);
+        }
+    }
+
+    public async Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The version row lock serialises writers across instances, so versions never interleave.
+        await using (var lockRow = new NpgsqlCommand("SELECT version FROM registry_version WHERE id = 1 FOR UPDATE", connection, tx))
+        {
+            await lockRow.ExecuteScalarAsync(cancellationToken);
+        }
+
+        foreach (var change in changes)
+        {
+            var table = SqliteRegistryStore.Table(change.Kind);
+            await using var command = change.Document is null
+                ? new NpgsqlCommand($"DELETE FROM {table} WHERE id = @id", connection, tx)
+                : new NpgsqlCommand($"INSERT INTO {table} (id, doc) VALUES (@id, @doc) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", connection, tx);
+            command.Parameters.AddWithValue("id", change.Id);
+            if (change.Document is not null)
+            {
+                command.Parameters.AddWithValue("doc", change.Document.ToJsonString());
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var bump = new NpgsqlCommand("UPDATE registry_version SET version = version + 1 WHERE id = 1 RETURNING version", connection, tx);
+        var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
+        await using (var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', @v)", connection, tx))
+        {
+            notify.Parameters.AddWithValue("v", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
+        await _dataSource.DisposeAsync();
+    }
+
+    private static async Task<JsonArray> ReadTableAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT doc FROM {table} ORDER BY id", connection, tx);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var array = new JsonArray();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            array.Add(JsonNode.Parse(reader.GetString(0)));
+        }
+
+        return array;
+    }
+}
