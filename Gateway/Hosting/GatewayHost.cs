@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Beam;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,11 @@ internal static partial class GatewayHost
         ["--admin-address"] = "Gateway:AdminAddress",
         ["--root-auth-key-id"] = "Gateway:Admin:RootAuthKeyId",
         ["--root-auth-key"] = "Gateway:Admin:RootAuthKey",
+        ["--listen-address"] = "Gateway:Beam:ListenAddress",
+        ["--http-port"] = "Gateway:Beam:HttpPort",
+        ["--website-port"] = "Gateway:Beam:WebsitePort",
+        ["--unified-port"] = "Gateway:Beam:UnifiedPort",
+        ["--tcp-port"] = "Gateway:Beam:TcpPort",
     };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -45,6 +51,14 @@ internal static partial class GatewayHost
         var adminOptions = new AdminOptions();
         builder.Configuration.GetSection("Gateway:Admin").Bind(adminOptions);
         errors.AddRange(adminOptions.Validate());
+
+        var beamOptions = new BeamOptions();
+        builder.Configuration.GetSection("Gateway:Beam").Bind(beamOptions);
+        errors.AddRange(beamOptions.Validate());
+        if (new[] { beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort }.Contains(adminPort))
+        {
+            errors.Add($"Gateway:AdminPort {adminPort} is also a device port.");
+        }
 
         var registryOptions = new RegistryOptions();
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
@@ -85,8 +99,29 @@ internal static partial class GatewayHost
             seed));
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RegistryService>());
 
-        builder.WebHost.ConfigureKestrel(k => k.Listen(adminIp!, adminPort));
+        builder.Services.AddSingleton<BeamHttpClient>();
+        builder.Services.AddSingleton<BeamHttpEntryPoint>();
+        var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(adminIp!, adminPort);
+            k.Limits.MaxRequestBodySize = beamOptions.MaxBodyBytes;
+            if (beamOptions.HttpPort != 0)
+            {
+                k.Listen(listen, beamOptions.HttpPort);
+            }
+
+            if (beamOptions.WebsitePort != 0)
+            {
+                k.Listen(listen, beamOptions.WebsitePort);
+            }
+        });
         var app = builder.Build();
+
+        // Device ports are served before routing ever reaches the admin API, so no admin route answers on them.
+        var http = app.Services.GetRequiredService<BeamHttpEntryPoint>();
+        app.MapWhen(c => c.Connection.LocalPort == beamOptions.HttpPort && beamOptions.HttpPort != 0, b => b.Run(http.HandleHttpAsync));
+        app.MapWhen(c => c.Connection.LocalPort == beamOptions.WebsitePort && beamOptions.WebsitePort != 0, b => b.Run(http.HandleWebsiteAsync));
         if (root.Generated)
         {
             // The secret itself goes only to the file; the log says where it is.

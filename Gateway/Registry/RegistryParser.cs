@@ -28,7 +28,7 @@ internal static class RegistryParser
     private static readonly string[] s_beamBooleans =
     [
         "enabled", "addSubscriberHeader", "addSimIdHeader", "addMsisdnHeader", "addEquipmentHeader", "addSignature",
-        "skipStatusCode", "useClientCert", "useClientCredentials", "replaceTopic", "addDeviceIdHeader",
+        "skipStatusCode", "useClientCert", "useClientCredentials", "replaceTopic", "addDeviceIdHeader", "binaryFormatV1Enabled",
     ];
 
     /// <summary>
@@ -403,9 +403,38 @@ internal static class RegistryParser
             }
         }
 
-        foreach (var name in (string[])["version", "username", "password", "authorization"])
+        foreach (var name in (string[])["username", "password", "authorization"])
         {
             OptionalString(entry, name, path, errors);
+        }
+
+        var version = OptionalString(entry, "version", path, errors);
+        if (version is not null && entryPoint.Kind is BeamEntryPoint.TcpToHttp or BeamEntryPoint.UdpToHttp && version is not ("201509" or "202411"))
+        {
+            errors.Add($"{path}.version: '{version}' is not a TCP/UDP→HTTP platform version (201509 or 202411)");
+        }
+
+        var eod = OptionalString(entry, "eodBytes", path, errors);
+        if (eod is not null && (eod.Length % 2 != 0 || eod.Length > 32 || !eod.All(char.IsAsciiHexDigit)))
+        {
+            errors.Add($"{path}.eodBytes: hex bytes such as 0a or 0d0a (at most 16 bytes), or empty for none");
+        }
+
+        if (entry["timeoutSeconds"] is { } timeout && (timeout is not JsonValue tv || !tv.TryGetValue<double>(out var seconds) || seconds is <= 0 or > 300))
+        {
+            errors.Add($"{path}.timeoutSeconds: a number of seconds from 0 to 300");
+        }
+
+        if (entry["messageSignature"] is { } ms)
+        {
+            if (ms is not JsonObject signature || OptionalString(signature, "keyId", $"{path}.messageSignature", errors) is null || signature["key"] is null)
+            {
+                errors.Add($"{path}.messageSignature: must be {{\"keyId\": \"…\", \"key\": \"…\" or {{\"$credentialsId\": \"…\"}}}}");
+            }
+            else
+            {
+                ValidateSecretReference(signature["key"], $"{path}.messageSignature.key", "psk", errors, credentials);
+            }
         }
     }
 

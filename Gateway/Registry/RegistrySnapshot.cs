@@ -16,6 +16,7 @@ internal sealed class RegistrySnapshot
     private readonly Dictionary<string, Subscriber> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Subscriber> _byLora = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Subscriber> _bySigfox = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, CredentialSet> _credentials = new(StringComparer.Ordinal);
 
     // Ranges grouped by prefix length, longest first: at most 129 probes, usually one or two.
     private readonly (int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] _ranges;
@@ -28,6 +29,11 @@ internal sealed class RegistrySnapshot
         foreach (var g in document.Groups)
         {
             _groups[g.GroupId] = g;
+        }
+
+        foreach (var c in document.Credentials)
+        {
+            _credentials[c.CredentialsId] = c;
         }
 
         var ranges = new SortedDictionary<int, Dictionary<UInt128, Subscriber>>(Comparer<int>.Create(static (a, b) => b.CompareTo(a)));
@@ -80,6 +86,8 @@ internal sealed class RegistrySnapshot
     public Subscriber? FindByImsi(string imsi) => _byImsi.GetValueOrDefault(imsi);
 
     public Group? FindGroup(string? groupId) => groupId is null ? null : _groups.GetValueOrDefault(groupId);
+
+    public CredentialSet? FindCredential(string credentialsId) => _credentials.GetValueOrDefault(credentialsId);
 
     public Subscriber? FindByThumbprint(string sha256Hex) => _byThumbprint.GetValueOrDefault(sha256Hex);
 

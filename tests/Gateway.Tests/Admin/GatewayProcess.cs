@@ -19,6 +19,10 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public int Port { get; } = FreePort();
 
+    public int HttpPort { get; } = FreePort();
+
+    public int WebsitePort { get; } = FreePort();
+
     public HttpClient Client { get; } = new();
 
     public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
@@ -32,6 +36,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--root-auth-key-id", RootKeyId,
             "--root-auth-key", RootKey,
             "--Logging:LogLevel:Default", "Warning",
+            "--listen-address", "127.0.0.1",
+            "--http-port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--website-port", WebsitePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--unified-port", "0",
+            "--tcp-port", "0",
             .. extraArgs,
         ];
         _run = GatewayHost.RunAsync(args, _stop.Token);
@@ -90,7 +99,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         Directory.Delete(DataDir, recursive: true);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

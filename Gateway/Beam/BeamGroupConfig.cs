@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Registry;
+using Gateway.Signing.MessageSignatures;
+using Gateway.Signing.Soracom;
+
+namespace Gateway.Beam;
+
+/// <summary>
+/// A group's <c>SoracomBeam</c> namespace compiled: entries by entry point, HTTP entries by path. Compiled once per
+/// group object (a group object lives exactly as long as the registry version that holds it), then reused by
+/// every message of every device of the group.
+/// </summary>
+internal sealed class BeamGroupConfig
+{
+    private static readonly ConditionalWeakTable<Group, BeamGroupConfig> s_cache = [];
+    private readonly RegistrySnapshot _snapshot;
+    private readonly ConcurrentDictionary<string, SoracomSigner?> _templateSigners = new(StringComparer.Ordinal);
+
+    private BeamGroupConfig(RegistrySnapshot snapshot) => _snapshot = snapshot;
+
+    public static BeamGroupConfig Empty { get; } = new(RegistrySnapshot.Empty);
+
+    /// <summary>HTTP (:8888) entries, longest path first.</summary>
+    public IReadOnlyList<BeamEntry> Http { get; private init; } = [];
+
+    public BeamEntry? Website { get; private init; }
+
+    public BeamEntry? TcpToHttp { get; private init; }
+
+    public BeamEntry? UdpToHttp { get; private init; }
+
+    public BeamEntry? TcpToTcp { get; private init; }
+
+    public BeamEntry? Mqtt { get; private init; }
+
+    public static BeamGroupConfig For(Group? group, RegistrySnapshot snapshot) =>
+        group is null ? Empty : s_cache.GetValue(group, g => Compile(g, snapshot));
+
+    /// <summary>
+    /// The HTTP entry for a request path. A configured path ending in <c>/</c> matches itself and everything below
+    /// it; any other path matches only exactly. The longest match wins. The remainder below a prefix is returned so
+    /// it can be appended to the destination.
+    /// </summary>
+    public BeamEntry? MatchHttp(string path, out string remainder)
+    {
+        foreach (var entry in Http)
+        {
+            var configured = entry.Key.Path;
+            if (string.Equals(path, configured, StringComparison.Ordinal))
+            {
+                remainder = string.Empty;
+                return entry;
+            }
+
+            if (configured.EndsWith('/') && path.StartsWith(configured, StringComparison.Ordinal))
+            {
+                remainder = path[configured.Length..];
+                return entry;
+            }
+        }
+
+        remainder = string.Empty;
+        return null;
+    }
+
+    /// <summary>The signer for an entry and subscriber: fixed, or from a <c>#{imsi}</c> credentials ID.</summary>
+    public SoracomSigner? SignerFor(BeamEntry entry, string imsi)
+    {
+        if (entry.Signer is not null || entry.PskCredentialsTemplate is null)
+        {
+            return entry.Signer;
+        }
+
+        var id = entry.PskCredentialsTemplate.Replace("#{imsi}", imsi, StringComparison.Ordinal);
+        return _templateSigners.GetOrAdd(id, static (key, snapshot) =>
+            snapshot.FindCredential(key) is { Type: "psk" } c && c.Credentials["key"] is JsonValue v && v.TryGetValue<string>(out var psk) && psk.Length > 0
+                ? new SoracomSigner(psk)
+                : null, _snapshot);
+    }
+
+    private static BeamGroupConfig Compile(Group group, RegistrySnapshot snapshot)
+    {
+        var http = new List<BeamEntry>();
+        BeamEntry? website = null, tcpHttp = null, udpHttp = null, tcpTcp = null, mqtt = null;
+        if (group.Configuration["SoracomBeam"] is JsonObject beam)
+        {
+            foreach (var (key, value) in beam)
+            {
+                // The registry validated every entry; anything unusable here is skipped rather than thrown.
+                if (!BeamEntryPointKey.TryParse(key, out var ep, out _) || value is not JsonObject o
+                    || !Uri.TryCreate((string?)o["destination"], UriKind.Absolute, out var destination))
+                {
+                    continue;
+                }
+
+                var entry = CompileEntry(ep, o, destination, snapshot);
+                switch (ep.Kind)
+                {
+                    case BeamEntryPoint.Http: http.Add(entry); break;
+                    case BeamEntryPoint.Website: website = entry; break;
+                    case BeamEntryPoint.TcpToHttp: tcpHttp = entry; break;
+                    case BeamEntryPoint.UdpToHttp: udpHttp = entry; break;
+                    case BeamEntryPoint.TcpToTcp: tcpTcp = entry; break;
+                    case BeamEntryPoint.Mqtt: mqtt = entry; break;
+                    default: break;
+                }
+            }
+        }
+
+        return new BeamGroupConfig(snapshot)
+        {
+            Http = [.. http.OrderByDescending(static e => e.Key.Path.Length)],
+            Website = website,
+            TcpToHttp = tcpHttp,
+            UdpToHttp = udpHttp,
+            TcpToTcp = tcpTcp,
+            Mqtt = mqtt,
+        };
+    }
+
+    private static BeamEntry CompileEntry(BeamEntryPointKey key, JsonObject o, Uri destination, RegistrySnapshot snapshot)
+    {
+        bool Flag(string name) => o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.True;
+
+        var (signer, template) = Secret(o["psk"], snapshot) switch
+        {
+            { Value: { } psk } => (new SoracomSigner(psk), (string?)null),
+            { Template: { } pattern } => (null, pattern),
+            _ => (null, null),
+        };
+
+        HttpMessageSigner? messageSigner = null;
+        if (o["messageSignature"] is JsonObject ms && (string?)ms["keyId"] is { } keyId && Secret(ms["key"], snapshot).Value is { } hmacKey)
+        {
+            messageSigner = new HttpMessageSigner(keyId, Encoding.UTF8.GetBytes(hmacKey));
+        }
+
+        var version = (string?)o["version"] ?? "201509";
+        var eod = (string?)o["eodBytes"];
+        var headers = new List<CustomHeader>();
+        if (o["customHeaders"] is JsonObject custom)
+        {
+            foreach (var (name, rule) in custom)
+            {
+                var action = (string?)rule?["action"] switch
+                {
+                    "append" => HeaderAction.Append,
+                    "delete" => HeaderAction.Delete,
+                    _ => HeaderAction.Replace,
+                };
+                headers.Add(new CustomHeader(action, (string?)rule?["headerKey"] ?? name, (string?)rule?["headerValue"]));
+            }
+        }
+
+        return new BeamEntry
+        {
+            Key = key,
+            Name = (string?)o["name"],
+            Enabled = o["enabled"] is not JsonValue en || en.GetValueKind() != JsonValueKind.False,
+            Destination = destination,
+            AddImsi = Flag("addSubscriberHeader"),
+            AddImei = Flag("addEquipmentHeader"),
+            AddMsisdn = Flag("addMsisdnHeader"),
+            AddSimId = Flag("addSimIdHeader"),
+            AddSignature = Flag("addSignature"),
+            Signer = signer,
+            PskCredentialsTemplate = template,
+            CustomHeaders = headers,
+            Authorization = (string?)o["authorization"],
+            MessageSigner = messageSigner,
+            SkipStatusCode = Flag("skipStatusCode"),
+            Version = version,
+            EndOfData = eod is null ? (version == "201509" ? [0x0a] : []) : Convert.FromHexString(eod),
+            BinaryFormatV1 = Flag("binaryFormatV1Enabled"),
+            Timeout = o["timeoutSeconds"] is JsonValue t && t.TryGetValue<double>(out var s) ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(30),
+        };
+    }
+
+    /// <summary>A secret given inline, by a fixed credentials ID (resolved now), or by a <c>#{imsi}</c> template.</summary>
+    private static (string? Value, string? Template) Secret(JsonNode? node, RegistrySnapshot snapshot)
+    {
+        if (node is JsonValue v && v.TryGetValue<string>(out var inline))
+        {
+            return (inline, null);
+        }
+
+        if ((string?)node?["$credentialsId"] is not { } id)
+        {
+            return (null, null);
+        }
+
+        if (id.Contains("#{", StringComparison.Ordinal))
+        {
+            return (null, id);
+        }
+
+        return ((string?)snapshot.FindCredential(id)?.Credentials["key"], null);
+    }
+
+    internal static string Describe(BeamEntry entry) => string.Create(CultureInfo.InvariantCulture, $"{entry.Key.Kind} {entry.Key.Path} → {entry.Destination}");
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using Gateway.Registry;
+
+namespace Gateway.Beam;
+
+/// <summary>
+/// The HTTP entry point (:8888, one destination per configured path, query dropped) and the website entry point
+/// (:18080, the device's path and query appended to the destination). Both resolve the device from its source
+/// address, strip anything the device sent as <c>x-soracom-*</c>, add the group's headers and stream the request
+/// and the response through the pooled client.
+/// </summary>
+internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, BeamHttpClient client, TimeProvider time, ILogger<BeamHttpEntryPoint> logger)
+{
+    public const string HttpName = "http";
+    public const string WebsiteName = "website";
+
+    /// <summary>Bodies the RFC 9421 option must hash before sending are buffered up to this size.</summary>
+    public const int MaxSignedBodyBytes = 1024 * 1024;
+
+    public Task HandleHttpAsync(HttpContext context) => HandleAsync(context, website: false);
+
+    public Task HandleWebsiteAsync(HttpContext context) => HandleAsync(context, website: true);
+
+    private async Task HandleAsync(HttpContext context, bool website)
+    {
+        var name = website ? WebsiteName : HttpName;
+        var remote = context.Connection.RemoteIpAddress!;
+        var device = resolver.ResolveAddress(remote);
+        if (!device.IsKnown)
+        {
+            LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            BeamMetrics.Count(name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
+            await TextAsync(context, StatusCodes.Status403Forbidden, "device not recognised");
+            return;
+        }
+
+        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
+        var remainder = string.Empty;
+        var entry = website ? config.Website : config.MatchHttp(context.Request.Path.Value ?? "/", out remainder);
+        if (entry is null || !entry.Enabled)
+        {
+            BeamMetrics.Count(name, "no_entry");
+            await TextAsync(context, StatusCodes.Status404NotFound, website ? "no Beam website entry for this device's group" : "no Beam entry for this path");
+            return;
+        }
+
+        // HTTP: the path below a matched prefix is kept, the query is dropped as SORACOM does.
+        // Website: the device's whole path and query follow the destination's base path.
+        var target = website
+            ? Append(entry.Destination, context.Request.Path.ToUriComponent(), context.Request.QueryString.ToUriComponent())
+            : Append(entry.Destination, Uri.EscapeDataString(remainder).Replace("%2F", "/", StringComparison.Ordinal), string.Empty);
+
+        await ForwardAsync(context, name, device, config, entry, target);
+    }
+
+    private async Task ForwardAsync(HttpContext context, string name, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
+    {
+        var upstream = new HttpRequestMessage(new HttpMethod(context.Request.Method), target) { Version = System.Net.HttpVersion.Version11 };
+        byte[]? buffered = null;
+        var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
+        if (hasBody)
+        {
+            if (entry.MessageSigner is not null)
+            {
+                // The digest must be in the headers, so the body is read first (bounded).
+                buffered = await ReadBoundedAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted);
+                if (buffered is null)
+                {
+                    BeamMetrics.Count(name, "too_large");
+                    await TextAsync(context, StatusCodes.Status413PayloadTooLarge, $"body over {MaxSignedBodyBytes} bytes cannot be signed");
+                    return;
+                }
+
+                upstream.Content = new ByteArrayContent(buffered);
+            }
+            else
+            {
+                upstream.Content = new StreamContent(context.Request.Body, 16 * 1024);
+            }
+        }
+
+        foreach (var (header, values) in context.Request.Headers)
+        {
+            if (BeamHeaders.IsDropped(header))
+            {
+                continue;
+            }
+
+            if (BeamHeaders.IsContentHeader(header))
+            {
+                upstream.Content?.Headers.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
+            }
+            else
+            {
+                upstream.Headers.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
+            }
+        }
+
+        BeamHeaders.Apply(upstream, entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds(), buffered ?? []);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(entry.Timeout);
+        HttpResponseMessage response;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            response = await client.Invoker.SendAsync(upstream, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !context.RequestAborted.IsCancellationRequested)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } || e.InnerException is BadHttpRequestException { StatusCode: 413 })
+            {
+                BeamMetrics.Count(name, "too_large");
+                await TextAsync(context, StatusCodes.Status413PayloadTooLarge, "request body too large");
+                return;
+            }
+
+            var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
+            LogUpstreamFailed(logger, name, device.Subscriber!.Imsi, target.GetLeftPart(UriPartial.Authority), failure.Reason);
+            BeamMetrics.Count(name, failure.Metric);
+            await TextAsync(context, failure.Status, failure.Reason);
+            return;
+        }
+        finally
+        {
+            upstream.Dispose();
+        }
+
+        using (response)
+        {
+            BeamMetrics.UpstreamDuration(name, Stopwatch.GetElapsedTime(started));
+            context.Response.StatusCode = (int)response.StatusCode;
+            CopyResponseHeaders(response, context.Response);
+            try
+            {
+                await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+                await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+                BeamMetrics.Count(name, "ok");
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
+            {
+                // The head is already sent: all that is left is to cut the device's response short.
+                BeamMetrics.Count(name, "upstream_body_failed");
+                context.Abort();
+            }
+        }
+    }
+
+    private static void CopyResponseHeaders(HttpResponseMessage response, HttpResponse target)
+    {
+        foreach (var (header, values) in response.Headers)
+        {
+            if (!BeamHeaders.IsDropped(header) || header.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase))
+            {
+                target.Headers.Append(header, values.ToArray());
+            }
+        }
+
+        foreach (var (header, values) in response.Content.Headers)
+        {
+            target.Headers.Append(header, values.ToArray());
+        }
+
+        // Kestrel frames the body itself.
+        target.Headers.Remove("Transfer-Encoding");
+    }
+
+    internal static Uri Append(Uri destination, string path, string query)
+    {
+        var builder = new UriBuilder(destination);
+        if (path.Length > 0)
+        {
+            builder.Path = builder.Path.TrimEnd('/') + (path.StartsWith('/') ? path : "/" + path);
+        }
+
+        // The device's query (website) replaces none of the destination's own: it is used only when the device sent one.
+        builder.Query = query.Length > 0 ? query.TrimStart('?') : builder.Query.TrimStart('?');
+        return builder.Uri;
+    }
+
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + n > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Task TextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text + "\n", context.RequestAborted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: refused {RemoteAddress} ({Refusal}, subscriber {Imsi})")]
+    private static partial void LogRefused(ILogger logger, string entryPoint, string remoteAddress, RefusalReason refusal, string? imsi);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} → {Upstream}: {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string entryPoint, string imsi, string upstream, string reason);
+}

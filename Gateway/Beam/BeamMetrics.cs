@@ -1,0 +1,21 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Beam;
+
+/// <summary>Beam counters: one per message, tagged with the entry point and the outcome.</summary>
+internal static class BeamMetrics
+{
+    public const string MeterName = "Gateway.Beam";
+    private static readonly Meter s_meter = new(MeterName);
+    private static readonly Counter<long> s_messages = s_meter.CreateCounter<long>(
+        "gateway.beam.messages", description: "Messages handled by Beam entry points, by entry point and result.");
+
+    private static readonly Histogram<double> s_upstream = s_meter.CreateHistogram<double>(
+        "gateway.beam.upstream.duration", unit: "s", description: "Time from sending upstream to the response head.");
+
+    public static void Count(string entryPoint, string result) =>
+        s_messages.Add(1, new KeyValuePair<string, object?>("entry_point", entryPoint), new KeyValuePair<string, object?>("result", result));
+
+    public static void UpstreamDuration(string entryPoint, TimeSpan elapsed) =>
+        s_upstream.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("entry_point", entryPoint));
+}

@@ -1,0 +1,55 @@
+using System.Net;
+
+namespace Gateway.Beam;
+
+/// <summary>Device-facing listeners (section <c>Gateway:Beam</c>). A port of 0 turns that listener off.</summary>
+internal sealed class BeamOptions
+{
+    /// <summary>The address device listeners bind to (<c>--listen-address</c>). Default all IPv4 interfaces.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>HTTP entry point (<c>--http-port</c>), SORACOM's <c>http://beam.soracom.io:8888/&lt;path&gt;</c>.</summary>
+    public int HttpPort { get; set; } = 8888;
+
+    /// <summary>Website entry point (<c>--website-port</c>), SORACOM's <c>http://beam.soracom.io:18080</c>.</summary>
+    public int WebsitePort { get; set; } = 18080;
+
+    /// <summary>TCP→HTTP and UDP→HTTP (<c>--unified-port</c>), SORACOM's <c>tcp|udp://beam.soracom.io:23080</c>.</summary>
+    public int UnifiedPort { get; set; } = 23080;
+
+    /// <summary>TCP→TCP/TLS (<c>--tcp-port</c>), SORACOM's <c>tcp://beam.soracom.io:8023</c>.</summary>
+    public int TcpPort { get; set; } = 8023;
+
+    /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
+    public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!IPAddress.TryParse(ListenAddress, out _))
+        {
+            errors.Add($"Gateway:Beam:ListenAddress must be an IP address (was '{ListenAddress}').");
+        }
+
+        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort) })
+        {
+            if (port is < 0 or > 65535)
+            {
+                errors.Add($"Gateway:Beam:{name} must be between 0 (off) and 65535 (was {port}).");
+            }
+        }
+
+        var used = new[] { HttpPort, WebsitePort, UnifiedPort, TcpPort }.Where(static p => p != 0).ToList();
+        if (used.Count != used.Distinct().Count())
+        {
+            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort and TcpPort must differ.");
+        }
+
+        if (MaxBodyBytes < 1)
+        {
+            errors.Add($"Gateway:Beam:MaxBodyBytes must be positive (was {MaxBodyBytes}).");
+        }
+
+        return errors;
+    }
+}
