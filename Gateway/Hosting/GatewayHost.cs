@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Microsoft.AspNetCore.Connections;
 using Gateway.Beam;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
@@ -99,8 +100,12 @@ internal static partial class GatewayHost
             seed));
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RegistryService>());
 
+        builder.Services.AddSingleton(Options.Create(beamOptions));
         builder.Services.AddSingleton<BeamHttpClient>();
         builder.Services.AddSingleton<BeamHttpEntryPoint>();
+        builder.Services.AddSingleton<PayloadPoster>();
+        builder.Services.AddSingleton<UdpEntryPoint>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
         var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -114,6 +119,16 @@ internal static partial class GatewayHost
             if (beamOptions.WebsitePort != 0)
             {
                 k.Listen(listen, beamOptions.WebsitePort);
+            }
+
+            if (beamOptions.UnifiedPort != 0)
+            {
+                k.Listen(listen, beamOptions.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+            }
+
+            if (beamOptions.TcpPort != 0)
+            {
+                k.Listen(listen, beamOptions.TcpPort, l => l.UseConnectionHandler<TcpRelayConnectionHandler>());
             }
         });
         var app = builder.Build();

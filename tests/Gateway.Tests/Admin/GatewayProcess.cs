@@ -23,6 +23,10 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public int WebsitePort { get; } = FreePort();
 
+    public int UnifiedPort { get; } = FreeUdpAndTcpPort();
+
+    public int TcpPort { get; } = FreePort();
+
     public HttpClient Client { get; } = new();
 
     public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
@@ -39,8 +43,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--listen-address", "127.0.0.1",
             "--http-port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--website-port", WebsitePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--unified-port", "0",
-            "--tcp-port", "0",
+            "--unified-port", UnifiedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tcp-port", TcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. extraArgs,
         ];
         _run = GatewayHost.RunAsync(args, _stop.Token);
@@ -97,6 +101,25 @@ internal sealed class GatewayProcess : IAsyncDisposable
         _stop.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(DataDir, recursive: true);
+    }
+
+    /// <summary>A port free for both TCP and UDP, as the unified entry point needs.</summary>
+    internal static int FreeUdpAndTcpPort()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var port = FreePort();
+            try
+            {
+                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("no port free for both TCP and UDP");
     }
 
     internal static int FreePort()

@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Registry;
+using Gateway.Signing.Soracom;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Beam;
+
+/// <summary>
+/// TCP→TCP/TLS on :8023. Connects to the destination (<c>tcp://</c> plain, <c>tcps://</c> TLS checked against the
+/// system store), writes the identity first line before any device byte when an identity or signature option is
+/// on, then relays bytes both ways. A side that finishes sending is passed on as a half-close; the connection ends
+/// when both directions are done, or after the idle timeout with no traffic either way.
+/// </summary>
+internal sealed partial class TcpRelayConnectionHandler(IdentityResolver resolver, TimeProvider time, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
+{
+    public const string Name = "tcp_relay";
+
+    /// <summary>With no byte in either direction for this long, both sides are closed.</summary>
+    public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var device = remote is null ? DeviceIdentity.Refused(RefusalReason.UnknownDevice) : resolver.ResolveAddress(remote);
+        var output = connection.Transport.Output;
+        if (!device.IsKnown)
+        {
+            LogRefused(logger, remote?.ToString() ?? "-", device.Refusal);
+            BeamMetrics.Count(Name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
+            await output.WriteAsync(DeviceReply.Refusal(403, "device not recognised", [0x0a]), CancellationToken.None);
+            return;
+        }
+
+        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
+        if (config.TcpToTcp is not { Enabled: true } entry)
+        {
+            BeamMetrics.Count(Name, "no_entry");
+            await output.WriteAsync(DeviceReply.Refusal(404, "no Beam TCP relay entry for this device's group", [0x0a]), CancellationToken.None);
+            return;
+        }
+
+        Socket? socket = null;
+        Stream? upstream = null;
+        // Kestrel's ConnectionClosed fires when the device half-closes, which must not abort a relay: the device may
+        // send, shut down its side, and wait for the answer. Timeouts bound everything instead.
+        using var connectTimeout = new CancellationTokenSource();
+        connectTimeout.CancelAfter(entry.Timeout);
+        try
+        {
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(entry.Destination.Host, entry.Destination.Port, connectTimeout.Token);
+            upstream = new NetworkStream(socket, ownsSocket: false);
+            if (entry.Destination.Scheme == "tcps")
+            {
+                var tls = new SslStream(upstream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host }, connectTimeout.Token);
+                upstream = tls;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
+            LogUpstreamFailed(logger, device.Subscriber!.Imsi, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
+            BeamMetrics.Count(Name, failure.Metric);
+            await output.WriteAsync(DeviceReply.Refusal(failure.Status, failure.Reason, [0x0a]), CancellationToken.None);
+            if (upstream is not null)
+            {
+                await upstream.DisposeAsync();
+            }
+
+            socket?.Dispose();
+            return;
+        }
+
+        await using (upstream)
+        using (socket)
+        {
+            var firstLine = FirstLine(entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (firstLine is not null)
+            {
+                await upstream.WriteAsync(Encoding.UTF8.GetBytes(firstLine), CancellationToken.None);
+            }
+
+            BeamMetrics.Count(Name, "connected");
+            using var idle = new CancellationTokenSource();
+            idle.CancelAfter(IdleTimeout);
+            var toUpstream = PumpToUpstreamAsync(connection.Transport.Input, upstream, socket, idle);
+            var toDevice = PumpToDeviceAsync(upstream, output, idle);
+            await Task.WhenAll(toUpstream, toDevice);
+        }
+    }
+
+    /// <summary>The identity first line, or null when no identity or signature option is on.</summary>
+    internal static string? FirstLine(BeamEntry entry, BeamGroupConfig config, DeviceIdentity device, long ts)
+    {
+        var identity = entry.IdentityFor(device.Subscriber!, device.Imei);
+        if (identity.IsEmpty)
+        {
+            return null;
+        }
+
+        var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
+        return signer is not null ? signer.CreateTcpFirstLine(identity, ts) : SoracomSigner.CreateUnsignedTcpFirstLine(identity, ts);
+    }
+
+    private static async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, Socket socket, CancellationTokenSource idle)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await device.ReadAsync(idle.Token);
+                foreach (var segment in result.Buffer)
+                {
+                    await upstream.WriteAsync(segment, idle.Token);
+                }
+
+                device.AdvanceTo(result.Buffer.End);
+                idle.CancelAfter(IdleTimeout);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            // The device finished sending: tell the upstream, and keep relaying its answer.
+            if (upstream is SslStream tls)
+            {
+                await tls.ShutdownAsync();
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
+        {
+            await idle.CancelAsync();
+        }
+    }
+
+    private static async Task PumpToDeviceAsync(Stream upstream, PipeWriter device, CancellationTokenSource idle)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int n;
+            while ((n = await upstream.ReadAsync(buffer, idle.Token)) > 0)
+            {
+                var flush = await device.WriteAsync(buffer.AsMemory(0, n), idle.Token);
+                idle.CancelAfter(IdleTimeout);
+                if (flush.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+
+            // The upstream closed (or failed): the device connection ends, and the other pump with it.
+            await device.CompleteAsync();
+            await idle.CancelAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp relay: refused {Source} ({Refusal})")]
+    private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp relay: subscriber {Imsi} → {Upstream}: {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string imsi, string upstream, string reason);
+}

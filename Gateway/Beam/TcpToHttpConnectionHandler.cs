@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Net;
+using Gateway.BinaryFormat;
+using Gateway.Registry;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Beam;
+
+/// <summary>
+/// TCP→HTTP on the unified port. Without framing, whatever arrives in one read becomes one POST (at most 64 KiB),
+/// as SORACOM documents ("at arbitrary timing"). With Binary Format v1 each frame becomes one POST; a frame with a
+/// bad CRC is dropped and answered <c>400 invalid Binary Format v1 frame: CRC mismatch</c>. Replies go back on
+/// the same connection, in order, which stays open for more data.
+/// </summary>
+internal sealed partial class TcpToHttpConnectionHandler(IdentityResolver resolver, PayloadPoster poster, ILogger<TcpToHttpConnectionHandler> logger) : ConnectionHandler
+{
+    public const string Name = "tcp";
+    public const int MaxMessage = 65536;
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var device = remote is null ? DeviceIdentity.Refused(RefusalReason.UnknownDevice) : resolver.ResolveAddress(remote);
+        var output = connection.Transport.Output;
+        if (!device.IsKnown)
+        {
+            LogRefused(logger, remote?.ToString() ?? "-", device.Refusal);
+            BeamMetrics.Count(Name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
+            await output.WriteAsync(DeviceReply.Refusal(403, "device not recognised", [0x0a]));
+            return;
+        }
+
+        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
+        if (config.TcpToHttp is not { Enabled: true } entry)
+        {
+            BeamMetrics.Count(Name, "no_entry");
+            await output.WriteAsync(DeviceReply.Refusal(404, "no Beam TCP entry for this device's group", [0x0a]));
+            return;
+        }
+
+        var input = connection.Transport.Input;
+
+        // Not ConnectionClosed: Kestrel signals it as soon as the device half-closes, and a device that sends and
+        // then shuts down its side still expects its reply. Each POST has its own timeout; reads end with the input.
+        var token = CancellationToken.None;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(token);
+                var buffer = result.Buffer;
+                if (entry.BinaryFormatV1)
+                {
+                    while (true)
+                    {
+                        var status = BinaryFormatV1.TryRead(ref buffer, out var body);
+                        if (status == FrameStatus.Incomplete)
+                        {
+                            break;
+                        }
+
+                        byte[] reply;
+                        if (status == FrameStatus.Complete)
+                        {
+                            reply = DeviceReply.Format(entry, await poster.PostAsync(Name, device, config, entry, body.ToArray(), token), tcp: true);
+                        }
+                        else
+                        {
+                            BeamMetrics.Count(Name, status == FrameStatus.BadCrc ? "bad_crc" : "bad_frame");
+                            reply = DeviceReply.Refusal(400, status == FrameStatus.BadCrc ? "invalid Binary Format v1 frame: CRC mismatch" : "invalid Binary Format v1 frame: zero length", entry.EndOfData);
+                        }
+
+                        if (reply.Length > 0)
+                        {
+                            await output.WriteAsync(reply, token);
+                        }
+                    }
+
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                else
+                {
+                    while (!buffer.IsEmpty)
+                    {
+                        var chunk = buffer.Slice(0, Math.Min(buffer.Length, MaxMessage));
+                        var reply = DeviceReply.Format(entry, await poster.PostAsync(Name, device, config, entry, chunk.ToArray(), token), tcp: true);
+                        buffer = buffer.Slice(chunk.End);
+                        if (reply.Length > 0)
+                        {
+                            await output.WriteAsync(reply, token);
+                        }
+                    }
+
+                    input.AdvanceTo(buffer.End);
+                }
+
+                if (result.IsCompleted)
+                {
+                    if (entry.BinaryFormatV1 && !buffer.IsEmpty)
+                    {
+                        BeamMetrics.Count(Name, "truncated_frame");
+                    }
+
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException)
+        {
+            // The device went away; nothing to answer.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp: refused {Source} ({Refusal})")]
+    private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
+}

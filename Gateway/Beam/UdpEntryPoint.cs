@@ -1,0 +1,140 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Registry;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Beam;
+
+/// <summary>
+/// UDP→HTTP on the unified port: one datagram, one POST; the reply goes back as one datagram to the sender's
+/// address and port. Datagrams are handled concurrently up to a bound; past it the device is told <c>503 busy</c>
+/// rather than the gateway queuing without limit.
+/// </summary>
+internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPoster poster, IOptions<BeamOptions> options, ILogger<UdpEntryPoint> logger) : BackgroundService
+{
+    public const string Name = "udp";
+    public const int MaxInFlight = 1024;
+    private const int MaxDatagram = 65535;
+    private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
+    private Socket? _socket;
+
+    /// <summary>The bound endpoint, once started.</summary>
+    public IPEndPoint? LocalEndPoint => _socket?.LocalEndPoint as IPEndPoint;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.UnifiedPort == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Parse(options.Value.ListenAddress), options.Value.UnifiedPort));
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var socket = _socket!;
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return;
+            }
+            catch (SocketException e)
+            {
+                // ICMP port-unreachable from an earlier reply surfaces here on some systems; it concerns one device only.
+                ArrayPool<byte>.Shared.Return(buffer);
+                LogReceiveFailed(logger, e.SocketErrorCode);
+                continue;
+            }
+
+            var source = (IPEndPoint)received.RemoteEndPoint;
+            if (!_inFlight.Wait(0, CancellationToken.None))
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                BeamMetrics.Count(Name, "overloaded");
+                await ReplyAsync(socket, source, DeviceReply.Refusal(503, "busy", []), stoppingToken);
+                continue;
+            }
+
+            _ = HandleAsync(socket, buffer, received.ReceivedBytes, source, stoppingToken);
+        }
+    }
+
+    private async Task HandleAsync(Socket socket, byte[] buffer, int length, IPEndPoint source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var device = resolver.ResolveAddress(source.Address);
+            if (!device.IsKnown)
+            {
+                LogRefused(logger, source.ToString(), device.Refusal);
+                BeamMetrics.Count(Name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
+                await ReplyAsync(socket, source, DeviceReply.Refusal(403, "device not recognised", []), cancellationToken);
+                return;
+            }
+
+            var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
+            if (config.UdpToHttp is not { Enabled: true } entry)
+            {
+                BeamMetrics.Count(Name, "no_entry");
+                await ReplyAsync(socket, source, DeviceReply.Refusal(404, "no Beam UDP entry for this device's group", []), cancellationToken);
+                return;
+            }
+
+            var reply = await poster.PostAsync(Name, device, config, entry, buffer.AsMemory(0, length), cancellationToken);
+            var bytes = DeviceReply.Format(entry, reply, tcp: false);
+            if (bytes.Length > 0)
+            {
+                await ReplyAsync(socket, source, bytes, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _inFlight.Release();
+        }
+    }
+
+    private async Task ReplyAsync(Socket socket, IPEndPoint target, byte[] bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.SendToAsync(bytes.AsMemory(0, Math.Min(bytes.Length, MaxDatagram - 28)), SocketFlags.None, target, cancellationToken);
+        }
+        catch (SocketException e)
+        {
+            LogReplyFailed(logger, target, e.SocketErrorCode);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _socket?.Dispose();
+        _inFlight.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam udp: refused {Source} ({Refusal})")]
+    private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Beam udp: receive failed ({Error})")]
+    private static partial void LogReceiveFailed(ILogger logger, SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Beam udp: reply to {Target} failed ({Error})")]
+    private static partial void LogReplyFailed(ILogger logger, IPEndPoint target, SocketError error);
+}
