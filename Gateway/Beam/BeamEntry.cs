@@ -55,6 +55,9 @@ internal sealed class BeamEntry
     /// <summary>TCP→HTTP: the device frames data with Soracom Binary Format v1.</summary>
     public bool BinaryFormatV1 { get; init; }
 
+    /// <summary>Extra trusted roots and a client certificate for the destination's TLS, if configured.</summary>
+    public UpstreamTls? Tls { get; init; }
+
     /// <summary>How long the upstream may take, connect to last byte of the response head.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -159,6 +159,7 @@ internal sealed class BeamGroupConfig
 
         return new BeamEntry
         {
+            Tls = CompileTls(o, snapshot),
             Key = key,
             Name = (string?)o["name"],
             Enabled = o["enabled"] is not JsonValue en || en.GetValueKind() != JsonValueKind.False,
@@ -179,6 +180,30 @@ internal sealed class BeamGroupConfig
             BinaryFormatV1 = Flag("binaryFormatV1Enabled"),
             Timeout = o["timeoutSeconds"] is JsonValue t && t.TryGetValue<double>(out var s) ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(30),
         };
+    }
+
+    /// <summary>
+    /// <c>caCertificate</c> (PEM, or an x509 credential set's <c>ca</c>) and, with <c>useClientCert</c>,
+    /// <c>clientCerts.default</c> (an x509 credential set, or inline <c>{cert, key}</c>).
+    /// </summary>
+    private static UpstreamTls? CompileTls(JsonObject o, RegistrySnapshot snapshot)
+    {
+        string? ca = o["caCertificate"] switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var pem) => pem,
+            JsonObject r when (string?)r["$credentialsId"] is { } id => (string?)snapshot.FindCredential(id)?.Credentials["ca"],
+            _ => null,
+        };
+        string? cert = null, key = null;
+        if (o["useClientCert"] is JsonValue use && use.GetValueKind() == JsonValueKind.True && o["clientCerts"]?["default"] is JsonObject d)
+        {
+            var source = (string?)d["$credentialsId"] is { } id && !id.Contains("#{", StringComparison.Ordinal) ? snapshot.FindCredential(id)?.Credentials : d;
+            cert = (string?)source?["cert"];
+            key = (string?)source?["key"];
+            ca ??= (string?)source?["ca"];
+        }
+
+        return UpstreamTls.Create(ca, cert, key);
     }
 
     /// <summary>A secret given inline, by a fixed credentials ID (resolved now), or by a <c>#{imsi}</c> template.</summary>

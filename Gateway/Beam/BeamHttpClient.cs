@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 namespace Gateway.Beam;
@@ -9,9 +10,31 @@ namespace Gateway.Beam;
 /// </summary>
 internal sealed class BeamHttpClient : IDisposable
 {
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _tls = new(StringComparer.Ordinal);
+
     public BeamHttpClient()
     {
-        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        Invoker = Create(null);
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The client for an entry: the shared one, or one per TLS profile (private CA, client certificate).</summary>
+    public HttpMessageInvoker For(BeamEntry entry) =>
+        entry.Tls is null ? Invoker : _tls.GetOrAdd(entry.Tls.Key, static (_, tls) => Create(tls), entry.Tls);
+
+    public void Dispose()
+    {
+        Invoker.Dispose();
+        foreach (var invoker in _tls.Values)
+        {
+            invoker.Dispose();
+        }
+    }
+
+    private static HttpMessageInvoker Create(UpstreamTls? tls)
+    {
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
@@ -22,10 +45,8 @@ internal sealed class BeamHttpClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             MaxConnectionsPerServer = 1024,
             ActivityHeadersPropagator = null,
-        });
+        };
+        tls?.Apply(handler.SslOptions);
+        return new HttpMessageInvoker(handler);
     }
-
-    public HttpMessageInvoker Invoker { get; }
-
-    public void Dispose() => Invoker.Dispose();
 }

@@ -104,7 +104,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         var started = Stopwatch.GetTimestamp();
         try
         {
-            response = await client.Invoker.SendAsync(upstream, timeout.Token);
+            response = await client.For(entry).SendAsync(upstream, timeout.Token);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !context.RequestAborted.IsCancellationRequested)
         {

@@ -58,7 +58,9 @@ internal sealed partial class TcpRelayConnectionHandler(IdentityResolver resolve
             if (entry.Destination.Scheme == "tcps")
             {
                 var tls = new SslStream(upstream, leaveInnerStreamOpen: false);
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host }, connectTimeout.Token);
+                var tlsOptions = new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host };
+                entry.Tls?.Apply(tlsOptions);
+                await tls.AuthenticateAsClientAsync(tlsOptions, connectTimeout.Token);
                 upstream = tls;
             }
         }

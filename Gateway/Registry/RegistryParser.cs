@@ -425,6 +425,22 @@ internal static class RegistryParser
             errors.Add($"{path}.timeoutSeconds: a number of seconds from 0 to 300");
         }
 
+        switch (entry["caCertificate"])
+        {
+            case null:
+                break;
+            case JsonValue caValue when caValue.TryGetValue<string>(out var caPem):
+                if (!IsCertificatePem(caPem))
+                {
+                    errors.Add($"{path}.caCertificate: not a PEM certificate");
+                }
+
+                break;
+            case var other:
+                ValidateSecretReference(other, $"{path}.caCertificate", "x509", errors, credentials);
+                break;
+        }
+
         if (entry["messageSignature"] is { } ms)
         {
             if (ms is not JsonObject signature || OptionalString(signature, "keyId", $"{path}.messageSignature", errors) is null || signature["key"] is null)
@@ -806,6 +822,20 @@ internal static class RegistryParser
         name.Length > 0 && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$')
             ? $"{parent}.{name}"
             : $"{parent}[\"{name.Replace("\"", "\\\"", StringComparison.Ordinal)}\"]";
+
+    private static bool IsCertificatePem(string pem)
+    {
+        try
+        {
+            var collection = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            collection.ImportFromPem(pem);
+            return collection.Count > 0;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
 
     private static bool IsDigits(string value, int min, int max) =>
         value.Length >= min && value.Length <= max && value.All(char.IsAsciiDigit);
