@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace Gateway.BinaryParser.Predefined;
+
+/// <summary>
+/// <c>@button</c>: the SORACOM LTE-M Button for Enterprise / Plus. The device sends four bytes: <c>0x4D</c>, the click
+/// type (1 single, 2 double, 3 long), the battery index 0..3, and a checksum.
+/// </summary>
+/// <remarks>
+/// The marker and checksum are not checked: they protect the transport, and SORACOM publishes no rule for a
+/// mismatch, so the values are decoded as sent. <c>batteryLevel</c> is <c>(index + 1) / 4</c>, which gives the
+/// 0.25/0.5/0.75/1 steps the button's simulator shows. An unknown click type has a <c>null</c> name.
+/// </remarks>
+internal sealed class ButtonDecoder(string name) : BinaryDecoder(name)
+{
+    private static readonly JsonEncodedText ClickType = JsonText.Encode("clickType");
+    private static readonly JsonEncodedText ClickTypeName = JsonText.Encode("clickTypeName");
+    private static readonly JsonEncodedText BatteryLevel = JsonText.Encode("batteryLevel");
+    private static readonly JsonEncodedText Single = JsonText.Encode("SINGLE");
+    private static readonly JsonEncodedText Double = JsonText.Encode("DOUBLE");
+    private static readonly JsonEncodedText Long = JsonText.Encode("LONG");
+    private static readonly string[] Names = ["clickType", "clickTypeName", "batteryLevel"];
+
+    public override IReadOnlyList<string> FieldNames => Names;
+
+    protected override DecodeResult WriteFieldsCore(ReadOnlySpan<byte> payload, Utf8JsonWriter writer)
+    {
+        var written = 0;
+        if (payload.Length > 1)
+        {
+            var click = payload[1];
+            writer.WriteNumber(ClickType, click);
+            switch (click)
+            {
+                case 1:
+                    writer.WriteString(ClickTypeName, Single);
+                    break;
+                case 2:
+                    writer.WriteString(ClickTypeName, Double);
+                    break;
+                case 3:
+                    writer.WriteString(ClickTypeName, Long);
+                    break;
+                default:
+                    writer.WriteNull(ClickTypeName);
+                    break;
+            }
+
+            written += 2;
+        }
+
+        if (payload.Length > 2)
+        {
+            writer.WriteNumber(BatteryLevel, (payload[2] + 1) / 4.0);
+            written++;
+        }
+
+        return new DecodeResult(written, Names.Length - written);
+    }
+}
