@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.WebSockets;
 using Gateway.Registry;
 
 namespace Gateway.Beam;
@@ -50,7 +51,61 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             ? Append(entry.Destination, context.Request.Path.ToUriComponent(), context.Request.QueryString.ToUriComponent())
             : Append(entry.Destination, Uri.EscapeDataString(remainder).Replace("%2F", "/", StringComparison.Ordinal), string.Empty);
 
+        if (website && context.WebSockets.IsWebSocketRequest)
+        {
+            await ConnectWebSocketAsync(context, device, config, entry, target);
+            return;
+        }
+
         await ForwardAsync(context, name, device, config, entry, target);
+    }
+
+    private async Task ConnectWebSocketAsync(HttpContext context, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
+    {
+        const string name = "websocket";
+        var upstream = new ClientWebSocket();
+        try
+        {
+            // The Beam headers are computed on a scratch request and copied onto the WebSocket handshake.
+            using (var scratch = new HttpRequestMessage(HttpMethod.Get, target))
+            {
+                BeamHeaders.Apply(scratch, entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds(), []);
+                foreach (var (header, values) in scratch.Headers)
+                {
+                    upstream.Options.SetRequestHeader(header, string.Join(", ", values));
+                }
+            }
+
+            foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
+            {
+                upstream.Options.AddSubProtocol(protocol);
+            }
+
+            // TLS (extra roots, client certificate) comes with the entry's pooled client, passed to ConnectAsync.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(entry.Timeout);
+            try
+            {
+                await upstream.ConnectAsync(WebSocketRelay.ToWebSocketUri(target), client.For(entry), timeout.Token);
+            }
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+            {
+                var failure = e is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket }
+                    ? new UpstreamFailure(502, "upstream did not accept the WebSocket", "upstream_not_websocket")
+                    : UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
+                LogUpstreamFailed(logger, name, device.Subscriber!.Imsi, target.GetLeftPart(UriPartial.Authority), failure.Reason);
+                BeamMetrics.Count(name, failure.Metric);
+                await TextAsync(context, failure.Status, failure.Reason);
+                return;
+            }
+
+            BeamMetrics.Count(name, "ok");
+            await WebSocketRelay.RelayAsync(context, upstream);
+        }
+        finally
+        {
+            upstream.Dispose();
+        }
     }
 
     private async Task ForwardAsync(HttpContext context, string name, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)

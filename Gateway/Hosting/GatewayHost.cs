@@ -136,7 +136,11 @@ internal static partial class GatewayHost
         // Device ports are served before routing ever reaches the admin API, so no admin route answers on them.
         var http = app.Services.GetRequiredService<BeamHttpEntryPoint>();
         app.MapWhen(c => c.Connection.LocalPort == beamOptions.HttpPort && beamOptions.HttpPort != 0, b => b.Run(http.HandleHttpAsync));
-        app.MapWhen(c => c.Connection.LocalPort == beamOptions.WebsitePort && beamOptions.WebsitePort != 0, b => b.Run(http.HandleWebsiteAsync));
+        app.MapWhen(c => c.Connection.LocalPort == beamOptions.WebsitePort && beamOptions.WebsitePort != 0, b =>
+        {
+            b.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+            b.Run(http.HandleWebsiteAsync);
+        });
         if (root.Generated)
         {
             // The secret itself goes only to the file; the log says where it is.

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Gateway.Tests.Admin;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Beam;
+
+/// <summary>WebSocket through the website entry point to a real Kestrel WebSocket echo upstream.</summary>
+public sealed class WebSocketTests : IAsyncLifetime
+{
+    private readonly GatewayProcess _gateway = new();
+    private WebApplication _upstream = null!;
+    private string? _seenImsi;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _upstream = builder.Build();
+        _upstream.UseWebSockets();
+        _upstream.Run(async c =>
+        {
+            if (!c.WebSockets.IsWebSocketRequest)
+            {
+                c.Response.StatusCode = 400;
+                return;
+            }
+
+            _seenImsi = c.Request.Headers["x-soracom-imsi"];
+            using var ws = await c.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[1024];
+            while (true)
+            {
+                var r = await ws.ReceiveAsync(buffer, CancellationToken.None);
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+
+                await ws.SendAsync(Encoding.UTF8.GetBytes($"echo {c.Request.Path}:" + Encoding.UTF8.GetString(buffer, 0, r.Count)), WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+        });
+        await _upstream.StartAsync(TestContext.Current.CancellationToken);
+        var up = new Uri(_upstream.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var seed = $$"""
+            { "groups": [ { "groupId": "g-web", "configuration": { "SoracomBeam": {
+                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{up.Port}}/base", "addSubscriberHeader": true } } } } ],
+              "subscribers": [ { "imsi": "440101234567051", "groupId": "g-web", "ipAddress": "127.0.0.1" } ] }
+            """;
+        var path = Path.Combine(_gateway.DataDir, "seed.json");
+        await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
+        await _gateway.StartAsync("--registry", path);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Websocket_is_relayed_with_identity_and_closes_cleanly()
+    {
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_gateway.WebsitePort}/live"), TestContext.Current.CancellationToken);
+        await ws.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        var buffer = new byte[1024];
+        var r = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        Assert.Equal("echo /base/live:hello", Encoding.UTF8.GetString(buffer, 0, r.Count));
+        Assert.Equal("440101234567051", _seenImsi);
+
+        await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+        Assert.Equal(WebSocketState.Closed, ws.State);
+    }
+}
