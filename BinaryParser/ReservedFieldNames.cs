@@ -10,12 +10,12 @@ namespace Gateway.BinaryParser;
 public static class ReservedFieldNames
 {
     /// <summary>Names a format applied to Sigfox messages may not use.</summary>
-    public static FrozenSet<string> Sigfox { get; } = FrozenSet.Create(
+    public static IReadOnlySet<string> Sigfox { get; } = FrozenSet.Create(
         StringComparer.Ordinal,
         "countryCode", "data", "device", "lat", "lng", "lqi", "operatorName", "rssi", "seqNumber", "snr", "station", "time");
 
     /// <summary>Names a format applied to LoRaWAN messages may not use.</summary>
-    public static FrozenSet<string> LoRaWan { get; } = FrozenSet.Create(
+    public static IReadOnlySet<string> LoRaWan { get; } = FrozenSet.Create(
         StringComparer.Ordinal,
         "data", "date", "deveui", "gatewayData");
 }
