@@ -1,0 +1,28 @@
+namespace Gateway.Radius;
+
+/// <summary>RADIUS accounting listener settings (section <c>Gateway:Radius</c> by convention), validated by <see cref="RadiusOptionsValidator"/>.</summary>
+internal sealed class RadiusOptions
+{
+    public const string SectionName = "Gateway:Radius";
+
+    /// <summary>Whether the listener runs at all. Default off: accounting is only useful with a NAS configured to send it.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The UDP endpoint to listen on, <c>address:port</c> (<c>[::1]:1813</c> for IPv6). Port 0 picks a free port. Default <c>127.0.0.1:1813</c>.</summary>
+    public string Listen { get; set; } = "127.0.0.1:1813";
+
+    /// <summary>The clients allowed to send accounting; datagrams from any other address are dropped.</summary>
+    public IList<RadiusClientOptions> Clients { get; } = [];
+
+    /// <summary>How long an answered request is remembered so that a retransmission gets the same answer without being recorded twice.</summary>
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Requests waiting for the sink; past this, new requests are dropped (unanswered, so the NAS retries later).</summary>
+    public int QueueCapacity { get; set; } = 1024;
+
+    /// <summary>How many requests are handed to the sink at once.</summary>
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>How long the sink may take before the request counts as not recorded (and is left unanswered).</summary>
+    public TimeSpan SinkTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
