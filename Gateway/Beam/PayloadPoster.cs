@@ -21,9 +21,15 @@ internal sealed partial class PayloadPoster(BeamHttpClient client, TimeProvider 
 
     public async Task<UpstreamReply> PostAsync(string entryPoint, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        var body = new ArrayBufferWriter<byte>(payload.Length * 4 / 3 + 32);
-        using (var writer = new Utf8JsonWriter(body))
+        // With the group's binary parser on, its JSON replaces the {"payload": …} wrapper, as SORACOM does.
+        var body = new ArrayBufferWriter<byte>(payload.Length * 4 / 3 + 64);
+        if (Pipeline.GroupBinaryParser.For(device.Group) is { } decoder)
         {
+            decoder.Decode(payload.Span, body);
+        }
+        else
+        {
+            using var writer = new Utf8JsonWriter(body);
             writer.WriteStartObject();
             writer.WriteBase64String("payload"u8, payload.Span);
             writer.WriteEndObject();

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Net;
-using Gateway.BinaryFormat;
+using Gateway.Framing;
 using Gateway.Registry;
 using Microsoft.AspNetCore.Connections;
 

@@ -31,12 +31,6 @@ internal static class RegistryParser
         "skipStatusCode", "useClientCert", "useClientCredentials", "replaceTopic", "addDeviceIdHeader", "binaryFormatV1Enabled",
     ];
 
-    /// <summary>
-    /// Optional check of a binary-parser format string: returns null when it compiles, or the reason. Set by the
-    /// binary-parser wiring so that a broken format is a configuration error.
-    /// </summary>
-    public static Func<string, string?>? BinaryFormatCheck { get; set; }
-
     /// <summary>Parses a whole seed document <c>{ "groups": [...], "subscribers": [...], "credentials": [...] }</c>.</summary>
     public static RegistryDocument? Parse(JsonNode? root, List<string> errors)
     {
@@ -279,9 +273,9 @@ internal static class RegistryParser
         {
             errors.Add($"{path}.binaryParserFormat: required when binaryParserEnabled is true");
         }
-        else if (format is not null && BinaryFormatCheck?.Invoke(format) is { } reason)
+        else if (format is not null && !BinaryParser.BinaryFormat.TryCompile(format, out _, out var formatError))
         {
-            errors.Add($"{path}.binaryParserFormat: {reason}");
+            errors.Add($"{path}.binaryParserFormat: {formatError}");
         }
 
         OptionalString(map, "userdata", path, errors);

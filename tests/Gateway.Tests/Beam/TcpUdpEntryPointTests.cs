@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.BinaryFormat;
+using Gateway.Framing;
 using Gateway.Signing.Soracom;
 using Gateway.Tests.Admin;
 
@@ -36,6 +36,11 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
                 { "groupId": "g-relay", "configuration": { "SoracomBeam": {
                     "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{_echo.Port}}", "enabled": true,
                       "addSubscriberHeader": true, "addEquipmentHeader": true, "addSignature": true, "psk": "topsecret" } } } },
+                { "groupId": "g-parser", "configuration": {
+                    "SoracomAir": { "binaryParserEnabled": true, "binaryParserFormat": "flag:0:bool:7 temp:1:int:13:/10 humid:3:uint:8:/100 lat::float:32 long::float:32" },
+                    "SoracomBeam": {
+                      "udp://beam.soracom.io:23080": { "destination": "{{up}}/parsed", "enabled": true },
+                      "tcp://beam.soracom.io:23080": { "destination": "{{up}}/parsed", "enabled": true } } } },
                 { "groupId": "g-relay-down", "configuration": { "SoracomBeam": {
                     "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{closed}}", "enabled": true } } } }
               ],
@@ -45,7 +50,8 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
                 { "imsi": "440101234567033", "groupId": "g-skip", "ipAddress": "127.0.0.33" },
                 { "imsi": "440101234567034", "groupId": "g-bf", "ipAddress": "127.0.0.34" },
                 { "imsi": "440101234567035", "imei": "353000000000035", "groupId": "g-relay", "ipAddress": "127.0.0.35" },
-                { "imsi": "440101234567036", "groupId": "g-relay-down", "ipAddress": "127.0.0.36" }
+                { "imsi": "440101234567036", "groupId": "g-relay-down", "ipAddress": "127.0.0.36" },
+                { "imsi": "440101234567037", "groupId": "g-parser", "ipAddress": "127.0.0.37" }
               ]
             }
             """;
@@ -81,6 +87,19 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
         Assert.Equal("application/json", r.Headers["content-type"]);
         Assert.Equal("440101234567031", r.Headers["x-soracom-imsi"]);
         Assert.Equal("ok", r.SignatureVerdict);
+    }
+
+    [Fact]
+    public async Task Group_binary_parser_turns_the_payload_into_json_for_udp_and_tcp()
+    {
+        var payload = Convert.FromHexString("8007F85F420EADFF430BBE86");
+        const string expected = "{\"flag\":true,\"temp\":25.5,\"humid\":0.95,\"lat\":35.669918060302734,\"long\":139.74423217773438,\"binaryParserEnabled\":true}";
+
+        Assert.Equal("200 pong", Text(await Socat.RunAsync(payload, Udp("127.0.0.37"), waitSeconds: 1)));
+        Assert.Equal(expected, _upstream.Single().Body);
+
+        Assert.Equal("200 pong\n", Text(await Socat.RunAsync(payload, Tcp("127.0.0.37"))));
+        Assert.Equal(expected, _upstream.Single().Body);
     }
 
     [Fact]

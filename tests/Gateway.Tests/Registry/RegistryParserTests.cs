@@ -222,6 +222,16 @@ public sealed class RegistryParserTests
     }
 
     [Fact]
+    public void Broken_binary_parser_format_is_a_configuration_error_with_its_position()
+    {
+        var group = """{ "groupId": "g-sensors", "configuration": { "SoracomAir": { "binaryParserEnabled": true, "binaryParserFormat": "temp:0:int:16 hum:1:bogus:8" } } }""";
+        var (doc, errors) = Parse(Seed(group: group).Replace("\"groupId\": \"12345678-abcd-9012-efab-345678901234\",", string.Empty, StringComparison.Ordinal));
+        Assert.Null(doc);
+        var error = Assert.Single(errors, e => e.StartsWith("groups[g-sensors].configuration.SoracomAir.binaryParserFormat: ", StringComparison.Ordinal));
+        Assert.Contains("field 2", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Credential_errors_name_the_field_and_never_the_secret()
     {
         var (_, errors) = Parse(Seed(credentials: """, { "credentialsId": "half", "type": "aws-credentials", "credentials": { "accessKeyId": "AKIAHALF" } }, { "credentialsId": "odd", "type": "ftp", "credentials": {} }"""));

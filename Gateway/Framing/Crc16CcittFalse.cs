@@ -1,4 +1,4 @@
-namespace Gateway.BinaryFormat;
+namespace Gateway.Framing;
 
 /// <summary>
 /// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF, no reflection, no final XOR), the checksum of

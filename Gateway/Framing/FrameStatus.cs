@@ -1,4 +1,4 @@
-namespace Gateway.BinaryFormat;
+namespace Gateway.Framing;
 
 /// <summary>The outcome of looking for one Binary Format v1 frame in received bytes.</summary>
 internal enum FrameStatus

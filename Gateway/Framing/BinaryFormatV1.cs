@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Gateway.BinaryFormat;
+namespace Gateway.Framing;
 
 /// <summary>
 /// Soracom Binary Format v1 framing for TCP: a 2-byte big-endian body length (1–65535), the body, and a 2-byte
