@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Microsoft.AspNetCore.Connections;
 using Gateway.Beam;
+using Gateway.Radius;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
 using Microsoft.Extensions.Options;
@@ -100,6 +101,11 @@ internal static partial class GatewayHost
             seed));
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RegistryService>());
 
+        var autoRegisterGroup = builder.Configuration["Gateway:Radius:AutoRegisterGroupId"];
+        builder.Services.AddRadiusAccounting(builder.Configuration.GetSection("Gateway:Radius"));
+        builder.Services.AddSingleton<IAccountingEventSink>(sp => new AccountingBindingSink(
+            sp.GetRequiredService<IdentityResolver>(), sp.GetRequiredService<RegistryService>(), autoRegisterGroup, sp.GetRequiredService<ILogger<AccountingBindingSink>>()));
+
         builder.Services.AddSingleton(Options.Create(beamOptions));
         builder.Services.AddSingleton<BeamHttpClient>();
         builder.Services.AddSingleton<BeamHttpEntryPoint>();
@@ -156,6 +162,16 @@ internal static partial class GatewayHost
         catch (RegistryLoadException e)
         {
             await Console.Error.WriteLineAsync($"gateway: cannot start: {e.Message}");
+            return 2;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"gateway: cannot start, {e.Failures.Count()} configuration error(s):");
+            foreach (var failure in e.Failures)
+            {
+                await Console.Error.WriteLineAsync("  " + failure);
+            }
+
             return 2;
         }
 
