@@ -28,8 +28,11 @@ internal sealed class RadiusClientTable
 
         if (text.Contains('/', StringComparison.Ordinal))
         {
-            // IPNetwork refuses host bits past the prefix (10.0.0.1/8), which catches a typo rather than guessing.
-            return IPNetwork.TryParse(text, out range);
+            // IPNetwork would quietly mask 10.0.0.1/8 to 10.0.0.0/8; refusing host bits past the prefix catches a typo
+            // (a /8 where a /32 was meant) instead of silently trusting a whole range with that secret.
+            return IPNetwork.TryParse(text, out range)
+                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out var written)
+                && written.Equals(range.BaseAddress);
         }
 
         if (!IPAddress.TryParse(text, out var address))
