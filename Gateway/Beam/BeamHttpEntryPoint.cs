@@ -26,7 +26,12 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
     {
         var name = website ? WebsiteName : HttpName;
         var remote = context.Connection.RemoteIpAddress!;
-        var device = resolver.ResolveAddress(remote);
+
+        // On the TLS port the client certificate says who the device is; elsewhere the network does.
+        var certificate = context.Connection.ClientCertificate;
+        var device = certificate is not null
+            ? resolver.ResolveCertificate(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256))
+            : resolver.ResolveAddress(remote);
         if (!device.IsKnown)
         {
             LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);

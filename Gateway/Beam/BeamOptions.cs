@@ -20,6 +20,18 @@ internal sealed class BeamOptions
     /// <summary>TCP→TCP/TLS (<c>--tcp-port</c>), SORACOM's <c>tcp://beam.soracom.io:8023</c>.</summary>
     public int TcpPort { get; set; } = 8023;
 
+    /// <summary>
+    /// HTTPS entry point (<c>--https-port</c>, off by default): the HTTP entry point's paths over TLS, where a
+    /// device is recognised by its client certificate (SHA-256 thumbprint in <c>certificateThumbprints</c>).
+    /// </summary>
+    public int HttpsPort { get; set; }
+
+    /// <summary>PEM file of the HTTPS entry point's server certificate (chain).</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>PEM file of the HTTPS entry point's private key.</summary>
+    public string? TlsKeyFile { get; set; }
+
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -31,7 +43,7 @@ internal sealed class BeamOptions
             errors.Add($"Gateway:Beam:ListenAddress must be an IP address (was '{ListenAddress}').");
         }
 
-        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort) })
+        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort), ("HttpsPort", HttpsPort) })
         {
             if (port is < 0 or > 65535)
             {
@@ -39,10 +51,21 @@ internal sealed class BeamOptions
             }
         }
 
-        var used = new[] { HttpPort, WebsitePort, UnifiedPort, TcpPort }.Where(static p => p != 0).ToList();
+        var used = new[] { HttpPort, WebsitePort, UnifiedPort, TcpPort, HttpsPort }.Where(static p => p != 0).ToList();
         if (used.Count != used.Distinct().Count())
         {
-            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort and TcpPort must differ.");
+            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort and HttpsPort must differ.");
+        }
+
+        if (HttpsPort != 0)
+        {
+            foreach (var (name, file) in new[] { ("TlsCertificateFile", TlsCertificateFile), ("TlsKeyFile", TlsKeyFile) })
+            {
+                if (string.IsNullOrWhiteSpace(file) || !File.Exists(file))
+                {
+                    errors.Add($"Gateway:Beam:{name} must name an existing PEM file when HttpsPort is set (was '{file}').");
+                }
+            }
         }
 
         if (MaxBodyBytes < 1)

@@ -30,6 +30,7 @@ internal static partial class GatewayHost
         ["--website-port"] = "Gateway:Beam:WebsitePort",
         ["--unified-port"] = "Gateway:Beam:UnifiedPort",
         ["--tcp-port"] = "Gateway:Beam:TcpPort",
+        ["--https-port"] = "Gateway:Beam:HttpsPort",
     };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -57,7 +58,7 @@ internal static partial class GatewayHost
         var beamOptions = new BeamOptions();
         builder.Configuration.GetSection("Gateway:Beam").Bind(beamOptions);
         errors.AddRange(beamOptions.Validate());
-        if (new[] { beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort }.Contains(adminPort))
+        if (new[] { beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort, beamOptions.HttpsPort }.Contains(adminPort))
         {
             errors.Add($"Gateway:AdminPort {adminPort} is also a device port.");
         }
@@ -127,6 +128,21 @@ internal static partial class GatewayHost
                 k.Listen(listen, beamOptions.WebsitePort);
             }
 
+            if (beamOptions.HttpsPort != 0)
+            {
+                var serverCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(beamOptions.TlsCertificateFile!, beamOptions.TlsKeyFile);
+                k.Listen(listen, beamOptions.HttpsPort, l => l.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+                        serverCertificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null),
+                    ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
+
+                    // The certificate is pinned by thumbprint in the registry, which is stronger than any chain
+                    // check; self-issued device certificates are therefore fine.
+                    ClientCertificateValidation = static (_, _, _) => true,
+                }));
+            }
+
             if (beamOptions.UnifiedPort != 0)
             {
                 k.Listen(listen, beamOptions.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
@@ -142,6 +158,7 @@ internal static partial class GatewayHost
         // Device ports are served before routing ever reaches the admin API, so no admin route answers on them.
         var http = app.Services.GetRequiredService<BeamHttpEntryPoint>();
         app.MapWhen(c => c.Connection.LocalPort == beamOptions.HttpPort && beamOptions.HttpPort != 0, b => b.Run(http.HandleHttpAsync));
+        app.MapWhen(c => c.Connection.LocalPort == beamOptions.HttpsPort && beamOptions.HttpsPort != 0, b => b.Run(http.HandleHttpAsync));
         app.MapWhen(c => c.Connection.LocalPort == beamOptions.WebsitePort && beamOptions.WebsitePort != 0, b =>
         {
             b.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
