@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -226,6 +225,4 @@ internal sealed class BeamGroupConfig
 
         return ((string?)snapshot.FindCredential(id)?.Credentials["key"], null);
     }
-
-    internal static string Describe(BeamEntry entry) => string.Create(CultureInfo.InvariantCulture, $"{entry.Key.Kind} {entry.Key.Path} → {entry.Destination}");
 }

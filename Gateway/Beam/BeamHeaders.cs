@@ -62,21 +62,25 @@ internal static class BeamHeaders
         }
     }
 
-    /// <summary>Headers that never pass from device to upstream: hop-by-hop ones, and any claim to be Beam.</summary>
+    /// <summary>Headers that never pass from device to upstream: hop-by-hop ones, and any claim to be Beam or to carry its signatures.</summary>
     public static bool IsDropped(string name) =>
         name.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Host", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Signature", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Signature-Input", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-Digest", StringComparison.OrdinalIgnoreCase)
+        || IsHopByHop(name);
+
+    /// <summary>Hop-by-hop headers (RFC 9110 §7.6.1), which concern one connection and are never relayed.</summary>
+    public static bool IsHopByHop(string name) =>
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.Equals("TE", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Signature", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Signature-Input", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Content-Digest", StringComparison.OrdinalIgnoreCase);
+        || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase);

@@ -210,7 +210,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
     {
         foreach (var (header, values) in response.Headers)
         {
-            if (!BeamHeaders.IsDropped(header) || header.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase))
+            if (!BeamHeaders.IsHopByHop(header))
             {
                 target.Headers.Append(header, values.ToArray());
             }

@@ -103,6 +103,12 @@ internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPo
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // One datagram's failure must not go unobserved, nor touch anyone else's.
+            LogFailed(logger, source, e);
+            BeamMetrics.Count(Name, "failed");
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -131,6 +137,9 @@ internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam udp: refused {Source} ({Refusal})")]
     private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Beam udp: handling a datagram from {Source} failed")]
+    private static partial void LogFailed(ILogger logger, IPEndPoint source, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Beam udp: receive failed ({Error})")]
     private static partial void LogReceiveFailed(ILogger logger, SocketError error);
