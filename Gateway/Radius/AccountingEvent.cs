@@ -22,6 +22,8 @@ namespace Gateway.Radius;
 /// <param name="SessionId">Acct-Session-Id (44): ties Start, Interim-Update and Stop of one session together.</param>
 /// <param name="NasIdentifier">NAS-Identifier (32).</param>
 /// <param name="NasIpAddress">NAS-IP-Address (4).</param>
+/// <param name="EventTimestamp">Event-Timestamp (55, RFC 2869 §5.3) when sent: when the NAS saw the event, which orders a
+/// late retransmitted Stop against a newer Start for the same address.</param>
 /// <param name="Client">The address and port the request came from (a configured RADIUS client).</param>
 /// <param name="ReceivedAt">When the gateway received the request.</param>
 internal sealed record AccountingEvent(
@@ -35,6 +37,7 @@ internal sealed record AccountingEvent(
     string? SessionId,
     string? NasIdentifier,
     IPAddress? NasIpAddress,
+    DateTimeOffset? EventTimestamp,
     IPEndPoint Client,
     DateTimeOffset ReceivedAt)
 {
@@ -70,6 +73,18 @@ internal sealed record AccountingEvent(
             return false;
         }
 
+        DateTimeOffset? eventTimestamp = null;
+        if (packet.TryGetAttribute(RadiusAttributeType.EventTimestamp, out var timestamp))
+        {
+            if (timestamp.Length != 4)
+            {
+                error = "Event-Timestamp not 4 octets";
+                return false;
+            }
+
+            eventTimestamp = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadUInt32BigEndian(timestamp.Span));
+        }
+
         var imeisv = VendorString(packet, RadiusAttributeType.ThreeGppImeisv);
         accountingEvent = new AccountingEvent(
             (AcctStatusType)BinaryPrimitives.ReadUInt32BigEndian(status.Span),
@@ -82,6 +97,7 @@ internal sealed record AccountingEvent(
             String(packet, RadiusAttributeType.AcctSessionId),
             String(packet, RadiusAttributeType.NasIdentifier),
             nas,
+            eventTimestamp,
             client,
             receivedAt);
         error = null;

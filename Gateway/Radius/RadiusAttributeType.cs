@@ -11,6 +11,7 @@ internal static class RadiusAttributeType
     public const byte NasIdentifier = 32;
     public const byte AcctStatusType = 40;
     public const byte AcctSessionId = 44;
+    public const byte EventTimestamp = 55;
 
     /// <summary>The IANA enterprise number of 3GPP, the vendor of the IMSI and IMEISV sub-attributes.</summary>
     public const uint Vendor3Gpp = 10415;

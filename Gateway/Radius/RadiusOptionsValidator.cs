@@ -18,13 +18,13 @@ internal sealed class RadiusOptionsValidator(string sectionPath = RadiusOptions.
         }
 
         var errors = new List<string>();
-        if (!IPEndPoint.TryParse(options.Listen ?? "", out var listen) || !options.Listen!.Contains(':', StringComparison.Ordinal))
+        // IPEndPoint.TryParse takes "127.0.0.1" and "::1" as port 0; a listener whose port was forgotten should not
+        // quietly land on a random one, so the port must be written out ("[::1]:1813" for IPv6).
+        var listen = options.Listen ?? "";
+        var hasPort = listen.StartsWith('[') ? listen.Contains("]:", StringComparison.Ordinal) : listen.Count(c => c == ':') == 1;
+        if (!hasPort || !IPEndPoint.TryParse(listen, out _))
         {
-            errors.Add($"{sectionPath}:Listen must be an address and port such as 127.0.0.1:1813 or [::1]:1813 (was '{options.Listen}').");
-        }
-        else if (listen.Port is < 0 or > 65535)
-        {
-            errors.Add($"{sectionPath}:Listen port must be between 0 (any free port) and 65535 (was {listen.Port}).");
+            errors.Add($"{sectionPath}:Listen must be an address and a port from 0 (any free port) to 65535, such as 127.0.0.1:1813 or [::1]:1813 (was '{options.Listen}').");
         }
 
         if (options.Clients.Count == 0)

@@ -4,10 +4,10 @@ using Gateway.Radius;
 namespace Gateway.Tests.Radius;
 
 /// <summary>The listener against the real peer: Debian's radclient, with its own dictionary (dictionary.3gpp) and MD5.</summary>
-[Collection("radius")]
+[Collection(RadiusMeterTests.Name)]
 public sealed class RadclientTests : IAsyncLifetime
 {
-    private const string Device = """Framed-IP-Address = 127.0.0.5, Calling-Station-Id = "819012345678", 3GPP-IMSI = "440101234567890", 3GPP-IMEISV = "3534900612345601", Acct-Session-Id = "0a0b0c0d", NAS-Identifier = "pgw-test", NAS-IP-Address = 127.0.0.1, User-Name = "sora" """;
+    private const string Device = """Framed-IP-Address = 127.0.0.5, Calling-Station-Id = "819012345678", 3GPP-IMSI = "440101234567890", 3GPP-IMEISV = "3534900612345601", Acct-Session-Id = "0a0b0c0d", NAS-Identifier = "pgw-test", NAS-IP-Address = 127.0.0.1, User-Name = "sora", Event-Timestamp = 1700000000 """;
     private RadiusTestServer _server = null!;
 
     public async ValueTask InitializeAsync() => _server = await RadiusTestServer.StartAsync();
@@ -35,6 +35,7 @@ public sealed class RadclientTests : IAsyncLifetime
         Assert.Equal("pgw-test", e.NasIdentifier);
         Assert.Equal(IPAddress.Loopback, e.NasIpAddress);
         Assert.Equal("sora", e.UserName);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), e.EventTimestamp);
         Assert.Equal(IPAddress.Loopback, e.Client.Address);
         Assert.Equal(1, _server.Count(RadiusMetrics.Ok));
     }

@@ -6,7 +6,7 @@ using Gateway.Radius;
 namespace Gateway.Tests.Radius;
 
 /// <summary>The listener's handling of what radclient will not send: retransmissions, strangers, garbage, overload, failing sinks.</summary>
-[Collection("radius")]
+[Collection(RadiusMeterTests.Name)]
 public sealed class RadiusListenerTests
 {
     private static readonly byte[] s_secret = Encoding.UTF8.GetBytes(RadiusTestServer.Secret);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Radius;
 
-[Collection("radius")]
+[Collection(RadiusMeterTests.Name)]
 public sealed class RadiusOptionsTests
 {
     private static List<string> Errors(RadiusOptions options) =>
@@ -46,6 +46,20 @@ public sealed class RadiusOptionsTests
     {
         Assert.Contains(Errors(new RadiusOptions { Enabled = true }), e => e.StartsWith("Gateway:Radius:Clients ", StringComparison.Ordinal));
         Assert.Empty(Errors(new RadiusOptions { Enabled = false, Listen = "nonsense" }));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    [InlineData("[::1]")]
+    [InlineData("127.0.0.1:65536")]
+    [InlineData("")]
+    public void A_listen_endpoint_needs_an_address_and_a_port(string listen)
+    {
+        var options = new RadiusOptions { Enabled = true, Listen = listen };
+        options.Clients.Add(new RadiusClientOptions { Address = "127.0.0.1", Secret = "s" });
+
+        Assert.Contains(Errors(options), e => e.StartsWith("Gateway:Radius:Listen ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class RadiusPacketTests
         w.WriteString(RadiusAttributeType.AcctSessionId, "session-1");
         w.WriteIPv4(RadiusAttributeType.NasIpAddress, IPAddress.Parse("192.0.2.1"));
         w.WriteString(RadiusAttributeType.NasIdentifier, "pgw-1");
+        w.WriteUInt32(RadiusAttributeType.EventTimestamp, 1_700_000_000);
         w.WriteVendorString(RadiusAttributeType.Vendor3Gpp, RadiusAttributeType.ThreeGppImsi, "440101234567890");
         w.WriteVendorString(RadiusAttributeType.Vendor3Gpp, RadiusAttributeType.ThreeGppImeisv, "3534900612345601");
         var length = w.FinishAccountingRequest(s_secret);
@@ -43,14 +44,14 @@ public sealed class RadiusPacketTests
         Assert.Equal(RadiusCode.AccountingRequest, packet.Code);
         Assert.Equal(7, packet.Identifier);
         Assert.Equal(bytes.Length, packet.Length);
-        Assert.Equal(9, packet.Attributes.Count);
+        Assert.Equal(10, packet.Attributes.Count);
         Assert.True(RadiusAuthenticator.VerifyAccountingRequest(packet.Raw.Span, s_secret));
         var client = new IPEndPoint(IPAddress.Loopback, 40000);
         var at = DateTimeOffset.UnixEpoch;
         Assert.True(AccountingEvent.TryCreate(packet, client, at, out var e, out _));
         Assert.Equal(
             new AccountingEvent(AcctStatusType.Start, IPAddress.Parse("10.1.2.3"), "440101234567890", "3534900612345601", "353490061234569",
-                "819012345678", "sora", "session-1", "pgw-1", IPAddress.Parse("192.0.2.1"), client, at),
+                "819012345678", "sora", "session-1", "pgw-1", IPAddress.Parse("192.0.2.1"), DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), client, at),
             e);
     }
 
