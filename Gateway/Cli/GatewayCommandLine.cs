@@ -47,6 +47,7 @@ internal static class GatewayCommandLine
         root.Subcommands.Add(run);
         root.Subcommands.Add(SignCommand.Create(output, error));
         root.Subcommands.Add(VerifyCommand.Create(input, output));
+        root.Subcommands.Add(ParseCommand.Create(input, output, error));
         return root;
     }
 }
