@@ -29,6 +29,9 @@ internal sealed class BeamEntry
 
     public bool AddSignature { get; init; }
 
+    /// <summary>LoRaWAN/Sigfox: send <c>x-soracom-lora-device-id</c> / <c>x-soracom-sigfox-device-id</c> (always signed when signing).</summary>
+    public bool AddDeviceId { get; init; }
+
     /// <summary>The signer for a PSK given inline or by a fixed credentials ID.</summary>
     public SoracomSigner? Signer { get; init; }
 

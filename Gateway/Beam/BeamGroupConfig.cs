@@ -37,6 +37,10 @@ internal sealed class BeamGroupConfig
 
     public BeamEntry? Mqtt { get; private init; }
 
+    public BeamEntry? LoraToHttp { get; private init; }
+
+    public BeamEntry? SigfoxToHttp { get; private init; }
+
     public static BeamGroupConfig For(Group? group, RegistrySnapshot snapshot) =>
         group is null ? Empty : s_cache.GetValue(group, g => Compile(g, snapshot));
 
@@ -85,7 +89,7 @@ internal sealed class BeamGroupConfig
     private static BeamGroupConfig Compile(Group group, RegistrySnapshot snapshot)
     {
         var http = new List<BeamEntry>();
-        BeamEntry? website = null, tcpHttp = null, udpHttp = null, tcpTcp = null, mqtt = null;
+        BeamEntry? website = null, tcpHttp = null, udpHttp = null, tcpTcp = null, mqtt = null, lora = null, sigfox = null;
         if (group.Configuration["SoracomBeam"] is JsonObject beam)
         {
             foreach (var (key, value) in beam)
@@ -106,6 +110,8 @@ internal sealed class BeamGroupConfig
                     case BeamEntryPoint.UdpToHttp: udpHttp = entry; break;
                     case BeamEntryPoint.TcpToTcp: tcpTcp = entry; break;
                     case BeamEntryPoint.Mqtt: mqtt = entry; break;
+                    case BeamEntryPoint.LoraToHttp: lora = entry; break;
+                    case BeamEntryPoint.SigfoxToHttp: sigfox = entry; break;
                     default: break;
                 }
             }
@@ -119,6 +125,8 @@ internal sealed class BeamGroupConfig
             UdpToHttp = udpHttp,
             TcpToTcp = tcpTcp,
             Mqtt = mqtt,
+            LoraToHttp = lora,
+            SigfoxToHttp = sigfox,
         };
     }
 
@@ -168,6 +176,7 @@ internal sealed class BeamGroupConfig
             AddMsisdn = Flag("addMsisdnHeader"),
             AddSimId = Flag("addSimIdHeader"),
             AddSignature = Flag("addSignature"),
+            AddDeviceId = Flag("addDeviceIdHeader"),
             Signer = signer,
             PskCredentialsTemplate = template,
             CustomHeaders = headers,

@@ -20,4 +20,10 @@ internal enum BeamEntryPoint
 
     /// <summary><c>mqtt://beam.soracom.io:1883</c>: MQTT relayed to MQTT or MQTTS.</summary>
     Mqtt,
+
+    /// <summary><c>lorawan://beam.soracom.io</c>: LoRaWAN uplinks from a network server, POSTed to HTTP (the gateway's key; SORACOM's is not published).</summary>
+    LoraToHttp,
+
+    /// <summary><c>sigfox://beam.soracom.io</c>: Sigfox callbacks, POSTed to HTTP (the gateway's key; SORACOM's is not published).</summary>
+    SigfoxToHttp,
 }

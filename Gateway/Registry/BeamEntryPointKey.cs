@@ -31,11 +31,13 @@ internal readonly record struct BeamEntryPointKey(BeamEntryPoint Kind, string Pa
             ("udp", 23080) => BeamEntryPoint.UdpToHttp,
             ("tcp", 8023) => BeamEntryPoint.TcpToTcp,
             ("mqtt", 1883) => BeamEntryPoint.Mqtt,
+            ("lorawan", -1) => BeamEntryPoint.LoraToHttp,
+            ("sigfox", -1) => BeamEntryPoint.SigfoxToHttp,
             _ => null,
         };
         if (kind is null)
         {
-            error = "not a Beam entry point: use http://…:8888/<path>, http://…:18080, tcp://…:23080, udp://…:23080, tcp://…:8023 or mqtt://…:1883";
+            error = "not a Beam entry point: use http://…:8888/<path>, http://…:18080, tcp://…:23080, udp://…:23080, tcp://…:8023, mqtt://…:1883, lorawan://… or sigfox://…";
             return false;
         }
 

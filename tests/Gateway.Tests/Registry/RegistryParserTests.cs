@@ -141,7 +141,7 @@ public sealed class RegistryParserTests
         },
         {
             """{ "groupId": "g-sensors", "configuration": { "SoracomBeam": { "http://beam.soracom.io:9999/": { "destination": "https://x.example" } } } }""",
-            "groups[g-sensors].configuration.SoracomBeam[\"http://beam.soracom.io:9999/\"]: not a Beam entry point: use http://…:8888/<path>, http://…:18080, tcp://…:23080, udp://…:23080, tcp://…:8023 or mqtt://…:1883"
+            "groups[g-sensors].configuration.SoracomBeam[\"http://beam.soracom.io:9999/\"]: not a Beam entry point: use http://…:8888/<path>, http://…:18080, tcp://…:23080, udp://…:23080, tcp://…:8023, mqtt://…:1883, lorawan://… or sigfox://…"
         },
         {
             """{ "groupId": "g-sensors", "configuration": { "SoracomBeam": { "tcp://beam.soracom.io:8023": { "destination": "tcp://x.example:1", "addSignature": true } } } }""",
@@ -265,6 +265,8 @@ public sealed class RegistryParserTests
     [InlineData("tcp://beam.soracom.io:8023", "TcpToTcp", "/")]
     [InlineData("mqtt://beam.soracom.io:1883", "Mqtt", "/")]
     [InlineData("tcp://anything.example:8023", "TcpToTcp", "/")]
+    [InlineData("lorawan://beam.soracom.io", "LoraToHttp", "/")]
+    [InlineData("sigfox://beam.soracom.io", "SigfoxToHttp", "/")]
     public void Beam_keys_select_the_entry_point_by_scheme_port_and_path(string key, string kind, string path)
     {
         Assert.True(BeamEntryPointKey.TryParse(key, out var ep, out var error), error);
