@@ -11,6 +11,9 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
     // Char fields up to this many bytes are widened on the stack; longer ones borrow from the pool.
     private const int StackCharLimit = 256;
 
+    // 2^53: every integer below it is exactly representable as a double.
+    private const double MaxExactInteger = 9007199254740992.0;
+
     private readonly FieldSpec[] _fields;
     private readonly string[] _names;
 
@@ -144,7 +147,16 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
 
         if (double.IsFinite(value))
         {
-            writer.WriteNumber(field.EncodedName, value);
+            // Integral results are common (scaled integers, "x/100" of a multiple of 100) and print the same as a
+            // long, which is far cheaper than shortest round-trip double formatting. -0 prints as 0.
+            if (value == Math.Truncate(value) && Math.Abs(value) < MaxExactInteger)
+            {
+                writer.WriteNumber(field.EncodedName, (long)value);
+            }
+            else
+            {
+                writer.WriteNumber(field.EncodedName, value);
+            }
         }
         else
         {

@@ -95,6 +95,10 @@ public sealed class GrammarTests
     [InlineData("v:0:uint:8:/0", "00", "null")]
     [InlineData("v:0:uint:8:/100", "11", "0.17")]
     [InlineData("v:0:uint:16:/100", "06A4", "17")]
+    [InlineData("v:0:uint:8:*-1", "00", "0")]
+    [InlineData("v:0:uint:64:*1", "FFFFFFFFFFFFFFFF", "1.8446744073709552E+19")]
+    [InlineData("v:0:uint:56:*1", "20000000000001", "9007199254740992")]
+    [InlineData("v:0:int:16:*1000000", "8000", "-32768000000")]
     public void Floats_and_results_are_shortest_round_trip_and_non_finite_is_null(string format, string hex, string value)
     {
         Assert.Equal($$"""{"v":{{value}},"binaryParserEnabled":true}""", Decode(format, hex));
