@@ -15,7 +15,8 @@ internal static class GatewayCommandLine
     public static async Task<int> InvokeAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = Build(input, output, error, args);
-        var parse = root.Parse(args);
+        // No response files: '@button' is a binary-parser format, not a file to expand.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors)

@@ -55,21 +55,40 @@ internal sealed partial class AccountingBindingSink(IdentityResolver resolver, R
                     }
                 }
 
-                resolver.Bind(e.FramedIpAddress, new AddressBinding(e.Imsi, e.Imei, e.Msisdn, e.ReceivedAt));
-                return true;
+                return await StoreAsync(() => registry.BindAddressAsync(e.FramedIpAddress, new AddressBinding(e.Imsi, e.Imei, e.Msisdn, e.ReceivedAt, Nas(e)), cancellationToken));
 
             case AcctStatusType.Stop:
-                if (e.FramedIpAddress is not null)
-                {
-                    resolver.Unbind(e.FramedIpAddress, e.Imsi);
-                }
+                return e.FramedIpAddress is null || await StoreAsync(() => registry.UnbindAddressAsync(e.FramedIpAddress, e.Imsi, cancellationToken));
 
-                return true;
+            case AcctStatusType.AccountingOn or AcctStatusType.AccountingOff:
+                // The NAS (re)started or stops: every session it reported is over.
+                return await StoreAsync(() => registry.UnbindNasAsync(Nas(e), cancellationToken));
 
             default:
                 return true;
         }
     }
+
+    /// <summary>Who reported a session: the NAS-Identifier, else the address the request came from.</summary>
+    private static string Nas(AccountingEvent e) => e.NasIdentifier ?? e.Client.Address.ToString();
+
+    /// <summary>A store failure leaves the request unanswered, so the NAS retries it: nothing acknowledged is lost.</summary>
+    private async Task<bool> StoreAsync(Func<Task> write)
+    {
+        try
+        {
+            await write();
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(logger, ex);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "RADIUS binding could not be stored; the request stays unanswered so the NAS retries")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RADIUS {StatusType} from {Client} without Framed-IP-Address or 3GPP-IMSI: nothing bound")]
     private static partial void LogIncomplete(ILogger logger, AcctStatusType statusType, string client);

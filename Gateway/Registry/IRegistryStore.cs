@@ -26,4 +26,20 @@ internal interface IRegistryStore : IAsyncDisposable
 
     /// <summary>Applies the changes atomically and returns the new version.</summary>
     Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Binds an address (RADIUS accounting), or with a null binding unbinds it — only while it is still bound to
+    /// <paramref name="expectedImsi"/> when that is given. Bindings have their own version counter, so address churn
+    /// never reloads the registry.
+    /// </summary>
+    Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken);
+
+    /// <summary>Removes every binding a NAS reported (Accounting-On/Off: its sessions are all over).</summary>
+    Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken);
+
+    /// <summary>Every binding and the bindings version.</summary>
+    Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The bindings version; cheap, polled.</summary>
+    Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken);
 }

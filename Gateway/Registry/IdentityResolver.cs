@@ -44,6 +44,32 @@ internal sealed class IdentityResolver
             : _bindings.TryGetValue(key, out var current) && current.Imsi == imsi && _bindings.TryRemove(new KeyValuePair<UInt128, AddressBinding>(key, current));
     }
 
+    /// <summary>Replaces every binding with what the store holds (bindings made by any instance).</summary>
+    public void ReplaceBindings(IEnumerable<(string Address, AddressBinding Binding)> bindings)
+    {
+        var fresh = new Dictionary<UInt128, AddressBinding>();
+        foreach (var (address, binding) in bindings)
+        {
+            if (IPAddress.TryParse(address, out var ip))
+            {
+                fresh[RegistrySnapshot.Key(ip)] = binding;
+            }
+        }
+
+        foreach (var key in _bindings.Keys)
+        {
+            if (!fresh.ContainsKey(key))
+            {
+                _bindings.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var (key, binding) in fresh)
+        {
+            _bindings[key] = binding;
+        }
+    }
+
     public AddressBinding? FindBinding(IPAddress address) => _bindings.GetValueOrDefault(RegistrySnapshot.Key(address));
 
     public DeviceIdentity ResolveAddress(IPAddress address)

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ internal sealed partial class RegistryService : BackgroundService
     private readonly ILogger<RegistryService> _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private JsonObject _current = [];
+    private long _bindingsVersion = -1;
 
     public RegistryService(IRegistryStore store, IdentityResolver resolver, IOptions<RegistryOptions> options, ILogger<RegistryService> logger, RegistryDocument? seed = null)
     {
@@ -50,6 +52,7 @@ internal sealed partial class RegistryService : BackgroundService
             throw new RegistryLoadException("the stored registry is not valid; see the log.");
         }
 
+        await ReloadBindingsAsync(cancellationToken);
         LogLoaded(_logger, _store.Name, Snapshot.Document.Groups.Count, Snapshot.Document.Subscribers.Count, Snapshot.Document.Credentials.Count, Snapshot.Version);
         await base.StartAsync(cancellationToken);
     }
@@ -95,6 +98,11 @@ internal sealed partial class RegistryService : BackgroundService
             try
             {
                 await _store.WaitForChangeAsync(_options.PollInterval, stoppingToken);
+                if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
+                {
+                    await ReloadBindingsAsync(stoppingToken);
+                }
+
                 if (await _store.GetVersionAsync(stoppingToken) != Snapshot.Version)
                 {
                     await _writeLock.WaitAsync(stoppingToken);
@@ -119,6 +127,40 @@ internal sealed partial class RegistryService : BackgroundService
                 await Task.Delay(_options.PollInterval, stoppingToken);
             }
         }
+    }
+
+    // Note: no method here may be called BindAsync: minimal API handlers take RegistryService as a parameter, and
+    // ASP.NET Core would take a BindAsync method for its custom parameter-binding hook.
+
+    /// <summary>
+    /// Records a RADIUS binding in the store (so every instance sees it) and in this instance at once. Throws when
+    /// the store cannot record it, so that accounting is not acknowledged.
+    /// </summary>
+    public async Task BindAddressAsync(IPAddress address, AddressBinding binding, CancellationToken cancellationToken)
+    {
+        await _store.WriteBindingAsync(address.ToString(), binding, null, cancellationToken);
+        _resolver.Bind(address, binding);
+    }
+
+    /// <summary>Removes a binding, only while it is still <paramref name="imsi"/>'s.</summary>
+    public async Task UnbindAddressAsync(IPAddress address, string? imsi, CancellationToken cancellationToken)
+    {
+        await _store.WriteBindingAsync(address.ToString(), null, imsi, cancellationToken);
+        _resolver.Unbind(address, imsi);
+    }
+
+    /// <summary>Removes every binding a NAS made (Accounting-On/Off).</summary>
+    public async Task UnbindNasAsync(string nas, CancellationToken cancellationToken)
+    {
+        await _store.DeleteBindingsOfNasAsync(nas, cancellationToken);
+        await ReloadBindingsAsync(cancellationToken);
+    }
+
+    private async Task ReloadBindingsAsync(CancellationToken cancellationToken)
+    {
+        var (bindings, version) = await _store.LoadBindingsAsync(cancellationToken);
+        _resolver.ReplaceBindings(bindings);
+        Interlocked.Exchange(ref _bindingsVersion, version);
     }
 
     /// <returns>False when the stored registry does not validate; the previous snapshot stays in force.</returns>

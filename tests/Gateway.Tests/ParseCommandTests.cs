@@ -16,8 +16,15 @@ public sealed class ParseCommandTests
         Assert.Equal("", error);
     }
 
-    // Predefined names are written --format=@name: the command line's parser takes a lone argument starting with '@'
-    // as a response file to expand (see the report on GatewayCommandLine's parser configuration).
+    [Fact]
+    public async Task Predefined_format_may_follow_the_option_as_a_separate_argument()
+    {
+        // Response-file expansion is off, so '@button' is a format name, not a file.
+        var (exit, output, _) = await RunAsync("", "parse", "--format", "@button", "--hex", "4d010351");
+        Assert.Equal(0, exit);
+        Assert.Equal("""{"clickType":1,"clickTypeName":"SINGLE","batteryLevel":1,"binaryParserEnabled":true}""" + "\n", output.ReplaceLineEndings("\n"));
+    }
+
     [Fact]
     public async Task Parse_accepts_spaced_and_prefixed_hex()
     {

@@ -29,6 +29,9 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_credentials (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
             INSERT INTO registry_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+            CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+            INSERT INTO binding_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             """);
         try
         {
@@ -125,6 +128,83 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         await using (var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', @v)", connection, tx))
         {
             notify.Parameters.AddWithValue("v", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    public async Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = binding is null
+            ? new NpgsqlCommand("DELETE FROM registry_bindings WHERE address = @a AND (@imsi::text IS NULL OR imsi = @imsi::text)", connection, tx)
+            : new NpgsqlCommand("INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES (@a, @imsi, @nas, @doc) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc", connection, tx))
+        {
+            command.Parameters.AddWithValue("a", address);
+            command.Parameters.AddWithValue("imsi", (object?)(binding?.Imsi ?? expectedImsi) ?? DBNull.Value);
+            if (binding is not null)
+            {
+                command.Parameters.AddWithValue("nas", (object?)binding.Nas ?? DBNull.Value);
+                command.Parameters.AddWithValue("doc", binding.ToJson().ToJsonString());
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return await BumpBindingsAsync(connection, tx, cancellationToken);
+    }
+
+    public async Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand("DELETE FROM registry_bindings WHERE nas = @nas", connection, tx))
+        {
+            command.Parameters.AddWithValue("nas", nas);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return await BumpBindingsAsync(connection, tx, cancellationToken);
+    }
+
+    public async Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var list = new List<(string, AddressBinding)>();
+        await using (var command = new NpgsqlCommand("SELECT address, doc FROM registry_bindings", connection, tx))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (AddressBinding.FromJson(JsonNode.Parse(reader.GetString(1))) is { } b)
+                {
+                    list.Add((reader.GetString(0), b));
+                }
+            }
+        }
+
+        await using var versionCommand = new NpgsqlCommand("SELECT version FROM binding_version WHERE id = 1", connection, tx);
+        var version = (long)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
+        await tx.CommitAsync(cancellationToken);
+        return (list, version);
+    }
+
+    public async Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT version FROM binding_version WHERE id = 1");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<long> BumpBindingsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    {
+        await using var bump = new NpgsqlCommand("UPDATE binding_version SET version = version + 1 WHERE id = 1 RETURNING version", connection, tx);
+        var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
+        await using (var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', 'bindings')", connection, tx))
+        {
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -37,6 +37,9 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_credentials (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
             INSERT OR IGNORE INTO registry_version (id, version) VALUES (1, 0);
+            CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+            INSERT OR IGNORE INTO binding_version (id, version) VALUES (1, 0);
             """, cancellationToken);
     }
 
@@ -90,6 +93,94 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         var version = await ReadVersionAsync(connection, tx, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return version;
+    }
+
+    public async Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: false);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            if (binding is null)
+            {
+                command.CommandText = "DELETE FROM registry_bindings WHERE address = $a AND ($imsi IS NULL OR imsi = $imsi)";
+                command.Parameters.AddWithValue("$imsi", (object?)expectedImsi ?? DBNull.Value);
+            }
+            else
+            {
+                command.CommandText = "INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES ($a, $imsi, $nas, $doc) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc";
+                command.Parameters.AddWithValue("$imsi", binding.Imsi);
+                command.Parameters.AddWithValue("$nas", (object?)binding.Nas ?? DBNull.Value);
+                command.Parameters.AddWithValue("$doc", binding.ToJson().ToJsonString());
+            }
+
+            command.Parameters.AddWithValue("$a", address);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return await BumpBindingsAsync(connection, tx, cancellationToken);
+    }
+
+    public async Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: false);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "DELETE FROM registry_bindings WHERE nas = $nas";
+            command.Parameters.AddWithValue("$nas", nas);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return await BumpBindingsAsync(connection, tx, cancellationToken);
+    }
+
+    public async Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var list = new List<(string, AddressBinding)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "SELECT address, doc FROM registry_bindings";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (AddressBinding.FromJson(JsonNode.Parse(reader.GetString(1))) is { } b)
+                {
+                    list.Add((reader.GetString(0), b));
+                }
+            }
+        }
+
+        var version = await ReadScalarAsync(connection, tx, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return (list, version);
+    }
+
+    public async Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadScalarAsync(connection, null, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
+    }
+
+    private static async Task<long> BumpBindingsAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, tx, "UPDATE binding_version SET version = version + 1 WHERE id = 1", cancellationToken);
+        var version = await ReadScalarAsync(connection, tx, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    private static async Task<long> ReadScalarAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     public ValueTask DisposeAsync()

@@ -92,4 +92,14 @@ public sealed class RadiusBindingTests : IAsyncLifetime
         Assert.NotEqual(0, result.ExitCode);
         Assert.Equal(403, (await Curl.RunAsync("127.0.0.64", Http)).Status);
     }
+
+    [Fact]
+    public async Task Accounting_on_from_the_nas_ends_its_sessions()
+    {
+        Assert.Equal(0, (await AccountAsync("Start", "127.0.0.65", "440101234567061", "3534900612345601")).ExitCode);
+        Assert.Equal(200, (await Curl.RunAsync("127.0.0.65", Http)).Status);
+        var on = await Radclient.AccountingAsync(_radiusPort, Secret, "Acct-Status-Type = Accounting-On");
+        Assert.True(on.ExitCode == 0, on.Output);
+        Assert.Equal(403, (await Curl.RunAsync("127.0.0.65", Http)).Status);
+    }
 }

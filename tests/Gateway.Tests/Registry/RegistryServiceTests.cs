@@ -144,4 +144,48 @@ public abstract class RegistryServiceTests : IAsyncDisposable
         Assert.True(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.20")).IsKnown);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
     }
+
+    [Fact]
+    public async Task Radius_binding_made_on_one_instance_applies_on_another_within_a_second()
+    {
+        var (a, resolverA) = await StartAsync(SeedDocument());
+        var (b, resolverB) = await StartAsync();
+        var address = IPAddress.Parse("127.0.0.90");
+
+        var started = DateTime.UtcNow;
+        await a.BindAddressAsync(address, new AddressBinding("440101234567890", "353000000000001", null, DateTimeOffset.UnixEpoch, "pgw-1"), TestContext.Current.CancellationToken);
+        Assert.True(resolverA.ResolveAddress(address).IsKnown);
+        while (!resolverB.ResolveAddress(address).IsKnown && DateTime.UtcNow - started < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
+
+        // A Stop for another SIM's session leaves the binding; the right one removes it everywhere.
+        await b.UnbindAddressAsync(address, "440101234567899", TestContext.Current.CancellationToken);
+        Assert.True(resolverA.ResolveAddress(address).IsKnown);
+        await b.UnbindAddressAsync(address, "440101234567890", TestContext.Current.CancellationToken);
+        started = DateTime.UtcNow;
+        while (resolverA.ResolveAddress(address).IsKnown && DateTime.UtcNow - started < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(resolverA.ResolveAddress(address).IsKnown);
+    }
+
+    [Fact]
+    public async Task Bindings_survive_a_restart_and_a_nas_restart_clears_only_its_own()
+    {
+        var (a, _) = await StartAsync(SeedDocument(", { \"imsi\": \"440101234567891\" }"));
+        await a.BindAddressAsync(IPAddress.Parse("127.0.0.91"), new AddressBinding("440101234567890", null, null, DateTimeOffset.UnixEpoch, "pgw-1"), TestContext.Current.CancellationToken);
+        await a.BindAddressAsync(IPAddress.Parse("127.0.0.92"), new AddressBinding("440101234567891", null, null, DateTimeOffset.UnixEpoch, "pgw-2"), TestContext.Current.CancellationToken);
+
+        var (b, resolverB) = await StartAsync();
+        Assert.True(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.91")).IsKnown);
+        await b.UnbindNasAsync("pgw-1", TestContext.Current.CancellationToken);
+        Assert.False(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.91")).IsKnown);
+        Assert.True(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.92")).IsKnown);
+    }
 }
