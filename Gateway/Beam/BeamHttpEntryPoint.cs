@@ -35,7 +35,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         if (!device.IsKnown)
         {
             LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);
-            BeamMetrics.Count(name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
+            BeamMetrics.Count(name, BeamMetrics.Refused(device.Refusal));
             await TextAsync(context, StatusCodes.Status403Forbidden, "device not recognised");
             return;
         }

@@ -25,25 +25,12 @@ internal sealed partial class TcpRelayConnectionHandler(IdentityResolver resolve
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var device = remote is null ? DeviceIdentity.Refused(RefusalReason.UnknownDevice) : resolver.ResolveAddress(remote);
+        if (await TcpAdmission.AdmitAsync(connection, resolver, Name, static c => c.TcpToTcp, "no Beam TCP relay entry for this device's group", logger) is not var (device, config, entry))
+        {
+            return;
+        }
+
         var output = connection.Transport.Output;
-        if (!device.IsKnown)
-        {
-            LogRefused(logger, remote?.ToString() ?? "-", device.Refusal);
-            BeamMetrics.Count(Name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
-            await output.WriteAsync(DeviceReply.Refusal(403, "device not recognised", [0x0a]), CancellationToken.None);
-            return;
-        }
-
-        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
-        if (config.TcpToTcp is not { Enabled: true } entry)
-        {
-            BeamMetrics.Count(Name, "no_entry");
-            await output.WriteAsync(DeviceReply.Refusal(404, "no Beam TCP relay entry for this device's group", [0x0a]), CancellationToken.None);
-            return;
-        }
-
         Socket? socket = null;
         Stream? upstream = null;
         // Kestrel's ConnectionClosed fires when the device half-closes, which must not abort a relay: the device may
@@ -173,8 +160,6 @@ internal sealed partial class TcpRelayConnectionHandler(IdentityResolver resolve
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp relay: refused {Source} ({Refusal})")]
-    private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp relay: subscriber {Imsi} → {Upstream}: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string imsi, string upstream, string reason);

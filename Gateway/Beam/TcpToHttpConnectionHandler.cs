@@ -19,25 +19,12 @@ internal sealed partial class TcpToHttpConnectionHandler(IdentityResolver resolv
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var device = remote is null ? DeviceIdentity.Refused(RefusalReason.UnknownDevice) : resolver.ResolveAddress(remote);
+        if (await TcpAdmission.AdmitAsync(connection, resolver, Name, static c => c.TcpToHttp, "no Beam TCP entry for this device's group", logger) is not var (device, config, entry))
+        {
+            return;
+        }
+
         var output = connection.Transport.Output;
-        if (!device.IsKnown)
-        {
-            LogRefused(logger, remote?.ToString() ?? "-", device.Refusal);
-            BeamMetrics.Count(Name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
-            await output.WriteAsync(DeviceReply.Refusal(403, "device not recognised", [0x0a]));
-            return;
-        }
-
-        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
-        if (config.TcpToHttp is not { Enabled: true } entry)
-        {
-            BeamMetrics.Count(Name, "no_entry");
-            await output.WriteAsync(DeviceReply.Refusal(404, "no Beam TCP entry for this device's group", [0x0a]));
-            return;
-        }
-
         var input = connection.Transport.Input;
 
         // Not ConnectionClosed: Kestrel signals it as soon as the device half-closes, and a device that sends and
@@ -111,6 +98,4 @@ internal sealed partial class TcpToHttpConnectionHandler(IdentityResolver resolv
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp: refused {Source} ({Refusal})")]
-    private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
 }

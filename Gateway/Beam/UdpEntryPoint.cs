@@ -80,7 +80,7 @@ internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPo
             if (!device.IsKnown)
             {
                 LogRefused(logger, source.ToString(), device.Refusal);
-                BeamMetrics.Count(Name, "refused_" + device.Refusal.ToString().ToLowerInvariant());
+                BeamMetrics.Count(Name, BeamMetrics.Refused(device.Refusal));
                 await ReplyAsync(socket, source, DeviceReply.Refusal(403, "device not recognised", []), cancellationToken);
                 return;
             }
