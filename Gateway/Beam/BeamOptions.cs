@@ -32,6 +32,12 @@ internal sealed class BeamOptions
     /// <summary>PEM file of the HTTPS entry point's private key.</summary>
     public string? TlsKeyFile { get; set; }
 
+    /// <summary>Open connections the whole process accepts, device and admin listeners together (Kestrel's limit). Default 20,000.</summary>
+    public long MaxConnections { get; set; } = 20_000;
+
+    /// <summary>Open TCP connections (TCP→HTTP and TCP→TCP together) one subscriber may hold. Default 64.</summary>
+    public int MaxConnectionsPerDevice { get; set; } = 64;
+
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -66,6 +72,16 @@ internal sealed class BeamOptions
                     errors.Add($"Gateway:Beam:{name} must name an existing PEM file when HttpsPort is set (was '{file}').");
                 }
             }
+        }
+
+        if (MaxConnections < 1)
+        {
+            errors.Add($"Gateway:Beam:MaxConnections must be positive (was {MaxConnections}).");
+        }
+
+        if (MaxConnectionsPerDevice < 1)
+        {
+            errors.Add($"Gateway:Beam:MaxConnectionsPerDevice must be positive (was {MaxConnectionsPerDevice}).");
         }
 
         if (MaxBodyBytes < 1)

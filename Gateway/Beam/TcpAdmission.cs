@@ -9,10 +9,17 @@ namespace Gateway.Beam;
 /// group's entry; when it may not be served, tell it so in the entry point's own form (<c>403 …</c>, <c>404 …</c>),
 /// log, count, and let the connection end.
 /// </summary>
-internal static partial class TcpAdmission
+internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.Extensions.Options.IOptions<BeamOptions> options, ILogger<TcpAdmission> logger)
 {
-    public static async Task<(DeviceIdentity Device, BeamGroupConfig Config, BeamEntry Entry)?> AdmitAsync(
-        ConnectionContext connection, IdentityResolver resolver, string entryPoint, Func<BeamGroupConfig, BeamEntry?> select, string noEntryReason, ILogger logger)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
+    private readonly int _maxPerDevice = options.Value.MaxConnectionsPerDevice;
+
+    /// <summary>
+    /// Admits a connection; the returned lease must be disposed when the connection ends. Null when the device was
+    /// refused (the refusal has been written).
+    /// </summary>
+    public async Task<(DeviceIdentity Device, BeamGroupConfig Config, BeamEntry Entry, IDisposable Lease)?> AdmitAsync(
+        ConnectionContext connection, string entryPoint, Func<BeamGroupConfig, BeamEntry?> select, string noEntryReason)
     {
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         var device = remote is null ? DeviceIdentity.Refused(RefusalReason.UnknownDevice) : resolver.ResolveAddress(remote);
@@ -33,7 +40,38 @@ internal static partial class TcpAdmission
             return null;
         }
 
-        return (device, config, entry);
+        // One device must not be able to take every connection the process has.
+        var imsi = device.Subscriber!.Imsi;
+        if (_open.AddOrUpdate(imsi, 1, static (_, n) => n + 1) > _maxPerDevice)
+        {
+            Release(imsi);
+            BeamMetrics.Count(entryPoint, "too_many_connections");
+            await output.WriteAsync(DeviceReply.Refusal(503, "too many connections from this device", [0x0a]), CancellationToken.None);
+            return null;
+        }
+
+        return (device, config, entry, new Lease(this, imsi));
+    }
+
+    private void Release(string imsi)
+    {
+        if (_open.AddOrUpdate(imsi, 0, static (_, n) => n - 1) <= 0)
+        {
+            _open.TryRemove(new KeyValuePair<string, int>(imsi, 0));
+        }
+    }
+
+    private sealed class Lease(TcpAdmission owner, string imsi) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release(imsi);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: refused {Source} ({Refusal})")]

@@ -16,7 +16,7 @@ namespace Gateway.Beam;
 /// on, then relays bytes both ways. A side that finishes sending is passed on as a half-close; the connection ends
 /// when both directions are done, or after the idle timeout with no traffic either way.
 /// </summary>
-internal sealed partial class TcpRelayConnectionHandler(IdentityResolver resolver, TimeProvider time, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
+internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, TimeProvider time, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
 {
     public const string Name = "tcp_relay";
 
@@ -25,10 +25,12 @@ internal sealed partial class TcpRelayConnectionHandler(IdentityResolver resolve
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        if (await TcpAdmission.AdmitAsync(connection, resolver, Name, static c => c.TcpToTcp, "no Beam TCP relay entry for this device's group", logger) is not var (device, config, entry))
+        if (await admission.AdmitAsync(connection, Name, static c => c.TcpToTcp, "no Beam TCP relay entry for this device's group") is not var (device, config, entry, lease))
         {
             return;
         }
+
+        using var admitted = lease;
 
         var output = connection.Transport.Output;
         Socket? socket = null;

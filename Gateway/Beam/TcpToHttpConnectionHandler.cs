@@ -12,17 +12,19 @@ namespace Gateway.Beam;
 /// bad CRC is dropped and answered <c>400 invalid Binary Format v1 frame: CRC mismatch</c>. Replies go back on
 /// the same connection, in order, which stays open for more data.
 /// </summary>
-internal sealed partial class TcpToHttpConnectionHandler(IdentityResolver resolver, PayloadPoster poster, ILogger<TcpToHttpConnectionHandler> logger) : ConnectionHandler
+internal sealed class TcpToHttpConnectionHandler(TcpAdmission admission, PayloadPoster poster) : ConnectionHandler
 {
     public const string Name = "tcp";
     public const int MaxMessage = 65536;
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        if (await TcpAdmission.AdmitAsync(connection, resolver, Name, static c => c.TcpToHttp, "no Beam TCP entry for this device's group", logger) is not var (device, config, entry))
+        if (await admission.AdmitAsync(connection, Name, static c => c.TcpToHttp, "no Beam TCP entry for this device's group") is not var (device, config, entry, lease))
         {
             return;
         }
+
+        using var admitted = lease;
 
         var output = connection.Transport.Output;
         var input = connection.Transport.Input;

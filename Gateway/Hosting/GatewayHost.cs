@@ -108,6 +108,7 @@ internal static partial class GatewayHost
             sp.GetRequiredService<IdentityResolver>(), sp.GetRequiredService<RegistryService>(), autoRegisterGroup, sp.GetRequiredService<ILogger<AccountingBindingSink>>()));
 
         builder.Services.AddSingleton(Options.Create(beamOptions));
+        builder.Services.AddSingleton<TcpAdmission>();
         builder.Services.AddSingleton<BeamHttpClient>();
         builder.Services.AddSingleton<BeamHttpEntryPoint>();
         builder.Services.AddSingleton<PayloadPoster>();
@@ -118,6 +119,8 @@ internal static partial class GatewayHost
         {
             k.Listen(adminIp!, adminPort);
             k.Limits.MaxRequestBodySize = beamOptions.MaxBodyBytes;
+            k.Limits.MaxConcurrentConnections = beamOptions.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = beamOptions.MaxConnections;
             if (beamOptions.HttpPort != 0)
             {
                 k.Listen(listen, beamOptions.HttpPort);

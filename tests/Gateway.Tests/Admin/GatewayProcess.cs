@@ -17,21 +17,38 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public string DataDir { get; } = Directory.CreateTempSubdirectory("gw-admin-").FullName;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; private set; } = FreePort();
 
-    public int HttpPort { get; } = FreePort();
+    public int HttpPort { get; private set; } = FreePort();
 
-    public int WebsitePort { get; } = FreePort();
+    public int WebsitePort { get; private set; } = FreePort();
 
-    public int UnifiedPort { get; } = FreeUdpAndTcpPort();
+    public int UnifiedPort { get; private set; } = FreeUdpAndTcpPort();
 
-    public int TcpPort { get; } = FreePort();
+    public int TcpPort { get; private set; } = FreePort();
 
     public HttpClient Client { get; } = new();
 
     public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
 
     public async Task StartAsync(params string[] extraArgs)
+    {
+        // A port found free can be taken by a parallel test before the gateway binds it: then try fresh ports.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync(extraArgs);
+                return;
+            }
+            catch (IOException e) when (attempt < 4 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                (Port, HttpPort, WebsitePort, UnifiedPort, TcpPort) = (FreePort(), FreePort(), FreePort(), FreeUdpAndTcpPort(), FreePort());
+            }
+        }
+    }
+
+    private async Task StartOnceAsync(string[] extraArgs)
     {
         string[] args =
         [
@@ -52,6 +69,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         {
             if (_run.IsCompleted)
             {
+                // A bind failure surfaces as the IOException StartAsync retries on.
                 throw new InvalidOperationException($"gateway exited with {await _run}");
             }
 

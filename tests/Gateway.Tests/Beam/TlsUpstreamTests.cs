@@ -23,10 +23,9 @@ public sealed class TlsUpstreamTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _httpsPort = GatewayProcess.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, _httpsPort, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(new HttpsConnectionAdapterOptions
         {
             ServerCertificate = TestCertificates.Server,
             ClientCertificateMode = ClientCertificateMode.AllowCertificate,
@@ -39,6 +38,7 @@ public sealed class TlsUpstreamTests : IAsyncLifetime
             await c.Response.WriteAsync(client is null ? "anonymous" : client.Subject);
         });
         await _https.StartAsync(TestContext.Current.CancellationToken);
+        _httpsPort = new Uri(_https.Urls.First()).Port;
 
         _tcps = new TcpListener(IPAddress.Loopback, 0);
         _tcps.Start();
