@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Microsoft.AspNetCore.Connections;
 using Gateway.Beam;
+using Gateway.Lpwa;
 using Gateway.Radius;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
@@ -31,6 +32,7 @@ internal static partial class GatewayHost
         ["--unified-port"] = "Gateway:Beam:UnifiedPort",
         ["--tcp-port"] = "Gateway:Beam:TcpPort",
         ["--https-port"] = "Gateway:Beam:HttpsPort",
+        ["--lpwa-port"] = "Gateway:Lpwa:Port",
     };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -61,6 +63,13 @@ internal static partial class GatewayHost
         if (new[] { beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort, beamOptions.HttpsPort }.Contains(adminPort))
         {
             errors.Add($"Gateway:AdminPort {adminPort} is also a device port.");
+        }
+
+        // LPWA ingestion: its options are validated at start by AddLpwaIngestion; only the port is needed here.
+        var lpwaPort = builder.Configuration.GetValue("Gateway:Lpwa:Port", 0);
+        if (lpwaPort != 0 && new[] { adminPort, beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort, beamOptions.HttpsPort }.Contains(lpwaPort))
+        {
+            errors.Add($"Gateway:Lpwa:Port {lpwaPort} is also the admin port or a device port.");
         }
 
         var registryOptions = new RegistryOptions();
@@ -114,6 +123,7 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<PayloadPoster>();
         builder.Services.AddSingleton<UdpEntryPoint>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
+        builder.Services.AddLpwaIngestion(builder.Configuration);
         var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -146,6 +156,12 @@ internal static partial class GatewayHost
                 }));
             }
 
+            // An out-of-range port is left to the LPWA options validator, which names the setting.
+            if (lpwaPort is > 0 and <= 65535)
+            {
+                k.Listen(listen, lpwaPort);
+            }
+
             if (beamOptions.UnifiedPort != 0)
             {
                 k.Listen(listen, beamOptions.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
@@ -167,6 +183,7 @@ internal static partial class GatewayHost
             b.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
             b.Run(http.HandleWebsiteAsync);
         });
+        app.MapWhen(c => c.Connection.LocalPort == lpwaPort && lpwaPort != 0, static b => b.UseLpwaIngestion());
         if (root.Generated)
         {
             // The secret itself goes only to the file; the log says where it is.

@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Text.Json;
+using Gateway.Beam;
+using Gateway.Pipeline;
+using Gateway.Registry;
+using Gateway.Signing;
+
+namespace Gateway.Lpwa;
+
+/// <summary>
+/// The endpoints network servers call with uplinks. Each request is checked in this order, each refusal logged and
+/// counted: the integration exists (404), the secret matches (401), the body is at most 64 KiB (413) of well-formed
+/// JSON in the network server's shape (400), the device is a registered, active LoRa/Sigfox device (403), its group
+/// has an enabled Beam entry for the network (404). The uplink is then forwarded, and the network server gets 204
+/// once the upstream accepted it (2xx), the upstream's own status otherwise, or 502/504 when it could not be reached,
+/// so nothing is acknowledged that was not delivered.
+/// </summary>
+internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaIntegrations integrations, LpwaForwarder forwarder, TimeProvider time, ILogger<LpwaIngestion> logger)
+{
+    /// <summary>Largest body accepted. Uplink events are a few KiB even with many gateways' metadata.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public Task HandleChirpStackAsync(HttpContext context) => HandleAsync(context, LpwaNetwork.ChirpStack);
+
+    public Task HandleTtsAsync(HttpContext context) => HandleAsync(context, LpwaNetwork.Tts);
+
+    public Task HandleSigfoxAsync(HttpContext context) => HandleAsync(context, LpwaNetwork.Sigfox);
+
+    private async Task HandleAsync(HttpContext context, LpwaNetwork network)
+    {
+        var type = LpwaMetrics.Tag(network);
+        var integration = context.Request.RouteValues["integration"] as string ?? string.Empty;
+        var remote = context.Connection.RemoteIpAddress?.ToString() ?? "?";
+        if (!integrations.Exists(network, integration))
+        {
+            await RefuseAsync(context, network, StatusCodes.Status404NotFound, LpwaMetrics.UnknownIntegration, "unknown integration", integration, remote);
+            return;
+        }
+
+        if (!integrations.IsAuthorized(network, integration, context.Request.Headers.Authorization))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await RefuseAsync(context, network, StatusCodes.Status401Unauthorized, LpwaMetrics.Unauthorized, "missing or wrong secret", integration, remote);
+            return;
+        }
+
+        if (network == LpwaNetwork.ChirpStack)
+        {
+            // ChirpStack posts every event type to the one URL; only uplinks carry data for Beam.
+            var eventType = context.Request.Query["event"].ToString();
+            if (eventType != "up")
+            {
+                if (eventType.Length == 0)
+                {
+                    await RefuseAsync(context, network, StatusCodes.Status400BadRequest, LpwaMetrics.Malformed, "missing ?event=", integration, remote);
+                    return;
+                }
+
+                LpwaMetrics.Count(network, LpwaMetrics.Ignored);
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            }
+
+            // The Protobuf encoding cannot be read here; say so rather than report it as malformed JSON.
+            if (context.Request.ContentType is { } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+            {
+                await RefuseAsync(context, network, StatusCodes.Status415UnsupportedMediaType, LpwaMetrics.UnsupportedMediaType, "set the integration's encoding to JSON", integration, remote);
+                return;
+            }
+        }
+
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            await RefuseAsync(context, network, StatusCodes.Status413PayloadTooLarge, LpwaMetrics.TooLarge, $"body over {MaxBodyBytes} bytes", integration, remote);
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
+        try
+        {
+            var length = await ReadBodyAsync(context.Request.Body, buffer, context.RequestAborted);
+            if (length > MaxBodyBytes)
+            {
+                await RefuseAsync(context, network, StatusCodes.Status413PayloadTooLarge, LpwaMetrics.TooLarge, $"body over {MaxBodyBytes} bytes", integration, remote);
+                return;
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 32 });
+            }
+            catch (JsonException)
+            {
+                await RefuseAsync(context, network, StatusCodes.Status400BadRequest, LpwaMetrics.Malformed, "malformed JSON", integration, remote);
+                return;
+            }
+
+            using (document)
+            {
+                await HandleUplinkAsync(context, network, type, integration, remote, document.RootElement);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task HandleUplinkAsync(HttpContext context, LpwaNetwork network, string type, string integration, string remote, JsonElement root)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        string? error;
+        LoraUplink? lora = null;
+        SigfoxCallback? sigfox = null;
+        switch (network)
+        {
+            case LpwaNetwork.ChirpStack: lora = ChirpStackUplinkReader.Read(root, now, out error); break;
+            case LpwaNetwork.Tts: lora = TtsUplinkReader.Read(root, now, out error); break;
+            default: sigfox = SigfoxCallbackReader.Read(root, out error); break;
+        }
+
+        if (error is not null)
+        {
+            await RefuseAsync(context, network, StatusCodes.Status400BadRequest, LpwaMetrics.Malformed, error, integration, remote);
+            return;
+        }
+
+        if (lora is null && sigfox is null)
+        {
+            // A TTS message other than an uplink, sent to the uplink URL.
+            LpwaMetrics.Count(network, LpwaMetrics.Ignored);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var deviceId = lora?.DevEui ?? sigfox!.Device;
+        var device = lora is not null ? resolver.ResolveLora(deviceId) : resolver.ResolveSigfox(deviceId);
+        if (!device.IsKnown)
+        {
+            LogUnknownDevice(logger, type, integration, deviceId, device.Refusal);
+            LpwaMetrics.Count(network, LpwaMetrics.Refused(device.Refusal));
+            await TextAsync(context, StatusCodes.Status403Forbidden, device.Refusal == RefusalReason.UnknownDevice ? "device not registered" : "device not active");
+            return;
+        }
+
+        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
+        var entry = lora is not null ? config.LoraToHttp : config.SigfoxToHttp;
+        if (entry is null || !entry.Enabled)
+        {
+            LogNoEntry(logger, type, device.Subscriber!.Imsi, device.Subscriber.GroupId);
+            LpwaMetrics.Count(network, LpwaMetrics.NoEntry);
+            await TextAsync(context, StatusCodes.Status404NotFound, lora is not null ? "no Beam LoRaWAN entry for this device's group" : "no Beam Sigfox entry for this device's group");
+            return;
+        }
+
+        // The registry's spelling of the ID is what goes into the header and the signature (lowercase DevEUI,
+        // uppercase Sigfox ID); the Sigfox body keeps the backend's own spelling.
+        var subscriber = device.Subscriber!;
+        var identity = lora is not null ? new SoracomIdentity { LoraDeviceId = subscriber.LoraDeviceId } : new SoracomIdentity { SigfoxDeviceId = subscriber.SigfoxDeviceId };
+        var parser = GroupBinaryParser.For(device.Group);
+        var body = new ArrayBufferWriter<byte>(256 + (lora?.Payload.Length ?? sigfox!.Payload.Length) * 4);
+        if (lora is not null)
+        {
+            LpwaBodyWriter.WriteLora(lora, parser, body);
+        }
+        else
+        {
+            LpwaBodyWriter.WriteSigfox(sigfox!, parser, body);
+        }
+
+        var result = await forwarder.PostAsync(network, device, config, entry, identity, body.WrittenMemory, now, context.RequestAborted);
+        if (result.Failure is { } failure)
+        {
+            LpwaMetrics.Count(network, failure.Metric);
+            await TextAsync(context, failure.Status, failure.Reason);
+        }
+        else if (result.Status is >= 200 and < 300)
+        {
+            LpwaMetrics.Count(network, LpwaMetrics.Ok);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        else
+        {
+            LogUpstreamStatus(logger, type, subscriber.Imsi, entry.Destination.GetLeftPart(UriPartial.Authority), result.Status);
+            LpwaMetrics.Count(network, LpwaMetrics.UpstreamErrorStatus);
+            await TextAsync(context, result.Status, $"upstream answered {result.Status}");
+        }
+    }
+
+    /// <summary>Reads up to one byte past the limit, so that "exactly the limit" and "over it" can be told apart.</summary>
+    private static async Task<int> ReadBodyAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int n;
+        while (total <= MaxBodyBytes && (n = await body.ReadAsync(buffer.AsMemory(total, MaxBodyBytes + 1 - total), cancellationToken)) > 0)
+        {
+            total += n;
+        }
+
+        return total;
+    }
+
+    private Task RefuseAsync(HttpContext context, LpwaNetwork network, int status, string result, string reason, string integration, string remote)
+    {
+        LogRefused(logger, LpwaMetrics.Tag(network), integration, remote, status, reason);
+        LpwaMetrics.Count(network, result);
+        return TextAsync(context, status, reason);
+    }
+
+    private static Task TextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text + "\n", context.RequestAborted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type} integration '{Integration}' from {RemoteAddress}: refused with {Status}, {Reason}")]
+    private static partial void LogRefused(ILogger logger, string type, string integration, string remoteAddress, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type} integration '{Integration}': device {DeviceId} refused ({Refusal})")]
+    private static partial void LogUnknownDevice(ILogger logger, string type, string integration, string deviceId, RefusalReason refusal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type}: subscriber {Imsi} in group {GroupId} has no enabled Beam entry for this network")]
+    private static partial void LogNoEntry(ILogger logger, string type, string imsi, string? groupId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type}: subscriber {Imsi} → {Upstream} answered {Status}")]
+    private static partial void LogUpstreamStatus(ILogger logger, string type, string imsi, string upstream, int status);
+}
