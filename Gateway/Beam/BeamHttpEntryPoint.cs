@@ -10,8 +10,10 @@ namespace Gateway.Beam;
 /// address, strip anything the device sent as <c>x-soracom-*</c>, add the group's headers and stream the request
 /// and the response through the pooled client.
 /// </summary>
-internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, BeamHttpClient client, TimeProvider time, ILogger<BeamHttpEntryPoint> logger)
+internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, BeamHttpClient client, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options)
 {
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection? _deviceCa = LoadDeviceCa(options.Value.ClientCaFile);
+
     public const string HttpName = "http";
     public const string WebsiteName = "website";
 
@@ -30,7 +32,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         // On the TLS port the client certificate says who the device is; elsewhere the network does.
         var certificate = context.Connection.ClientCertificate;
         var device = certificate is not null
-            ? resolver.ResolveCertificate(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256))
+            ? resolver.ResolveCertificate(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), certificate.Subject, IssuedByDeviceCa(certificate))
             : resolver.ResolveAddress(remote);
         if (!device.IsKnown)
         {
@@ -223,6 +225,32 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
 
         // Kestrel frames the body itself.
         target.Headers.Remove("Transfer-Encoding");
+    }
+
+    private bool IssuedByDeviceCa(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        if (_deviceCa is null)
+        {
+            return false;
+        }
+
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(_deviceCa);
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection? LoadDeviceCa(string? file)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        var collection = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        collection.ImportFromPemFile(file);
+        return collection;
     }
 
     internal static Uri Append(Uri destination, string path, string query)

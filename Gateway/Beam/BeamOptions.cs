@@ -32,6 +32,12 @@ internal sealed class BeamOptions
     /// <summary>PEM file of the HTTPS entry point's private key.</summary>
     public string? TlsKeyFile { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA that issues device certificates. With it, a device whose certificate chains to this CA is
+    /// recognised by subject (<c>certificateSubjects</c>); without it, only by thumbprint.
+    /// </summary>
+    public string? ClientCaFile { get; set; }
+
     /// <summary>Open connections the whole process accepts, device and admin listeners together (Kestrel's limit). Default 20,000.</summary>
     public long MaxConnections { get; set; } = 20_000;
 
@@ -65,7 +71,7 @@ internal sealed class BeamOptions
 
         if (HttpsPort != 0)
         {
-            foreach (var (name, file) in new[] { ("TlsCertificateFile", TlsCertificateFile), ("TlsKeyFile", TlsKeyFile) })
+            foreach (var (name, file) in new[] { ("TlsCertificateFile", TlsCertificateFile), ("TlsKeyFile", TlsKeyFile) }.Concat(ClientCaFile is null ? [] : new[] { ("ClientCaFile", (string?)ClientCaFile) }))
             {
                 if (string.IsNullOrWhiteSpace(file) || !File.Exists(file))
                 {

@@ -85,10 +85,15 @@ internal sealed class IdentityResolver
         return subscriber is null ? Refuse(RefusalReason.UnknownDevice) : Check(snapshot, subscriber, subscriber.Imei);
     }
 
-    public DeviceIdentity ResolveCertificate(string sha256Thumbprint)
+    /// <summary>
+    /// A TLS client certificate: pinned by SHA-256 thumbprint, or, when the certificate chains to the device CA
+    /// (<paramref name="issuedByDeviceCa"/>), by subject.
+    /// </summary>
+    public DeviceIdentity ResolveCertificate(string sha256Thumbprint, string? subject = null, bool issuedByDeviceCa = false)
     {
         var snapshot = _snapshot;
-        var subscriber = snapshot.FindByThumbprint(sha256Thumbprint);
+        var subscriber = snapshot.FindByThumbprint(sha256Thumbprint)
+            ?? (issuedByDeviceCa && subject is not null ? snapshot.FindBySubject(subject) : null);
         return subscriber is null ? Refuse(RefusalReason.UnknownDevice) : Check(snapshot, subscriber, subscriber.Imei);
     }
 

@@ -38,6 +38,11 @@ internal static class RegistryJson
             o["certificateThumbprints"] = new JsonArray([.. s.CertificateThumbprints.Select(static t => (JsonNode?)t)]);
         }
 
+        if (s.CertificateSubjects.Count > 0)
+        {
+            o["certificateSubjects"] = new JsonArray([.. s.CertificateSubjects.Select(static t => (JsonNode?)t)]);
+        }
+
         Optional(o, "loraDeviceId", s.LoraDeviceId);
         Optional(o, "sigfoxDeviceId", s.SigfoxDeviceId);
         return o;

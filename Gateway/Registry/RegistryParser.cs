@@ -614,6 +614,19 @@ internal static class RegistryParser
             }
         }
 
+        var subjects = OptionalStringList(o, "certificateSubjects", path, errors);
+        for (var i = 0; i < subjects.Count; i++)
+        {
+            if (!TryNormalizeSubject(subjects[i], out var normalized))
+            {
+                errors.Add($"{path}.certificateSubjects[{i}]: '{subjects[i]}' is not a distinguished name such as CN=meter-7, O=Example");
+            }
+            else
+            {
+                subjects[i] = normalized;
+            }
+        }
+
         var lora = OptionalString(o, "loraDeviceId", path, errors);
         if (lora is not null && (lora.Length != 16 || !lora.All(char.IsAsciiHexDigit)))
         {
@@ -639,6 +652,7 @@ internal static class RegistryParser
             IpAddress = ip is null ? null : IPAddress.Parse(ip).ToString(),
             IpRanges = ranges,
             CertificateThumbprints = thumbprints,
+            CertificateSubjects = subjects,
             LoraDeviceId = lora?.ToLowerInvariant(),
             SigfoxDeviceId = sigfox?.ToUpperInvariant(),
             Tags = tags,
@@ -665,6 +679,7 @@ internal static class RegistryParser
         Unique(static s => s.IpAddress is null ? [] : [s.IpAddress], "ipAddress");
         Unique(static s => s.IpRanges.Select(static r => IPNetwork.Parse(r).ToString()), "ipRanges");
         Unique(static s => s.CertificateThumbprints, "certificateThumbprints");
+        Unique(static s => s.CertificateSubjects, "certificateSubjects");
         Unique(static s => s.LoraDeviceId is null ? [] : [s.LoraDeviceId], "loraDeviceId");
         Unique(static s => s.SigfoxDeviceId is null ? [] : [s.SigfoxDeviceId], "sigfoxDeviceId");
     }
@@ -816,6 +831,24 @@ internal static class RegistryParser
         name.Length > 0 && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$')
             ? $"{parent}.{name}"
             : $"{parent}[\"{name.Replace("\"", "\\\"", StringComparison.Ordinal)}\"]";
+
+    /// <summary>A subject in the one spelling .NET gives a certificate's <c>Subject</c>, so lookups compare like with like.</summary>
+    internal static bool TryNormalizeSubject(string subject, out string normalized)
+    {
+        try
+        {
+            // Through the encoded form and back: the text .NET gives a certificate's Subject, whatever spacing the
+            // registry used, and the same text again when the stored value is read back.
+            var encoded = new System.Security.Cryptography.X509Certificates.X500DistinguishedName(subject).RawData;
+            normalized = new System.Security.Cryptography.X509Certificates.X500DistinguishedName(encoded).Name;
+            return normalized.Length > 0;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            normalized = string.Empty;
+            return false;
+        }
+    }
 
     private static bool IsCertificatePem(string pem)
     {

@@ -14,6 +14,7 @@ internal sealed class RegistrySnapshot
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<UInt128, Subscriber> _byAddress = [];
     private readonly Dictionary<string, Subscriber> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Subscriber> _bySubject = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Subscriber> _byLora = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Subscriber> _bySigfox = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, CredentialSet> _credentials = new(StringComparer.Ordinal);
@@ -62,6 +63,11 @@ internal sealed class RegistrySnapshot
                 _byThumbprint[t] = s;
             }
 
+            foreach (var subject in s.CertificateSubjects)
+            {
+                _bySubject[subject] = s;
+            }
+
             if (s.LoraDeviceId is not null)
             {
                 _byLora[s.LoraDeviceId] = s;
@@ -90,6 +96,8 @@ internal sealed class RegistrySnapshot
     public CredentialSet? FindCredential(string credentialsId) => _credentials.GetValueOrDefault(credentialsId);
 
     public Subscriber? FindByThumbprint(string sha256Hex) => _byThumbprint.GetValueOrDefault(sha256Hex);
+
+    public Subscriber? FindBySubject(string subject) => _bySubject.GetValueOrDefault(subject);
 
     public Subscriber? FindByLoraDeviceId(string devEui) => _byLora.GetValueOrDefault(devEui);
 

@@ -34,6 +34,12 @@ internal sealed class Subscriber
     /// <summary>SHA-256 thumbprints (hex) of client certificates that identify this SIM on TLS listeners.</summary>
     public IReadOnlyList<string> CertificateThumbprints { get; init; } = [];
 
+    /// <summary>
+    /// Client-certificate subjects (as .NET writes them, e.g. <c>CN=meter-7, O=Example</c>) that identify this SIM,
+    /// honoured only for certificates issued by the HTTPS port's device CA (<c>Gateway:Beam:ClientCaFile</c>).
+    /// </summary>
+    public IReadOnlyList<string> CertificateSubjects { get; init; } = [];
+
     /// <summary>LoRaWAN DevEUI (16 hex digits) of a LoRa device registered as this subscriber.</summary>
     public string? LoraDeviceId { get; init; }
 

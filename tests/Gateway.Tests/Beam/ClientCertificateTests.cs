@@ -28,16 +28,26 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_dir, "stranger.pem"), otherCert.ExportCertificatePem(), TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(_dir, "stranger.key"), other.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
 
+        using var meter = TestCertificates.IssueClient("CN=meter-7, O=Example");
+        await File.WriteAllTextAsync(Path.Combine(_dir, "meter.pem"), meter.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "meter.key"), meter.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
+        using var impostorKey = RSA.Create(2048);
+        using var impostor = new CertificateRequest("CN=meter-7, O=Example", impostorKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "impostor.pem"), impostor.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "impostor.key"), impostorKey.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
+
         var thumbprint = TestCertificates.Client.GetCertHashString(HashAlgorithmName.SHA256);
         var seed = $$"""
             { "groups": [ { "groupId": "g-tls", "configuration": { "SoracomBeam": {
                   "http://beam.soracom.io:8888/in": { "destination": "{{_upstream.BaseUri}}in", "addSubscriberHeader": true } } } } ],
-              "subscribers": [ { "imsi": "440101234567071", "groupId": "g-tls", "certificateThumbprints": ["{{thumbprint}}"] } ] }
+              "subscribers": [ { "imsi": "440101234567071", "groupId": "g-tls", "certificateThumbprints": ["{{thumbprint}}"] },
+                               { "imsi": "440101234567072", "groupId": "g-tls", "certificateSubjects": ["CN=meter-7,O=Example"] } ] }
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
         await _gateway.StartAsync("--registry", path, "--https-port", _httpsPort.ToString(CultureInfo.InvariantCulture),
-            "--Gateway:Beam:TlsCertificateFile", Path.Combine(_dir, "server.pem"), "--Gateway:Beam:TlsKeyFile", Path.Combine(_dir, "server.key"));
+            "--Gateway:Beam:TlsCertificateFile", Path.Combine(_dir, "server.pem"), "--Gateway:Beam:TlsKeyFile", Path.Combine(_dir, "server.key"),
+            "--Gateway:Beam:ClientCaFile", Path.Combine(_dir, "ca.pem"));
     }
 
     public async ValueTask DisposeAsync()
@@ -57,6 +67,22 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         var (status, _, _) = await Https("client");
         Assert.Equal(200, status);
         Assert.Equal("440101234567071", _upstream.Single().Headers["x-soracom-imsi"]);
+    }
+
+    [Fact]
+    public async Task Certificate_from_the_device_ca_is_recognised_by_subject()
+    {
+        var (status, _, _) = await Https("meter");
+        Assert.Equal(200, status);
+        Assert.Equal("440101234567072", _upstream.Single().Headers["x-soracom-imsi"]);
+    }
+
+    [Fact]
+    public async Task Same_subject_from_another_issuer_is_refused()
+    {
+        var (status, body, _) = await Https("impostor");
+        Assert.Equal(403, status);
+        Assert.Equal("device not recognised\n", body);
     }
 
     [Fact]

@@ -21,6 +21,17 @@ internal static class TestCertificates
 
     public static string ClientKeyPem => Client.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem();
 
+    /// <summary>A further client certificate from the same CA, with the given subject.</summary>
+    public static X509Certificate2 IssueClient(string subject)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var issued = request.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
     private static (X509Certificate2, X509Certificate2, X509Certificate2) Create()
     {
         using var caKey = RSA.Create(2048);
