@@ -38,10 +38,11 @@ internal static class LpwaIngestionExtensions
     public static IEndpointRouteBuilder MapLpwaIngestion(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var ingestion = endpoints.ServiceProvider.GetRequiredService<LpwaIngestion>();
-        endpoints.MapPost("/lpwa/chirpstack/{integration}", ingestion.HandleChirpStackAsync);
-        endpoints.MapPost("/lpwa/tts/{integration}", ingestion.HandleTtsAsync);
-        endpoints.MapPost("/lpwa/sigfox/{integration}", ingestion.HandleSigfoxAsync);
+        // Resolved per request, not here: resolving reads the options, and invalid options must surface as the
+        // start-up validation error (exit 2), not as an exception while the pipeline is being built.
+        endpoints.MapPost("/lpwa/chirpstack/{integration}", static c => c.RequestServices.GetRequiredService<LpwaIngestion>().HandleChirpStackAsync(c));
+        endpoints.MapPost("/lpwa/tts/{integration}", static c => c.RequestServices.GetRequiredService<LpwaIngestion>().HandleTtsAsync(c));
+        endpoints.MapPost("/lpwa/sigfox/{integration}", static c => c.RequestServices.GetRequiredService<LpwaIngestion>().HandleSigfoxAsync(c));
         return endpoints;
     }
 

@@ -27,6 +27,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public int TcpPort { get; private set; } = FreePort();
 
+    /// <summary>Run the LPWA listener too, on <see cref="LpwaPort"/> (a free port, chosen again on a retry).</summary>
+    public bool WithLpwa { get; init; }
+
+    /// <summary>The LPWA listener's port once started with <see cref="WithLpwa"/>; 0 otherwise.</summary>
+    public int LpwaPort { get; private set; }
+
     public HttpClient Client { get; } = new();
 
     public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
@@ -44,12 +50,18 @@ internal sealed class GatewayProcess : IAsyncDisposable
             catch (IOException e) when (attempt < 4 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 (Port, HttpPort, WebsitePort, UnifiedPort, TcpPort) = (FreePort(), FreePort(), FreePort(), FreeUdpAndTcpPort(), FreePort());
+                LpwaPort = 0;
             }
         }
     }
 
     private async Task StartOnceAsync(string[] extraArgs)
     {
+        if (WithLpwa && LpwaPort == 0)
+        {
+            LpwaPort = FreePort();
+        }
+
         string[] args =
         [
             "--admin-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -62,6 +74,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--website-port", WebsitePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--unified-port", UnifiedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tcp-port", TcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. (string[])(WithLpwa ? ["--lpwa-port", LpwaPort.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []),
             .. extraArgs,
         ];
         _run = GatewayHost.RunAsync(args, _stop.Token);

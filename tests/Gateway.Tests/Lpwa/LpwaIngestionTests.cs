@@ -21,15 +21,17 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
     private const string ParserFormat = "flag:0:bool:7 temp:1:int:13:/10 humid:3:uint:8:/100 lat::float:32 long::float:32";
     private const string ParsedFields = "\"flag\":true,\"temp\":25.5,\"humid\":0.95,\"lat\":35.669918060302734,\"long\":139.74423217773438,\"binaryParserEnabled\":true";
 
-    private readonly GatewayProcess _gateway = new();
-    private readonly int _lpwaPort = GatewayProcess.FreePort();
+    private readonly GatewayProcess _gateway = new() { WithLpwa = true };
+    // Bound but never listening: connections to it are refused, and no parallel test can take the port meanwhile.
+    private readonly System.Net.Sockets.Socket _closed = new(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
     private RecordingUpstream _upstream = null!;
 
     public async ValueTask InitializeAsync()
     {
         _upstream = await RecordingUpstream.StartAsync();
         var up = _upstream.BaseUri.ToString().TrimEnd('/');
-        var closed = GatewayProcess.FreePort();
+        _closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var closed = ((IPEndPoint)_closed.LocalEndPoint!).Port;
         var seed = $$"""
             {
               "groups": [
@@ -64,7 +66,6 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
         await _gateway.StartAsync(
             "--registry", path,
-            "--lpwa-port", _lpwaPort.ToString(CultureInfo.InvariantCulture),
             "--Gateway:Lpwa:OperatorId", OperatorId,
             "--Gateway:Lpwa:Integrations:0:Name", "cs",
             "--Gateway:Lpwa:Integrations:0:Type", "chirpstack",
@@ -81,9 +82,10 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
     {
         await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
+        _closed.Dispose();
     }
 
-    private string Url(string path) => $"http://127.0.0.1:{_lpwaPort}{path}";
+    private string Url(string path) => $"http://127.0.0.1:{_gateway.LpwaPort}{path}";
 
     private static string ChirpStackUplink(string devEui, string data = "iVwvsw==") => $$"""
         {
@@ -390,6 +392,44 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
         var (status, body) = await PostAsync("/lpwa/chirpstack/cs?event=up", ChirpStackUplink("70b3d57ed0000006"), ChirpStackSecret);
         Assert.Equal(502, status);
         Assert.Equal("upstream refused the connection\n", body);
+    }
+
+    [Fact]
+    public async Task Each_outcome_is_counted_by_type_and_result()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string? Type, string? Result)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = static (instrument, l) =>
+        {
+            if (instrument.Name == "gateway.lpwa.uplinks")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            string? type = null, result = null;
+            foreach (var tag in tags)
+            {
+                (type, result) = tag.Key switch
+                {
+                    "type" => ((string?)tag.Value, result),
+                    "result" => (type, (string?)tag.Value),
+                    _ => (type, result),
+                };
+            }
+
+            seen.Enqueue((type, result));
+        });
+        listener.Start();
+
+        await PostAsync("/lpwa/sigfox/kccs", """{ "device": "1A2B3C", "data": "00" }""", SigfoxSecret);
+        await PostAsync("/lpwa/tts/tts-eu1", "{", TtsSecret);
+        await PostAsync("/lpwa/chirpstack/cs?event=up", ChirpStackUplink("0123456789abcdef"), "wrong-secret-000000000");
+
+        Assert.Contains(("sigfox", "ok"), seen);
+        Assert.Contains(("tts", "malformed"), seen);
+        Assert.Contains(("chirpstack", "unauthorized"), seen);
     }
 
     [Fact]
