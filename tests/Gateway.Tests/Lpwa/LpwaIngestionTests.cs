@@ -48,6 +48,8 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
                       "sigfox://beam.soracom.io": { "destination": "{{up}}/sigfox", "enabled": true, "addDeviceIdHeader": true, "addSignature": true, "psk": "topsecret" } } } },
                 { "groupId": "g-none", "configuration": { "SoracomBeam": {
                     "udp://beam.soracom.io:23080": { "destination": "{{up}}/udp", "enabled": true } } } },
+                { "groupId": "g-slow", "configuration": { "SoracomBeam": {
+                    "lorawan://beam.soracom.io": { "destination": "{{up}}/slow", "enabled": true, "timeoutSeconds": 0.3 } } } },
                 { "groupId": "g-down", "configuration": { "SoracomBeam": {
                     "lorawan://beam.soracom.io": { "destination": "http://127.0.0.1:{{closed}}/", "enabled": true } } } }
               ],
@@ -58,6 +60,7 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
                 { "imsi": "001010000000104", "groupId": "g-sigfox", "sigfoxDeviceId": "1a2b3c" },
                 { "imsi": "001010000000105", "groupId": "g-none", "loraDeviceId": "70b3d57ed0000005" },
                 { "imsi": "001010000000106", "groupId": "g-down", "loraDeviceId": "70b3d57ed0000006" },
+                { "imsi": "001010000000108", "groupId": "g-slow", "loraDeviceId": "70b3d57ed0000008" },
                 { "imsi": "001010000000107", "groupId": "g-lora", "loraDeviceId": "70b3d57ed0000007", "status": "inactive" }
               ]
             }
@@ -430,6 +433,15 @@ public sealed class LpwaIngestionTests : IAsyncLifetime
         Assert.Contains(("sigfox", "ok"), seen);
         Assert.Contains(("tts", "malformed"), seen);
         Assert.Contains(("chirpstack", "unauthorized"), seen);
+    }
+
+    [Fact]
+    public async Task Upstream_too_slow_is_504_with_the_reason()
+    {
+        _upstream.Delay = TimeSpan.FromSeconds(2);
+        var (status, body) = await PostAsync("/lpwa/chirpstack/cs?event=up", ChirpStackUplink("70b3d57ed0000008"), ChirpStackSecret);
+        Assert.Equal(504, status);
+        Assert.Equal("upstream timed out after 0.3 s\n", body);
     }
 
     [Fact]
