@@ -33,6 +33,7 @@ internal static partial class GatewayHost
         ["--tcp-port"] = "Gateway:Beam:TcpPort",
         ["--https-port"] = "Gateway:Beam:HttpsPort",
         ["--lpwa-port"] = "Gateway:Lpwa:Port",
+        ["--radius-listen"] = "Gateway:Radius:Listen",
     };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public int TcpPort { get; private set; } = FreePort();
 
+    /// <summary>A free port for the HTTPS device listener; pass <c>{https-port}</c> in the extra arguments to use it.</summary>
+    public int HttpsPort { get; private set; } = FreePort();
+
     /// <summary>Run the LPWA listener too, on <see cref="LpwaPort"/> (a free port, chosen again on a retry).</summary>
     public bool WithLpwa { get; init; }
 
@@ -51,6 +54,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             {
                 (Port, HttpPort, WebsitePort, UnifiedPort, TcpPort) = (FreePort(), FreePort(), FreePort(), FreeUdpAndTcpPort(), FreePort());
                 LpwaPort = 0;
+                HttpsPort = FreePort();
             }
         }
     }
@@ -75,7 +79,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--unified-port", UnifiedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tcp-port", TcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. (string[])(WithLpwa ? ["--lpwa-port", LpwaPort.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []),
-            .. extraArgs,
+            .. extraArgs.Select(a => a.Replace("{https-port}", HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)),
         ];
         _run = GatewayHost.RunAsync(args, _stop.Token);
         for (var i = 0; i < 200; i++)
@@ -132,6 +136,24 @@ internal sealed class GatewayProcess : IAsyncDisposable
         _stop.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(DataDir, recursive: true);
+    }
+
+    private static readonly List<Socket> s_closedPorts = [];
+
+    /// <summary>
+    /// A port where nothing listens and nothing else can: a socket is bound to it (kept for the whole run) but never
+    /// listens, so connecting is refused every time, whatever other tests bind meanwhile.
+    /// </summary>
+    internal static int ClosedPort()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        lock (s_closedPorts)
+        {
+            s_closedPorts.Add(socket);
+        }
+
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     /// <summary>A port free for both TCP and UDP, as the unified entry point needs.</summary>

@@ -9,7 +9,6 @@ namespace Gateway.Tests.Beam;
 public sealed class ClientCertificateTests : IAsyncLifetime
 {
     private readonly GatewayProcess _gateway = new();
-    private readonly int _httpsPort = GatewayProcess.FreePort();
     private RecordingUpstream _upstream = null!;
     private string _dir = null!;
 
@@ -45,7 +44,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
-        await _gateway.StartAsync("--registry", path, "--https-port", _httpsPort.ToString(CultureInfo.InvariantCulture),
+        await _gateway.StartAsync("--registry", path, "--https-port", "{https-port}",
             "--Gateway:Beam:TlsCertificateFile", Path.Combine(_dir, "server.pem"), "--Gateway:Beam:TlsKeyFile", Path.Combine(_dir, "server.key"),
             "--Gateway:Beam:ClientCaFile", Path.Combine(_dir, "ca.pem"));
     }
@@ -59,7 +58,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
 
     private Task<(int Status, string Body, string Headers)> Https(string name) =>
         Curl.RunAsync("127.0.0.1", "--cacert", Path.Combine(_dir, "ca.pem"), "--cert", Path.Combine(_dir, $"{name}.pem"), "--key", Path.Combine(_dir, $"{name}.key"),
-            $"https://127.0.0.1:{_httpsPort}/in");
+            $"https://127.0.0.1:{_gateway.HttpsPort}/in");
 
     [Fact]
     public async Task Registered_client_certificate_identifies_the_subscriber()
@@ -96,7 +95,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     [Fact]
     public async Task No_client_certificate_fails_the_handshake()
     {
-        var (status, _, _) = await Curl.RunAsync("127.0.0.1", "--cacert", Path.Combine(_dir, "ca.pem"), $"https://127.0.0.1:{_httpsPort}/in");
+        var (status, _, _) = await Curl.RunAsync("127.0.0.1", "--cacert", Path.Combine(_dir, "ca.pem"), $"https://127.0.0.1:{_gateway.HttpsPort}/in");
         Assert.Equal(0, status);
         Assert.Empty(_upstream.Requests);
     }

@@ -14,7 +14,7 @@ public sealed class HttpEntryPointTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _upstream = await RecordingUpstream.StartAsync();
-        _closedPort = GatewayProcess.FreePort();
+        _closedPort = GatewayProcess.ClosedPort();
         var up = _upstream.BaseUri.ToString().TrimEnd('/');
         var seed = $$"""
             {

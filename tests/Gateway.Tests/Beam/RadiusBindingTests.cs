@@ -28,7 +28,7 @@ public sealed class RadiusBindingTests : IAsyncLifetime
         await _gateway.StartAsync(
             "--registry", path,
             "--Gateway:Radius:Enabled", "true",
-            "--Gateway:Radius:Listen", $"127.0.0.1:{_radiusPort.ToString(CultureInfo.InvariantCulture)}",
+            "--radius-listen", $"127.0.0.1:{_radiusPort.ToString(CultureInfo.InvariantCulture)}",
             "--Gateway:Radius:Clients:0:Address", "127.0.0.1",
             "--Gateway:Radius:Clients:0:Secret", Secret,
             "--Gateway:Radius:AutoRegisterGroupId", "g-apn");

@@ -19,7 +19,7 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
     {
         _upstream = await RecordingUpstream.StartAsync();
         var up = _upstream.BaseUri.ToString().TrimEnd('/');
-        var closed = GatewayProcess.FreePort();
+        var closed = GatewayProcess.ClosedPort();
         var seed = $$"""
             {
               "groups": [
