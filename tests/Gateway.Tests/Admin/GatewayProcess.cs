@@ -175,10 +175,23 @@ internal sealed class GatewayProcess : IAsyncDisposable
         throw new InvalidOperationException("no port free for both TCP and UDP");
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> s_handedOut = new();
+
+    /// <summary>
+    /// A port free right now and never handed out before in this test run, so one gateway never gets the same port
+    /// twice (the operating system may offer a just-released port again).
+    /// </summary>
     internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (s_handedOut.TryAdd(port, true))
+            {
+                return port;
+            }
+        }
     }
 }
