@@ -31,20 +31,7 @@ internal static class BeamHeaders
             request.Headers.TryAddWithoutValidation("Authorization", entry.Authorization);
         }
 
-        foreach (var rule in entry.CustomHeaders)
-        {
-            var contentHeader = request.Content is not null && IsContentHeader(rule.Name);
-            HttpHeaders target = contentHeader ? request.Content!.Headers : request.Headers;
-            if (rule.Action != HeaderAction.Append)
-            {
-                target.Remove(rule.Name);
-            }
-
-            if (rule.Action != HeaderAction.Delete && rule.Value is not null)
-            {
-                target.TryAddWithoutValidation(rule.Name, rule.Value);
-            }
-        }
+        ApplyCustomHeaders(request, entry);
 
         if (entry.MessageSigner is not null)
         {
@@ -59,6 +46,25 @@ internal static class BeamHeaders
                 DateTimeOffset.FromUnixTimeMilliseconds(timestampMs));
             request.Headers.TryAddWithoutValidation("Signature-Input", signature.SignatureInput);
             request.Headers.TryAddWithoutValidation("Signature", signature.Signature);
+        }
+    }
+
+    /// <summary>The entry's <c>customHeaders</c> rules, in order: replace and delete remove what is there first.</summary>
+    public static void ApplyCustomHeaders(HttpRequestMessage request, BeamEntry entry)
+    {
+        foreach (var rule in entry.CustomHeaders)
+        {
+            var contentHeader = request.Content is not null && IsContentHeader(rule.Name);
+            HttpHeaders target = contentHeader ? request.Content!.Headers : request.Headers;
+            if (rule.Action != HeaderAction.Append)
+            {
+                target.Remove(rule.Name);
+            }
+
+            if (rule.Action != HeaderAction.Delete && rule.Value is not null)
+            {
+                target.TryAddWithoutValidation(rule.Name, rule.Value);
+            }
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed partial class LpwaForwarder(BeamHttpClient client, IOptions<Lpwa
             request.Headers.TryAddWithoutValidation(SoracomSignature.TimestampHeader, BeamHeaders.Timestamp(timestampMs));
         }
 
-        ApplyCustomHeaders(request, entry);
+        BeamHeaders.ApplyCustomHeaders(request, entry);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(entry.Timeout);
@@ -74,23 +74,6 @@ internal sealed partial class LpwaForwarder(BeamHttpClient client, IOptions<Lpwa
     }
 
     /// <summary>The entry's custom header rules, last, so they can replace or delete anything before them.</summary>
-    private static void ApplyCustomHeaders(HttpRequestMessage request, BeamEntry entry)
-    {
-        foreach (var rule in entry.CustomHeaders)
-        {
-            HttpHeaders target = BeamHeaders.IsContentHeader(rule.Name) ? request.Content!.Headers : request.Headers;
-            if (rule.Action != HeaderAction.Append)
-            {
-                target.Remove(rule.Name);
-            }
-
-            if (rule.Action != HeaderAction.Delete && rule.Value is not null)
-            {
-                target.TryAddWithoutValidation(rule.Name, rule.Value);
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type}: subscriber {Imsi} → {Upstream}: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string type, string imsi, string upstream, string reason);
 }
