@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Microsoft.Extensions.Primitives;
 using Gateway.Registry;
 
 namespace Gateway.Beam;
@@ -117,7 +118,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
 
     private async Task ForwardAsync(HttpContext context, string name, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
     {
-        var upstream = new HttpRequestMessage(new HttpMethod(context.Request.Method), target) { Version = System.Net.HttpVersion.Version11 };
+        var upstream = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), target) { Version = System.Net.HttpVersion.Version11 };
         byte[]? buffered = null;
         var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
         if (hasBody)
@@ -148,13 +149,15 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
                 continue;
             }
 
-            if (BeamHeaders.IsContentHeader(header))
+            // Single values (nearly all) go in as a string: no enumerator, no array.
+            System.Net.Http.Headers.HttpHeaders? targetHeaders = BeamHeaders.IsContentHeader(header) ? upstream.Content?.Headers : upstream.Headers;
+            if (values.Count == 1)
             {
-                upstream.Content?.Headers.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
+                targetHeaders?.TryAddWithoutValidation(header, values.ToString());
             }
             else
             {
-                upstream.Headers.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
+                targetHeaders?.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
             }
         }
 
@@ -210,17 +213,18 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
 
     private static void CopyResponseHeaders(HttpResponseMessage response, HttpResponse target)
     {
-        foreach (var (header, values) in response.Headers)
+        // NonValidated: the values as received, without parsing them into typed headers first.
+        foreach (var (header, values) in response.Headers.NonValidated)
         {
             if (!BeamHeaders.IsHopByHop(header))
             {
-                target.Headers.Append(header, values.ToArray());
+                target.Headers.Append(header, values.Count == 1 ? new StringValues(values.ToString()) : new StringValues([.. values]));
             }
         }
 
-        foreach (var (header, values) in response.Content.Headers)
+        foreach (var (header, values) in response.Content.Headers.NonValidated)
         {
-            target.Headers.Append(header, values.ToArray());
+            target.Headers.Append(header, values.Count == 1 ? new StringValues(values.ToString()) : new StringValues([.. values]));
         }
 
         // Kestrel frames the body itself.
