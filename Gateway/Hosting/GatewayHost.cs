@@ -144,15 +144,16 @@ internal static partial class GatewayHost
 
             if (beamOptions.HttpsPort != 0)
             {
-                var serverCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(beamOptions.TlsCertificateFile!, beamOptions.TlsKeyFile);
+                using var serverCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(beamOptions.TlsCertificateFile!, beamOptions.TlsKeyFile);
                 k.Listen(listen, beamOptions.HttpsPort, l => l.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
                         serverCertificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null),
                     ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
 
-                    // The certificate is pinned by thumbprint in the registry, which is stronger than any chain
-                    // check; self-issued device certificates are therefore fine.
+                    // Any certificate may complete the handshake: the entry point then pins it by thumbprint in the
+                    // registry, or accepts its subject only if it chains to the device CA (ClientCaFile). An unknown
+                    // certificate is refused there with 403, which a device can read, rather than a bare TLS alert.
                     ClientCertificateValidation = static (_, _, _) => true,
                 }));
             }
