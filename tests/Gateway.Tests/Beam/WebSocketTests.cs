@@ -51,10 +51,14 @@ public sealed class WebSocketTests : IAsyncLifetime
         });
         await _upstream.StartAsync(TestContext.Current.CancellationToken);
         var up = new Uri(_upstream.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var closed = GatewayProcess.ClosedPort();
         var seed = $$"""
             { "groups": [ { "groupId": "g-web", "configuration": { "SoracomBeam": {
-                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{up.Port}}/base", "addSubscriberHeader": true } } } } ],
-              "subscribers": [ { "imsi": "440101234567051", "groupId": "g-web", "ipAddress": "127.0.0.1" } ] }
+                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{up.Port}}/base", "addSubscriberHeader": true } } } },
+                          { "groupId": "g-down", "configuration": { "SoracomBeam": {
+                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{closed}}/" } } } } ],
+              "subscribers": [ { "imsi": "440101234567051", "groupId": "g-web", "ipAddress": "127.0.0.1" },
+                               { "imsi": "440101234567053", "groupId": "g-down", "ipAddress": "127.0.0.53" } ] }
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
@@ -80,5 +84,25 @@ public sealed class WebSocketTests : IAsyncLifetime
 
         await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
         Assert.Equal(WebSocketState.Closed, ws.State);
+    }
+
+    [Fact]
+    public async Task Websocket_to_an_unreachable_upstream_is_refused_with_502_before_the_upgrade()
+    {
+        // The device is told apart by its source address, so connect from 127.0.0.53.
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.53"), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        using var ws = new ClientWebSocket();
+        var error = await Assert.ThrowsAsync<WebSocketException>(() => ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_gateway.WebsitePort}/live"), invoker, TestContext.Current.CancellationToken));
+        Assert.Contains("502", error.Message, StringComparison.Ordinal);
     }
 }
