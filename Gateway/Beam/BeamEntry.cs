@@ -61,6 +61,12 @@ internal sealed class BeamEntry
     /// <summary>Extra trusted roots and a client certificate for the destination's TLS, if configured.</summary>
     public UpstreamTls? Tls { get; init; }
 
+    /// <summary>A client-certificate credentials ID with <c>#{imsi}</c>, resolved per subscriber.</summary>
+    public string? ClientCertTemplate { get; init; }
+
+    /// <summary>The extra trusted roots as PEM, kept to build per-subscriber TLS profiles.</summary>
+    public string? CaPem { get; init; }
+
     /// <summary>How long the upstream may take, connect to last byte of the response head.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 

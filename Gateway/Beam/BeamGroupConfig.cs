@@ -19,6 +19,7 @@ internal sealed class BeamGroupConfig
     private static readonly ConditionalWeakTable<Group, BeamGroupConfig> s_cache = [];
     private readonly RegistrySnapshot _snapshot;
     private readonly ConcurrentDictionary<string, SoracomSigner?> _templateSigners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UpstreamTls?> _templateTls = new(StringComparer.Ordinal);
 
     private BeamGroupConfig(RegistrySnapshot snapshot) => _snapshot = snapshot;
 
@@ -166,7 +167,9 @@ internal sealed class BeamGroupConfig
 
         return new BeamEntry
         {
-            Tls = CompileTls(o, snapshot),
+            Tls = CompileTls(o, snapshot, out var certTemplate, out var caPem),
+            ClientCertTemplate = certTemplate,
+            CaPem = caPem,
             Key = key,
             Name = (string?)o["name"],
             Enabled = o["enabled"] is not JsonValue en || en.GetValueKind() != JsonValueKind.False,
@@ -194,8 +197,9 @@ internal sealed class BeamGroupConfig
     /// <c>caCertificate</c> (PEM, or an x509 credential set's <c>ca</c>) and, with <c>useClientCert</c>,
     /// <c>clientCerts.default</c> (an x509 credential set, or inline <c>{cert, key}</c>).
     /// </summary>
-    private static UpstreamTls? CompileTls(JsonObject o, RegistrySnapshot snapshot)
+    private static UpstreamTls? CompileTls(JsonObject o, RegistrySnapshot snapshot, out string? clientCertTemplate, out string? caPem)
     {
+        clientCertTemplate = null;
         string? ca = o["caCertificate"] switch
         {
             JsonValue v when v.TryGetValue<string>(out var pem) => pem,
@@ -205,13 +209,42 @@ internal sealed class BeamGroupConfig
         string? cert = null, key = null;
         if (o["useClientCert"] is JsonValue use && use.GetValueKind() == JsonValueKind.True && o["clientCerts"]?["default"] is JsonObject d)
         {
-            var source = (string?)d["$credentialsId"] is { } id && !id.Contains("#{", StringComparison.Ordinal) ? snapshot.FindCredential(id)?.Credentials : d;
-            cert = (string?)source?["cert"];
-            key = (string?)source?["key"];
-            ca ??= (string?)source?["ca"];
+            if ((string?)d["$credentialsId"] is { } template && template.Contains("#{", StringComparison.Ordinal))
+            {
+                // Per SIM (e.g. AWS IoT certificates "aws-iot-#{imsi}"): resolved for each subscriber by TlsFor.
+                clientCertTemplate = template;
+            }
+            else
+            {
+                var source = (string?)d["$credentialsId"] is { } id ? snapshot.FindCredential(id)?.Credentials : d;
+                cert = (string?)source?["cert"];
+                key = (string?)source?["key"];
+                ca ??= (string?)source?["ca"];
+            }
         }
 
+        caPem = ca;
         return UpstreamTls.Create(ca, cert, key);
+    }
+
+    /// <summary>
+    /// The TLS profile for an entry and subscriber: the entry's own, or with a per-SIM client certificate from a
+    /// <c>#{imsi}</c> credentials ID (no certificate when that credential set is missing, so the handshake fails
+    /// at an upstream that requires one).
+    /// </summary>
+    public UpstreamTls? TlsFor(BeamEntry entry, string imsi)
+    {
+        if (entry.ClientCertTemplate is null)
+        {
+            return entry.Tls;
+        }
+
+        var id = entry.ClientCertTemplate.Replace("#{imsi}", imsi, StringComparison.Ordinal);
+        return _templateTls.GetOrAdd(id, static (key, state) =>
+        {
+            var credentials = state.Snapshot.FindCredential(key) is { Type: "x509" } c ? c.Credentials : null;
+            return UpstreamTls.Create(state.Entry.CaPem ?? (string?)credentials?["ca"], (string?)credentials?["cert"], (string?)credentials?["key"]);
+        }, (Snapshot: _snapshot, Entry: entry));
     }
 
     /// <summary>A secret given inline, by a fixed credentials ID (resolved now), or by a <c>#{imsi}</c> template.</summary>

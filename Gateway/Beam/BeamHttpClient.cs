@@ -20,8 +20,11 @@ internal sealed class BeamHttpClient : IDisposable
     public HttpMessageInvoker Invoker { get; }
 
     /// <summary>The client for an entry: the shared one, or one per TLS profile (private CA, client certificate).</summary>
-    public HttpMessageInvoker For(BeamEntry entry) =>
-        entry.Tls is null ? Invoker : _tls.GetOrAdd(entry.Tls.Key, static (_, tls) => Create(tls), entry.Tls);
+    public HttpMessageInvoker For(BeamEntry entry) => For(entry.Tls);
+
+    /// <summary>The client for a TLS profile (per subscriber when the entry has per-SIM certificates).</summary>
+    public HttpMessageInvoker For(UpstreamTls? tls) =>
+        tls is null ? Invoker : _tls.GetOrAdd(tls.Key, static (_, profile) => Create(profile), tls);
 
     public void Dispose()
     {

@@ -94,7 +94,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             timeout.CancelAfter(entry.Timeout);
             try
             {
-                await upstream.ConnectAsync(WebSocketRelay.ToWebSocketUri(target), client.For(entry), timeout.Token);
+                await upstream.ConnectAsync(WebSocketRelay.ToWebSocketUri(target), client.For(config.TlsFor(entry, device.Subscriber!.Imsi)), timeout.Token);
             }
             catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
             {
@@ -169,7 +169,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         var started = Stopwatch.GetTimestamp();
         try
         {
-            response = await client.For(entry).SendAsync(upstream, timeout.Token);
+            response = await client.For(config.TlsFor(entry, device.Subscriber!.Imsi)).SendAsync(upstream, timeout.Token);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !context.RequestAborted.IsCancellationRequested)
         {

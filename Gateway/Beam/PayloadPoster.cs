@@ -46,7 +46,7 @@ internal sealed partial class PayloadPoster(BeamHttpClient client, TimeProvider 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await client.For(entry).SendAsync(request, timeout.Token);
+            using var response = await client.For(config.TlsFor(entry, device.Subscriber!.Imsi)).SendAsync(request, timeout.Token);
             BeamMetrics.UpstreamDuration(entryPoint, Stopwatch.GetElapsedTime(started));
             var reply = await ReadBoundedAsync(response.Content, timeout.Token);
             BeamMetrics.Count(entryPoint, (int)response.StatusCode < 400 ? "ok" : "upstream_error_status");

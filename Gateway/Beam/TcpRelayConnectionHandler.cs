@@ -48,7 +48,7 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
             {
                 var tls = new SslStream(upstream, leaveInnerStreamOpen: false);
                 var tlsOptions = new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host };
-                entry.Tls?.Apply(tlsOptions);
+                config.TlsFor(entry, device.Subscriber!.Imsi)?.Apply(tlsOptions);
                 await tls.AuthenticateAsClientAsync(tlsOptions, connectTimeout.Token);
                 upstream = tls;
             }

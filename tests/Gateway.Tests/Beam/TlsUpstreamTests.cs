@@ -46,7 +46,11 @@ public sealed class TlsUpstreamTests : IAsyncLifetime
         var ca = JsonValue.Create(TestCertificates.CaPem)!.ToJsonString();
         var seed = $$"""
             {
-              "credentials": [ { "credentialsId": "client-x509", "type": "x509", "credentials": {
+              "credentials": [
+                { "credentialsId": "client-440101234567041", "type": "x509", "credentials": {
+                  "cert": {{JsonValue.Create(TestCertificates.ClientCertPem)!.ToJsonString()}},
+                  "key": {{JsonValue.Create(TestCertificates.ClientKeyPem)!.ToJsonString()}} } },
+                { "credentialsId": "client-x509", "type": "x509", "credentials": {
                   "cert": {{JsonValue.Create(TestCertificates.ClientCertPem)!.ToJsonString()}},
                   "key": {{JsonValue.Create(TestCertificates.ClientKeyPem)!.ToJsonString()}},
                   "ca": {{ca}} } } ],
@@ -54,12 +58,15 @@ public sealed class TlsUpstreamTests : IAsyncLifetime
                 { "groupId": "g-private-ca", "configuration": { "SoracomBeam": {
                     "http://beam.soracom.io:8888/trusted": { "destination": "https://127.0.0.1:{{_httpsPort}}/x", "caCertificate": {{ca}} },
                     "http://beam.soracom.io:8888/untrusted": { "destination": "https://127.0.0.1:{{_httpsPort}}/x" },
+                    "http://beam.soracom.io:8888/per-sim": { "destination": "https://127.0.0.1:{{_httpsPort}}/x", "caCertificate": {{ca}},
+                      "useClientCert": true, "clientCerts": { "default": { "$credentialsId": "client-#{imsi}" } } },
                     "http://beam.soracom.io:8888/mutual": { "destination": "https://127.0.0.1:{{_httpsPort}}/x",
                       "useClientCert": true, "clientCerts": { "default": { "$credentialsId": "client-x509" } } },
                     "tcp://beam.soracom.io:8023": { "destination": "tcps://127.0.0.1:{{((IPEndPoint)_tcps.LocalEndpoint).Port}}",
                       "caCertificate": { "$credentialsId": "client-x509" } } } } }
               ],
-              "subscribers": [ { "imsi": "440101234567041", "groupId": "g-private-ca", "ipAddress": "127.0.0.41" } ]
+              "subscribers": [ { "imsi": "440101234567041", "groupId": "g-private-ca", "ipAddress": "127.0.0.41" },
+                               { "imsi": "440101234567042", "groupId": "g-private-ca", "ipAddress": "127.0.0.42" } ]
             }
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
@@ -98,6 +105,19 @@ public sealed class TlsUpstreamTests : IAsyncLifetime
         var (status, body, _) = await Curl.RunAsync("127.0.0.41", Http("/mutual"));
         Assert.Equal(200, status);
         Assert.Equal("CN=gateway-client", body);
+    }
+
+    [Fact]
+    public async Task Per_sim_client_certificate_comes_from_the_imsi_credential_set()
+    {
+        var (status, body, _) = await Curl.RunAsync("127.0.0.41", Http("/per-sim"));
+        Assert.Equal(200, status);
+        Assert.Equal("CN=gateway-client", body);
+
+        // The other SIM has no "client-<imsi>" set: no certificate is presented.
+        (status, body, _) = await Curl.RunAsync("127.0.0.42", Http("/per-sim"));
+        Assert.Equal(200, status);
+        Assert.Equal("anonymous", body);
     }
 
     [Fact]
