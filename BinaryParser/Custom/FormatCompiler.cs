@@ -291,39 +291,9 @@ internal static class FormatCompiler
             return false;
         }
 
-        var operations = new List<Operation>();
-        bool? littleEndian = null;
-        for (var p = 1; p < parameters.Count; p++)
+        if (!TryParseModifiers(context, parameters, allowOffset: false, $"float:{sizeText}", out var modifiers, out error))
         {
-            var range = parameters[p];
-            var text = format.AsSpan(range);
-            if (text.IsEmpty)
-            {
-                continue; // a stray trailing colon carries no meaning
-            }
-
-            if (TryParseEndian(text, out var le))
-            {
-                if (littleEndian is not null)
-                {
-                    error = context.Error(range.Start.Value, "the byte order is given twice");
-                    return false;
-                }
-
-                littleEndian = le;
-            }
-            else if (IsOperator(text[0]))
-            {
-                if (!TryParseOperations(context, range, operations, out error))
-                {
-                    return false;
-                }
-            }
-            else
-            {
-                error = context.Error(range.Start.Value, $"unexpected '{text}' after float:{sizeText}; expected big-endian, little-endian or operations such as '/100'");
-                return false;
-            }
+            return false;
         }
 
         field = new FieldSpec
@@ -333,34 +303,27 @@ internal static class FormatCompiler
             Kind = size == 4 ? FieldKind.Float32 : FieldKind.Float64,
             FirstByte = ClampIndex(byteIndex),
             LastByte = ClampIndex(byteIndex + size - 1),
-            LittleEndian = littleEndian ?? false,
-            Operations = [.. operations],
+            LittleEndian = modifiers.LittleEndian ?? false,
+            Operations = [.. modifiers.Operations],
         };
         error = null;
         return true;
     }
 
-    private static bool TryCompileInteger(
-        FieldContext context, string name, FieldKind kind, long byteIndex, Range typeRange, List<Range> parameters, out FieldSpec field, [NotNullWhen(false)] out BinaryFormatError? error)
+    /// <summary>
+    /// The parameters after a numeric type's size, in any order: byte order, operations and (for integers) a bit
+    /// offset; each may appear once, and an empty parameter (a stray trailing colon) is skipped.
+    /// </summary>
+    private static bool TryParseModifiers(
+        FieldContext context, List<Range> parameters, bool allowOffset, string after, out Modifiers modifiers, [NotNullWhen(false)] out BinaryFormatError? error)
     {
-        field = default;
-        var format = context.Format;
-        var typeName = kind == FieldKind.Int ? "int" : "uint";
-        var lengthText = parameters.Count == 0 ? default : format.AsSpan(parameters[0]);
-        if (!IsDigits(lengthText)
-            || !int.TryParse(lengthText, NumberStyles.None, CultureInfo.InvariantCulture, out var length)
-            || length is < 1 or > 64)
-        {
-            var at = parameters.Count == 0 ? typeRange.End.Value : parameters[0].Start.Value;
-            error = context.Error(at, $"{typeName} needs a bit length from 1 to 64, e.g. 'temp:0:{typeName}:16'");
-            return false;
-        }
-
+        modifiers = default;
         var operations = new List<Operation>();
         bool? littleEndian = null;
         int? offset = null;
         var offsetAt = 0;
         var endianAt = 0;
+        var format = context.Format;
         for (var p = 1; p < parameters.Count; p++)
         {
             var range = parameters[p];
@@ -388,7 +351,7 @@ internal static class FormatCompiler
                     return false;
                 }
             }
-            else if (IsDigits(text))
+            else if (allowOffset && IsDigits(text))
             {
                 if (!TryParseBitPosition(text, out var bit))
                 {
@@ -407,11 +370,40 @@ internal static class FormatCompiler
             }
             else
             {
-                error = context.Error(range.Start.Value, $"unexpected '{text}' after {typeName}:{length}; expected big-endian, little-endian, a bit offset 0-7 or operations such as '/100'");
+                error = context.Error(range.Start.Value, $"unexpected '{text}' after {after}; expected big-endian, little-endian{(allowOffset ? ", a bit offset 0-7" : "")} or operations such as '/100'");
                 return false;
             }
         }
 
+        modifiers = new Modifiers(operations, littleEndian, endianAt, offset, offsetAt);
+        error = null;
+        return true;
+    }
+
+    private readonly record struct Modifiers(List<Operation> Operations, bool? LittleEndian, int EndianAt, int? Offset, int OffsetAt);
+
+    private static bool TryCompileInteger(
+        FieldContext context, string name, FieldKind kind, long byteIndex, Range typeRange, List<Range> parameters, out FieldSpec field, [NotNullWhen(false)] out BinaryFormatError? error)
+    {
+        field = default;
+        var format = context.Format;
+        var typeName = kind == FieldKind.Int ? "int" : "uint";
+        var lengthText = parameters.Count == 0 ? default : format.AsSpan(parameters[0]);
+        if (!IsDigits(lengthText)
+            || !int.TryParse(lengthText, NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            || length is < 1 or > 64)
+        {
+            var at = parameters.Count == 0 ? typeRange.End.Value : parameters[0].Start.Value;
+            error = context.Error(at, $"{typeName} needs a bit length from 1 to 64, e.g. 'temp:0:{typeName}:16'");
+            return false;
+        }
+
+        if (!TryParseModifiers(context, parameters, allowOffset: true, $"{typeName}:{length}", out var modifiers, out error))
+        {
+            return false;
+        }
+
+        var (operations, littleEndian, endianAt, offset, offsetAt) = modifiers;
         var startBit = (byteIndex * 8) + (7 - (offset ?? 7));
         var endBit = startBit + length - 1;
         var lastByte = endBit / 8;
