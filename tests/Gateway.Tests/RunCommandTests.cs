@@ -6,19 +6,13 @@ namespace Gateway.Tests;
 
 public sealed class RunCommandTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Gateway_with_or_without_run_serves_healthz_on_the_admin_port(bool explicitRun)
     {
-        var port = FreePort();
+        var port = Admin.GatewayProcess.FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gateway.dll"));
         if (explicitRun)

@@ -211,13 +211,8 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<long> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? tx, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT version FROM registry_version WHERE id = 1";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-    }
+    private static Task<long> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? tx, CancellationToken cancellationToken) =>
+        ReadScalarAsync(connection, tx, "SELECT version FROM registry_version WHERE id = 1", cancellationToken);
 
     private static async Task<JsonArray> ReadTableAsync(SqliteConnection connection, SqliteTransaction tx, string table, CancellationToken cancellationToken)
     {

@@ -49,7 +49,7 @@ public sealed class PostgresServer : IAsyncDisposable
             _bin = Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(static d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture)).Select(static d => Path.Combine(d, "bin")).FirstOrDefault(Directory.Exists)
                 ?? throw new InvalidOperationException("PostgreSQL is not installed (apt-get install postgresql; test.sh does this)");
             var dir = Directory.CreateTempSubdirectory("gw-pg-").FullName;
-            _port = FreePort();
+            _port = Admin.GatewayProcess.FreePort();
             if (Environment.UserName == "root")
             {
                 await RunAsync("chown", "-R", "postgres:postgres", dir);
@@ -101,10 +101,4 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
