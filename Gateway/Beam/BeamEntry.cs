@@ -73,7 +73,7 @@ internal sealed class BeamEntry
     /// <summary>The identity to send for this subscriber: only the enabled and known identifiers.</summary>
     public SoracomIdentity IdentityFor(Subscriber subscriber, string? imei) => new()
     {
-        Imsi = AddImsi ? subscriber.Imsi : null,
+        Imsi = AddImsi && !subscriber.IsAnonymous ? subscriber.Imsi : null,
         Imei = AddImei ? imei : null,
         Msisdn = AddMsisdn ? subscriber.Msisdn : null,
         SimId = AddSimId ? subscriber.SimId : null,

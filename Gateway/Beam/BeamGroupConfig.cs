@@ -80,6 +80,12 @@ internal sealed class BeamGroupConfig
             return entry.Signer;
         }
 
+        // An anonymous device (a group's address range) has no IMSI to put into a per-SIM credentials ID.
+        if (imsi.Length == 0)
+        {
+            return null;
+        }
+
         var id = entry.PskCredentialsTemplate.Replace("#{imsi}", imsi, StringComparison.Ordinal);
         return _templateSigners.GetOrAdd(id, static (key, snapshot) =>
             snapshot.FindCredential(key) is { Type: "psk" } c && c.Credentials["key"] is JsonValue v && v.TryGetValue<string>(out var psk) && psk.Length > 0
@@ -234,7 +240,7 @@ internal sealed class BeamGroupConfig
     /// </summary>
     public UpstreamTls? TlsFor(BeamEntry entry, string imsi)
     {
-        if (entry.ClientCertTemplate is null)
+        if (entry.ClientCertTemplate is null || imsi.Length == 0)
         {
             return entry.Tls;
         }

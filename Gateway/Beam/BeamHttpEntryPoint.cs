@@ -101,7 +101,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
                 var failure = e is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket }
                     ? new UpstreamFailure(502, "upstream did not accept the WebSocket", "upstream_not_websocket")
                     : UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
-                LogUpstreamFailed(logger, name, device.Subscriber!.Imsi, target.GetLeftPart(UriPartial.Authority), failure.Reason);
+                LogUpstreamFailed(logger, name, device.Label, target.GetLeftPart(UriPartial.Authority), failure.Reason);
                 BeamMetrics.Count(name, failure.Metric);
                 await TextAsync(context, failure.Status, failure.Reason);
                 return;
@@ -181,7 +181,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             }
 
             var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, name, device.Subscriber!.Imsi, target.GetLeftPart(UriPartial.Authority), failure.Reason);
+            LogUpstreamFailed(logger, name, device.Label, target.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(name, failure.Metric);
             await TextAsync(context, failure.Status, failure.Reason);
             return;

@@ -55,7 +55,7 @@ internal sealed partial class PayloadPoster(BeamHttpClient client, TimeProvider 
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
             var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, entryPoint, device.Subscriber!.Imsi, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
+            LogUpstreamFailed(logger, entryPoint, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(entryPoint, failure.Metric);
             return new UpstreamReply(failure.Status, [], failure.Reason);
         }

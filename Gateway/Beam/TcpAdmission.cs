@@ -40,8 +40,9 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
             return null;
         }
 
-        // One device must not be able to take every connection the process has.
-        var imsi = device.Subscriber!.Imsi;
+        // One device must not be able to take every connection the process has. Anonymous devices (a group's
+        // range) have no IMSI, so each source address counts as one device.
+        var imsi = device.Subscriber!.IsAnonymous ? "@" + remote!.ToString() : device.Subscriber.Imsi;
         if (_open.AddOrUpdate(imsi, 1, static (_, n) => n + 1) > _maxPerDevice)
         {
             Release(imsi);

@@ -56,7 +56,7 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
             var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, device.Subscriber!.Imsi, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
+            LogUpstreamFailed(logger, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(Name, failure.Metric);
             await output.WriteAsync(DeviceReply.Refusal(failure.Status, failure.Reason, [0x0a]), CancellationToken.None);
             if (upstream is not null)

@@ -8,5 +8,13 @@ internal readonly record struct DeviceIdentity(Subscriber? Subscriber, Group? Gr
 {
     public bool IsKnown => Refusal == RefusalReason.None;
 
+    /// <summary>Who this is, for logs: the IMSI, or which group's range an anonymous device came from.</summary>
+    public string Label => Subscriber switch
+    {
+        null => "-",
+        { IsAnonymous: true } s => $"anonymous in {s.GroupId}",
+        var s => s.Imsi,
+    };
+
     public static DeviceIdentity Refused(RefusalReason reason, Subscriber? subscriber = null) => new(subscriber, null, null, reason);
 }

@@ -15,6 +15,12 @@ internal sealed class Group
     /// <summary>Namespace → (key → value). Held as JSON so that unknown keys round-trip unchanged.</summary>
     public JsonObject Configuration { get; init; } = [];
 
+    /// <summary>
+    /// Address ranges (normalised CIDR) from <c>configuration.GatewayIdentity.ipRanges</c>: devices there with no SIM
+    /// of their own are served with this group's settings, anonymously.
+    /// </summary>
+    public IReadOnlyList<string> IpRanges { get; init; } = [];
+
     public long CreatedTime { get; init; }
 
     public long LastModifiedTime { get; init; }

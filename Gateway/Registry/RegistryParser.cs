@@ -19,7 +19,15 @@ internal static class RegistryParser
     [
         "SoracomAir", "SoracomBeam", "SoracomEndorse", "SoracomFlux", "SoracomFunk", "SoracomFunnel",
         "SoracomHarvest", "SoracomHarvestFiles", "SoracomKrypton", "SoracomOrbit", "UnifiedEndpoint",
+        GatewayIdentityNamespace,
     ];
+
+    /// <summary>
+    /// The gateway's own namespace (SORACOM has none like it): <c>ipRanges</c>, address ranges whose devices belong
+    /// to the group without a SIM of their own (VPN peers, LAN hosts). Kept in the configuration so the same
+    /// <c>PUT /v1/groups/{id}/configuration/{namespace}</c> route edits it.
+    /// </summary>
+    public const string GatewayIdentityNamespace = "GatewayIdentity";
 
     private static readonly string[] s_statuses = ["active", "inactive", "ready", "standby", "suspended", "terminated"];
     private static readonly string[] s_headerActions = ["append", "replace", "delete"];
@@ -54,6 +62,7 @@ internal static class RegistryParser
         var groupIds = groups.Select(static g => g.GroupId).ToHashSet(StringComparer.Ordinal);
         var subscribers = ParseList(doc, "subscribers", errors, (o, path, e) => ParseSubscriber(o, path, e, groupIds), static s => s.Imsi);
         CheckUniqueAddresses(subscribers, errors);
+        CheckUniqueGroupRanges(groups, errors);
         return errors.Count == 0 ? new RegistryDocument { Groups = groups, Subscribers = subscribers, Credentials = credentials } : null;
     }
 
@@ -204,6 +213,7 @@ internal static class RegistryParser
             GroupId = id!,
             Tags = tags,
             Configuration = configuration,
+            IpRanges = configuration[GatewayIdentityNamespace] is JsonObject identity ? GroupRanges(identity, path, []) : [],
             CreatedTime = OptionalLong(o, "createdTime", path, errors) ?? 0,
             LastModifiedTime = OptionalLong(o, "lastModifiedTime", path, errors) ?? 0,
         };
@@ -260,9 +270,40 @@ internal static class RegistryParser
             case "SoracomHarvest":
                 OptionalBool(map, "enabled", path, errors);
                 break;
+            case GatewayIdentityNamespace:
+                GroupRanges(map, path, errors);
+                break;
             default:
                 break;
         }
+    }
+
+    /// <summary>A group's <c>GatewayIdentity.ipRanges</c>, checked (errors named by path) and normalised (<c>10.8.0.0/24</c>).</summary>
+    internal static List<string> GroupRanges(JsonObject map, string path, List<string> errors)
+    {
+        foreach (var (key, _) in map)
+        {
+            if (key != "ipRanges")
+            {
+                errors.Add($"{Prop(path, key)}: unknown key; known: ipRanges");
+            }
+        }
+
+        var ranges = OptionalStringList(map, "ipRanges", path, errors);
+        var normalised = new List<string>(ranges.Count);
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            if (IPNetwork.TryParse(ranges[i], out var network))
+            {
+                normalised.Add(network.ToString());
+            }
+            else
+            {
+                errors.Add($"{path}.ipRanges[{i}]: '{ranges[i]}' is not a CIDR range such as 10.8.0.0/24");
+            }
+        }
+
+        return normalised;
     }
 
     private static void ValidateAir(JsonObject map, string path, List<string> errors)
@@ -657,6 +698,22 @@ internal static class RegistryParser
             SigfoxDeviceId = sigfox?.ToUpperInvariant(),
             Tags = tags,
         };
+    }
+
+    /// <summary>A range may belong to one group only: otherwise which group's settings apply would be a guess.</summary>
+    private static void CheckUniqueGroupRanges(List<Group> groups, List<string> errors)
+    {
+        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var g in groups)
+        {
+            foreach (var range in g.IpRanges)
+            {
+                if (!owner.TryAdd(range, g.GroupId))
+                {
+                    errors.Add($"groups[{g.GroupId}].configuration.{GatewayIdentityNamespace}.ipRanges: '{range}' already belongs to group {owner[range]}");
+                }
+            }
+        }
     }
 
     private static void CheckUniqueAddresses(List<Subscriber> subscribers, List<string> errors)

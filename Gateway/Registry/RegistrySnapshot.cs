@@ -22,14 +22,26 @@ internal sealed class RegistrySnapshot
     // Ranges grouped by prefix length, longest first: at most 129 probes, usually one or two.
     private readonly (int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] _ranges;
 
+    // Groups' anonymous ranges, the same way; the value is the group's stand-in subscriber, made once here.
+    private readonly (int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] _groupRanges;
+
     public RegistrySnapshot(RegistryDocument document, long version = 0)
     {
         ArgumentNullException.ThrowIfNull(document);
         Document = document;
         Version = version;
+        var groupRanges = new SortedDictionary<int, Dictionary<UInt128, Subscriber>>(Comparer<int>.Create(static (a, b) => b.CompareTo(a)));
         foreach (var g in document.Groups)
         {
             _groups[g.GroupId] = g;
+            if (g.IpRanges.Count > 0)
+            {
+                var anonymous = Subscriber.AnonymousIn(g.GroupId);
+                foreach (var range in g.IpRanges)
+                {
+                    AddRange(groupRanges, range, anonymous);
+                }
+            }
         }
 
         foreach (var c in document.Credentials)
@@ -48,14 +60,7 @@ internal sealed class RegistrySnapshot
 
             foreach (var range in s.IpRanges)
             {
-                var network = IPNetwork.Parse(range);
-                var length = PrefixLength(network);
-                if (!ranges.TryGetValue(length, out var map))
-                {
-                    ranges[length] = map = [];
-                }
-
-                map[Key(network.BaseAddress) & MaskFor(length)] = s;
+                AddRange(ranges, range, s);
             }
 
             foreach (var t in s.CertificateThumbprints)
@@ -80,6 +85,7 @@ internal sealed class RegistrySnapshot
         }
 
         _ranges = [.. ranges.Select(static r => (r.Key, MaskFor(r.Key), r.Value))];
+        _groupRanges = [.. groupRanges.Select(static r => (r.Key, MaskFor(r.Key), r.Value))];
     }
 
     public static RegistrySnapshot Empty { get; } = new(new RegistryDocument());
@@ -103,7 +109,11 @@ internal sealed class RegistrySnapshot
 
     public Subscriber? FindBySigfoxDeviceId(string id) => _bySigfox.GetValueOrDefault(id);
 
-    /// <summary>The subscriber whose static address is this one, else the one with the longest matching range.</summary>
+    /// <summary>
+    /// The subscriber whose static address is this one, else the one with the longest matching range, else the
+    /// anonymous stand-in of the group with the longest matching range. A SIM's own address or range always wins
+    /// over a group's range, however long: a known SIM is the more specific answer.
+    /// </summary>
     public Subscriber? FindByAddress(IPAddress address)
     {
         var key = Key(address);
@@ -112,7 +122,12 @@ internal sealed class RegistrySnapshot
             return exact;
         }
 
-        foreach (var (_, mask, networks) in _ranges)
+        return Longest(_ranges, key) ?? Longest(_groupRanges, key);
+    }
+
+    private static Subscriber? Longest((int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] ranges, UInt128 key)
+    {
+        foreach (var (_, mask, networks) in ranges)
         {
             if (networks.TryGetValue(key & mask, out var s))
             {
@@ -121,6 +136,18 @@ internal sealed class RegistrySnapshot
         }
 
         return null;
+    }
+
+    private static void AddRange(SortedDictionary<int, Dictionary<UInt128, Subscriber>> ranges, string range, Subscriber owner)
+    {
+        var network = IPNetwork.Parse(range);
+        var length = PrefixLength(network);
+        if (!ranges.TryGetValue(length, out var map))
+        {
+            ranges[length] = map = [];
+        }
+
+        map[Key(network.BaseAddress) & MaskFor(length)] = owner;
     }
 
     /// <summary>

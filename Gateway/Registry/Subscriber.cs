@@ -47,4 +47,13 @@ internal sealed class Subscriber
     public string? SigfoxDeviceId { get; init; }
 
     public bool IsActive => Status == "active";
+
+    /// <summary>
+    /// True for the stand-in a group's address range resolves to: a device with no SIM behind it (a VPN peer, a
+    /// LAN host), which gets its group's settings but no identity headers, signature or per-SIM credentials.
+    /// </summary>
+    public bool IsAnonymous => Imsi.Length == 0;
+
+    /// <summary>The stand-in for devices that arrive from one of <paramref name="groupId"/>'s address ranges.</summary>
+    public static Subscriber AnonymousIn(string groupId) => new() { Imsi = string.Empty, GroupId = groupId };
 }

@@ -163,6 +163,16 @@ public abstract class AdminApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal($"groups[{id}].configuration.SoracomBeam[\"tcp://beam.soracom.io:8023\"].destination: not a tcp:// or tcps:// URL", (string?)refused!["message"]);
 
+        // The gateway's own namespace goes through the same route: a group's address range for devices without a SIM.
+        (status, var badRange) = await Read(await _root.PutAsync(_gateway.Url($"/v1/groups/{id}/configuration/GatewayIdentity"),
+            Json("""[{ "key": "ipRanges", "value": ["10.77.0.0/16", "10.78.0.0"] }]"""), Ct));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"groups[{id}].configuration.GatewayIdentity.ipRanges[1]: '10.78.0.0' is not a CIDR range such as 10.8.0.0/24", (string?)badRange!["message"]);
+        (status, var ranged) = await Read(await _root.PutAsync(_gateway.Url($"/v1/groups/{id}/configuration/GatewayIdentity"),
+            Json("""[{ "key": "ipRanges", "value": ["10.77.0.0/16"] }]"""), Ct));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("10.77.0.0/16", (string?)ranged!["configuration"]!["GatewayIdentity"]!["ipRanges"]![0]);
+
         (status, var tagged) = await Read(await _root.PutAsync(_gateway.Url($"/v1/groups/{id}/tags"), Json("""[{ "tagName": "fleet", "tagValue": "north" }]"""), Ct));
         Assert.Equal("north", (string?)tagged!["tags"]!["fleet"]);
 

@@ -36,12 +36,18 @@ public sealed class HttpEntryPointTests : IAsyncLifetime
                       "addSignature": true, "psk": "topsecret", "messageSignature": { "keyId": "gw-1", "key": { "$credentialsId": "gw-hmac" } } },
                     "http://beam.soracom.io:18080": { "destination": "{{up}}/base", "enabled": true, "addSubscriberHeader": true, "authorization": "Bearer site-token" }
                 } } },
-                { "groupId": "g-none", "configuration": {} }
+                { "groupId": "g-none", "configuration": {} },
+                { "groupId": "g-vpn", "configuration": {
+                    "GatewayIdentity": { "ipRanges": ["127.0.9.0/24"] },
+                    "SoracomBeam": { "http://beam.soracom.io:8888/vpn": { "destination": "{{up}}/vpn", "enabled": true,
+                      "addSubscriberHeader": true, "addEquipmentHeader": true, "addSignature": true, "psk": "topsecret",
+                      "customHeaders": { "X-Api-Key": { "action": "replace", "headerKey": "X-Api-Key", "headerValue": "vpn-key" } } } } } }
               ],
               "subscribers": [
                 { "imsi": "440101234567890", "imei": "353000000000001", "msisdn": "819012345678", "simId": "8981100024620429680", "groupId": "g-full", "ipAddress": "127.0.0.21" },
                 { "imsi": "440101234567891", "groupId": "g-none", "ipAddress": "127.0.0.22" },
-                { "imsi": "440101234567892", "groupId": "g-full", "ipAddress": "127.0.0.23", "status": "suspended" }
+                { "imsi": "440101234567892", "groupId": "g-full", "ipAddress": "127.0.0.23", "status": "suspended" },
+                { "imsi": "440101234567893", "groupId": "g-vpn", "ipAddress": "127.0.9.5" }
               ]
             }
             """;
@@ -86,6 +92,24 @@ public sealed class HttpEntryPointTests : IAsyncLifetime
         Assert.False(r.Headers.ContainsKey("x-drop"));
         Assert.Equal("device, beam", r.Headers["x-multi"]);
         Assert.StartsWith("curl/", r.Headers["user-agent"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Device_in_a_group_range_is_served_with_the_groups_settings_but_no_identity_or_signature()
+    {
+        var (status, _, _) = await Curl.RunAsync("127.0.9.77", "-H", "x-soracom-imsi: 440101234567890", "--data-binary", "x", Http("/vpn"));
+        Assert.Equal(200, status);
+        var r = _upstream.Single();
+        Assert.Equal("/vpn", r.Path);
+        Assert.Equal("vpn-key", r.Headers["x-api-key"]);
+        Assert.DoesNotContain(r.Headers.Keys, static h => h.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase));
+
+        // A SIM inside the same range is still itself: its IMSI, signed.
+        (status, _, _) = await Curl.RunAsync("127.0.9.5", "--data-binary", "y", Http("/vpn"));
+        Assert.Equal(200, status);
+        var sim = _upstream.Requests.Last();
+        Assert.Equal("440101234567893", sim.Headers["x-soracom-imsi"]);
+        Assert.Equal("ok", sim.SignatureVerdict);
     }
 
     [Fact]

@@ -41,6 +41,11 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
                     "SoracomBeam": {
                       "udp://beam.soracom.io:23080": { "destination": "{{up}}/parsed", "enabled": true },
                       "tcp://beam.soracom.io:23080": { "destination": "{{up}}/parsed", "enabled": true } } } },
+                { "groupId": "g-anon", "configuration": {
+                    "GatewayIdentity": { "ipRanges": ["127.0.8.0/24"] },
+                    "SoracomBeam": {
+                      "udp://beam.soracom.io:23080": { "destination": "{{up}}/anon", "enabled": true, "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" },
+                      "tcp://beam.soracom.io:23080": { "destination": "{{up}}/anon", "enabled": true, "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" } } } },
                 { "groupId": "g-relay-down", "configuration": { "SoracomBeam": {
                     "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{closed}}", "enabled": true } } } }
               ],
@@ -100,6 +105,21 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
 
         Assert.Equal("200 pong\n", Text(await Socat.RunAsync(payload, Tcp("127.0.0.37"))));
         Assert.Equal(expected, _upstream.Single().Body);
+    }
+
+    [Fact]
+    public async Task Devices_in_a_group_range_post_anonymously_over_udp_and_tcp()
+    {
+        Assert.Equal("200 pong", Text(await Socat.RunAsync("u"u8.ToArray(), Udp("127.0.8.9"), waitSeconds: 1)));
+        var udp = _upstream.Single();
+        Assert.Equal("/anon", udp.Path);
+        Assert.Equal("{\"payload\":\"dQ==\"}", udp.Body);
+        Assert.DoesNotContain(udp.Headers.Keys, static h => h.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase));
+
+        Assert.Equal("200 pong\n", Text(await Socat.RunAsync("t"u8.ToArray(), Tcp("127.0.8.10"))));
+        var tcp = _upstream.Single();
+        Assert.Equal("{\"payload\":\"dA==\"}", tcp.Body);
+        Assert.DoesNotContain(tcp.Headers.Keys, static h => h.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -42,6 +42,67 @@ public sealed class IdentityResolverTests
         Assert.Equal(imsi, identity.Subscriber!.Imsi);
     }
 
+    private static IdentityResolver WithGroupRanges()
+    {
+        var errors = new List<string>();
+        var group = """
+            { "groupId": "g-vpn", "configuration": { "GatewayIdentity": { "ipRanges": ["10.8.0.0/16", "fd00:8::/64"] } } },
+            { "groupId": "g-lan", "configuration": { "GatewayIdentity": { "ipRanges": ["10.8.5.0/24"] } } }
+            """;
+        var subscribers = """
+            , { "imsi": "440101234567891", "groupId": "g-lan", "ipAddress": "10.8.5.7" }
+            , { "imsi": "440101234567892", "groupId": "g-lan", "ipRanges": ["10.8.6.0/30"] }
+            """;
+        var doc = RegistryParser.Parse(JsonNode.Parse(RegistryParserTests.Seed(group: group, subscribers: subscribers).Replace("\"groupId\": \"12345678-abcd-9012-efab-345678901234\",", string.Empty, StringComparison.Ordinal)), errors);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        var resolver = new IdentityResolver();
+        resolver.Publish(new RegistrySnapshot(doc!));
+        return resolver;
+    }
+
+    [Theory]
+    [InlineData("10.8.1.1", "g-vpn")]
+    [InlineData("10.8.5.1", "g-lan")]
+    [InlineData("fd00:8::1234", "g-vpn")]
+    public void Group_range_gives_an_anonymous_device_in_the_group_with_the_longest_range(string address, string groupId)
+    {
+        var identity = WithGroupRanges().ResolveAddress(IPAddress.Parse(address));
+        Assert.True(identity.IsKnown, identity.Refusal.ToString());
+        Assert.Equal(groupId, identity.Group!.GroupId);
+        Assert.True(identity.Subscriber!.IsAnonymous);
+        Assert.Equal(string.Empty, identity.Subscriber.Imsi);
+        Assert.Null(identity.Imei);
+        Assert.Equal($"anonymous in {groupId}", identity.Label);
+    }
+
+    [Theory]
+    [InlineData("10.8.5.7", "440101234567891")]
+    [InlineData("10.8.6.2", "440101234567892")]
+    public void A_sims_own_address_or_range_wins_over_a_group_range(string address, string imsi)
+    {
+        var identity = WithGroupRanges().ResolveAddress(IPAddress.Parse(address));
+        Assert.Equal(imsi, identity.Subscriber!.Imsi);
+        Assert.False(identity.Subscriber.IsAnonymous);
+    }
+
+    [Fact]
+    public void A_radius_binding_wins_over_a_group_range()
+    {
+        var resolver = WithGroupRanges();
+        resolver.Bind(IPAddress.Parse("10.8.1.1"), new AddressBinding("440101234567890", null, null, DateTimeOffset.UnixEpoch));
+        Assert.Equal("440101234567890", resolver.ResolveAddress(IPAddress.Parse("10.8.1.1")).Subscriber!.Imsi);
+        Assert.True(resolver.Unbind(IPAddress.Parse("10.8.1.1")));
+        Assert.True(resolver.ResolveAddress(IPAddress.Parse("10.8.1.1")).Subscriber!.IsAnonymous);
+    }
+
+    [Theory]
+    [InlineData("10.9.0.1")]
+    [InlineData("fd00:9::1")]
+    public void Outside_every_range_is_still_refused(string address)
+    {
+        Assert.Equal(RefusalReason.UnknownDevice, WithGroupRanges().ResolveAddress(IPAddress.Parse(address)).Refusal);
+    }
+
     [Fact]
     public void Resolved_identity_carries_the_group()
     {

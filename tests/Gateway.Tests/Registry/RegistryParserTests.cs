@@ -173,7 +173,7 @@ public sealed class RegistryParserTests
         },
         {
             """{ "groupId": "g-sensors", "configuration": { "SoracomBeem": {} } }""",
-            "groups[g-sensors].configuration.SoracomBeem: unknown namespace; known: SoracomAir, SoracomBeam, SoracomEndorse, SoracomFlux, SoracomFunk, SoracomFunnel, SoracomHarvest, SoracomHarvestFiles, SoracomKrypton, SoracomOrbit, UnifiedEndpoint"
+            "groups[g-sensors].configuration.SoracomBeem: unknown namespace; known: SoracomAir, SoracomBeam, SoracomEndorse, SoracomFlux, SoracomFunk, SoracomFunnel, SoracomHarvest, SoracomHarvestFiles, SoracomKrypton, SoracomOrbit, UnifiedEndpoint, GatewayIdentity"
         },
         {
             """{ "groupId": "g-sensors", "configuration": { "SoracomFunnel": { "contentType": "xml", "credentialsId": "missing" } } }""",
@@ -186,6 +186,22 @@ public sealed class RegistryParserTests
         {
             """{ "configuration": {} }""",
             "groups[0].groupId: required"
+        },
+        {
+            """{ "groupId": "g-vpn", "configuration": { "GatewayIdentity": { "ipRanges": ["10.8.0.0/24", "10.9.0.0/40"] } } }""",
+            "groups[g-vpn].configuration.GatewayIdentity.ipRanges[1]: '10.9.0.0/40' is not a CIDR range such as 10.8.0.0/24"
+        },
+        {
+            """{ "groupId": "g-vpn", "configuration": { "GatewayIdentity": { "ipRanges": "10.8.0.0/24" } } }""",
+            "groups[g-vpn].configuration.GatewayIdentity.ipRanges: must be an array of strings"
+        },
+        {
+            """{ "groupId": "g-vpn", "configuration": { "GatewayIdentity": { "ipRange": ["10.8.0.0/24"] } } }""",
+            "groups[g-vpn].configuration.GatewayIdentity.ipRange: unknown key; known: ipRanges"
+        },
+        {
+            """{ "groupId": "g-vpn", "configuration": { "GatewayIdentity": { "ipRanges": ["10.8.0.0/24"] } } }, { "groupId": "g-lan", "configuration": { "GatewayIdentity": [ { "key": "ipRanges", "value": ["10.8.0.0/24"] } ] } }""",
+            "groups[g-lan].configuration.GatewayIdentity.ipRanges: '10.8.0.0/24' already belongs to group g-vpn"
         },
     };
 
