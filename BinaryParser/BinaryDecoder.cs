@@ -66,6 +66,12 @@ public abstract class BinaryDecoder
     {
         ArgumentNullException.ThrowIfNull(output);
 
+        if (TryWriteObject(payload, output, out var direct))
+        {
+            CountOmitted(direct);
+            return direct;
+        }
+
         // Taken out of the slot while in use so that a decoder that decodes recursively gets a writer of its own.
         var writer = _cachedWriter;
         _cachedWriter = null;
@@ -121,11 +127,7 @@ public abstract class BinaryDecoder
     {
         ArgumentNullException.ThrowIfNull(writer);
         var result = WriteFieldsCore(payload, writer);
-        if (result.FieldsOmitted > 0)
-        {
-            BinaryParserMetrics.FieldsOmitted.Add(result.FieldsOmitted);
-        }
-
+        CountOmitted(result);
         return result;
     }
 
@@ -159,6 +161,30 @@ public abstract class BinaryDecoder
     /// <returns>How many fields were written and how many were left out.</returns>
     protected abstract DecodeResult WriteFieldsCore(ReadOnlySpan<byte> payload, Utf8JsonWriter writer);
 
+    /// <summary>
+    /// Writes the whole object (fields, then <c>"binaryParserEnabled": true</c>) straight into the memory of
+    /// <paramref name="output"/>, byte for byte what the <see cref="Utf8JsonWriter"/> path writes. This is the message
+    /// path's fast lane: the writer checks and escapes every property name again on each write and formats numbers
+    /// slowly, while a compiled decoder knows its names, already escaped, and the longest text a payload can give.
+    /// </summary>
+    /// <returns>
+    /// <see langword="false"/>, with nothing advanced, when this decoder (or this payload) needs the writer; the
+    /// caller then decodes through <see cref="WriteFieldsCore"/>.
+    /// </returns>
+    private protected virtual bool TryWriteObject(ReadOnlySpan<byte> payload, IBufferWriter<byte> output, out DecodeResult result)
+    {
+        result = default;
+        return false;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Format;
+
+    private static void CountOmitted(DecodeResult result)
+    {
+        if (result.FieldsOmitted > 0)
+        {
+            BinaryParserMetrics.FieldsOmitted.Add(result.FieldsOmitted);
+        }
+    }
 }

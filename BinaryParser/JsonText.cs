@@ -12,5 +12,20 @@ internal static class JsonText
     /// </summary>
     public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
+    /// <summary>The end of every decoded object, as the writer would write it after at least one property.</summary>
+    public static ReadOnlySpan<byte> BinaryParserEnabledLast => "\"binaryParserEnabled\":true}"u8;
+
     public static JsonEncodedText Encode(string value) => JsonEncodedText.Encode(value, Encoder);
+
+    /// <summary><c>"name":</c> as the writer writes a property name, escaped the same way.</summary>
+    public static byte[] PropertyPrefix(JsonEncodedText name)
+    {
+        var utf8 = name.EncodedUtf8Bytes;
+        var prefix = new byte[utf8.Length + 3];
+        prefix[0] = (byte)'"';
+        utf8.CopyTo(prefix.AsSpan(1));
+        prefix[^2] = (byte)'"';
+        prefix[^1] = (byte)':';
+        return prefix;
+    }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using Gateway.BinaryParser.Json;
 
 namespace Gateway.BinaryParser.Custom;
 
@@ -14,14 +15,32 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
     // 2^53: every integer below it is exactly representable as a double.
     private const double MaxExactInteger = 9007199254740992.0;
 
+    // "binaryParserEnabled":true}
+    private static readonly int ClosingLength = JsonText.BinaryParserEnabledLast.Length;
+
     private readonly FieldSpec[] _fields;
     private readonly string[] _names;
+
+    // Each field's "name": as the writer would write it, so the direct path copies it instead of encoding it again.
+    private readonly byte[][] _propertyPrefixes;
+
+    // The longest object any payload can give; the direct path asks the output for this much once.
+    private readonly int _maxObjectLength;
 
     public CustomFormatDecoder(string format, FieldSpec[] fields)
         : base(format)
     {
         _fields = fields;
         _names = Array.ConvertAll(fields, static f => f.Name);
+        _propertyPrefixes = Array.ConvertAll(fields, static f => JsonText.PropertyPrefix(f.EncodedName));
+
+        var length = 1 + ClosingLength; // { ... "binaryParserEnabled":true}
+        for (var i = 0; i < fields.Length; i++)
+        {
+            length += _propertyPrefixes[i].Length + MaxValueLength(in fields[i]) + 1; // the value and its comma
+        }
+
+        _maxObjectLength = length;
     }
 
     public override IReadOnlyList<string> FieldNames => _names;
@@ -49,13 +68,8 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
                     WriteInteger(in field, payload, writer);
                     break;
                 case FieldKind.Float32:
-                    var bytes32 = payload.Slice(field.FirstByte, 4);
-                    float single = field.LittleEndian ? BinaryPrimitives.ReadSingleLittleEndian(bytes32) : BinaryPrimitives.ReadSingleBigEndian(bytes32);
-                    WriteDouble(in field, single, writer);
-                    break;
                 case FieldKind.Float64:
-                    var bytes64 = payload.Slice(field.FirstByte, 8);
-                    WriteDouble(in field, field.LittleEndian ? BinaryPrimitives.ReadDoubleLittleEndian(bytes64) : BinaryPrimitives.ReadDoubleBigEndian(bytes64), writer);
+                    WriteDouble(in field, ReadFloat(in field, payload), writer);
                     break;
                 default:
                     WriteChars(in field, payload[field.FirstByte..(field.LastByte + 1)], writer);
@@ -66,6 +80,67 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
         }
 
         return new DecodeResult(written, _fields.Length - written);
+    }
+
+    private protected override bool TryWriteObject(ReadOnlySpan<byte> payload, IBufferWriter<byte> output, out DecodeResult result)
+    {
+        var destination = output.GetSpan(_maxObjectLength);
+        destination[0] = (byte)'{';
+        var pos = 1;
+        var written = 0;
+        var fields = _fields;
+        var prefixes = _propertyPrefixes;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            ref readonly var field = ref fields[i];
+            if (field.LastByte >= payload.Length)
+            {
+                continue;
+            }
+
+            var prefix = prefixes[i];
+            prefix.CopyTo(destination[pos..]);
+            pos += prefix.Length;
+            var value = destination[pos..];
+            switch (field.Kind)
+            {
+                case FieldKind.Bool:
+                    var literal = ((payload[field.FirstByte] >> field.Shift) & 1) != 0 ? "true"u8 : "false"u8;
+                    literal.CopyTo(value);
+                    pos += literal.Length;
+                    break;
+                case FieldKind.Int:
+                case FieldKind.UInt:
+                    pos += FormatInteger(in field, payload, value);
+                    break;
+                case FieldKind.Float32:
+                case FieldKind.Float64:
+                    pos += FormatNumber(in field, ReadFloat(in field, payload), value);
+                    break;
+                default:
+                    var chars = payload[field.FirstByte..(field.LastByte + 1)];
+                    if (!IsPlainAscii(chars))
+                    {
+                        // Escaping or Latin-1 widening: rare in device data, left to the writer, which defines it.
+                        result = default;
+                        return false;
+                    }
+
+                    value[0] = (byte)'"';
+                    chars.CopyTo(value[1..]);
+                    value[chars.Length + 1] = (byte)'"';
+                    pos += chars.Length + 2;
+                    break;
+            }
+
+            destination[pos++] = (byte)',';
+            written++;
+        }
+
+        JsonText.BinaryParserEnabledLast.CopyTo(destination[pos..]);
+        output.Advance(pos + ClosingLength);
+        result = new DecodeResult(written, fields.Length - written);
+        return true;
     }
 
     /// <summary>Reads the field's bits as an unsigned number, zero-extended to 64 bits.</summary>
@@ -109,23 +184,27 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
         return field.BitLength == 64 ? raw : raw & ((1UL << field.BitLength) - 1);
     }
 
-    private static void WriteInteger(in FieldSpec field, ReadOnlySpan<byte> payload, Utf8JsonWriter writer)
+    private static double ReadFloat(in FieldSpec field, ReadOnlySpan<byte> payload)
     {
-        var raw = ReadBits(in field, payload);
-        var signed = field.Kind == FieldKind.Int;
-        long asSigned = 0;
-        if (signed)
+        if (field.Kind == FieldKind.Float32)
         {
-            var length = field.BitLength;
-            asSigned = length < 64 && (raw >> (length - 1)) != 0 ? (long)(raw | (ulong.MaxValue << length)) : (long)raw;
+            var bytes32 = payload.Slice(field.FirstByte, 4);
+            return field.LittleEndian ? BinaryPrimitives.ReadSingleLittleEndian(bytes32) : BinaryPrimitives.ReadSingleBigEndian(bytes32);
         }
 
+        var bytes64 = payload.Slice(field.FirstByte, 8);
+        return field.LittleEndian ? BinaryPrimitives.ReadDoubleLittleEndian(bytes64) : BinaryPrimitives.ReadDoubleBigEndian(bytes64);
+    }
+
+    private static void WriteInteger(in FieldSpec field, ReadOnlySpan<byte> payload, Utf8JsonWriter writer)
+    {
         if (field.Operations.Length == 0)
         {
             // Without arithmetic the value is written exactly, even beyond 2^53 where a double would round it.
-            if (signed)
+            var raw = ReadBits(in field, payload);
+            if (field.Kind == FieldKind.Int)
             {
-                writer.WriteNumber(field.EncodedName, asSigned);
+                writer.WriteNumber(field.EncodedName, SignExtend(in field, raw));
             }
             else
             {
@@ -135,34 +214,81 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
             return;
         }
 
-        WriteDouble(in field, signed ? asSigned : raw, writer);
+        WriteDouble(in field, ReadIntegerAsDouble(in field, payload), writer);
     }
 
     private static void WriteDouble(in FieldSpec field, double value, Utf8JsonWriter writer)
+    {
+        Span<byte> text = stackalloc byte[Utf8Number.MaxDoubleLength];
+        var length = FormatNumber(in field, value, text);
+        writer.WritePropertyName(field.EncodedName);
+        writer.WriteRawValue(text[..length], skipInputValidation: true);
+    }
+
+    /// <summary>The direct path's <see cref="WriteInteger"/>: the same text into <paramref name="destination"/>.</summary>
+    private static int FormatInteger(in FieldSpec field, ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        if (field.Operations.Length == 0)
+        {
+            var raw = ReadBits(in field, payload);
+            return field.Kind == FieldKind.Int
+                ? Utf8Number.WriteInt64(SignExtend(in field, raw), destination)
+                : Utf8Number.WriteUInt64(raw, destination);
+        }
+
+        return FormatNumber(in field, ReadIntegerAsDouble(in field, payload), destination);
+    }
+
+    private static double ReadIntegerAsDouble(in FieldSpec field, ReadOnlySpan<byte> payload)
+    {
+        var raw = ReadBits(in field, payload);
+        return field.Kind == FieldKind.Int ? SignExtend(in field, raw) : raw;
+    }
+
+    private static long SignExtend(in FieldSpec field, ulong raw)
+    {
+        var length = field.BitLength;
+        return length < 64 && (raw >> (length - 1)) != 0 ? (long)(raw | (ulong.MaxValue << length)) : (long)raw;
+    }
+
+    /// <summary>
+    /// Applies the field's operations and writes the result as JSON: <c>null</c> when not finite (JSON has no NaN or
+    /// Infinity), an integer when integral and exact, else shortest round-trip.
+    /// </summary>
+    /// <returns>Bytes written; <paramref name="destination"/> must hold <see cref="Utf8Number.MaxDoubleLength"/>.</returns>
+    private static int FormatNumber(in FieldSpec field, double value, Span<byte> destination)
     {
         foreach (var operation in field.Operations)
         {
             value = operation.Apply(value);
         }
 
-        if (double.IsFinite(value))
+        if (!double.IsFinite(value))
         {
-            // Integral results are common (scaled integers, "x/100" of a multiple of 100) and print the same as a
-            // long, which is far cheaper than shortest round-trip double formatting. -0 prints as 0.
-            if (value == Math.Truncate(value) && Math.Abs(value) < MaxExactInteger)
-            {
-                writer.WriteNumber(field.EncodedName, (long)value);
-            }
-            else
-            {
-                writer.WriteNumber(field.EncodedName, value);
-            }
+            "null"u8.CopyTo(destination);
+            return 4;
         }
-        else
+
+        // Integral results are common (scaled integers, "x/100" of a multiple of 100) and below 2^53 print the same as
+        // a long, which is cheaper than the shortest-digits search. -0 prints as 0.
+        if (value == Math.Truncate(value) && Math.Abs(value) < MaxExactInteger)
         {
-            writer.WriteNull(field.EncodedName); // JSON has no NaN or Infinity
+            return Utf8Number.WriteInt64((long)value, destination);
         }
+
+        return Utf8Number.WriteDouble(value, destination);
     }
+
+    private static int MaxValueLength(in FieldSpec field) => field.Kind switch
+    {
+        FieldKind.Bool => 5, // false
+        FieldKind.Char => field.LastByte - field.FirstByte + 1 + 2, // plain ASCII in quotes; anything else goes to the writer
+        _ => Math.Max(Utf8Number.MaxDoubleLength, Utf8Number.MaxIntegerLength),
+    };
+
+    // Bytes the writer would copy unchanged between quotes: printable ASCII other than the quote and the backslash.
+    private static bool IsPlainAscii(ReadOnlySpan<byte> bytes) =>
+        Ascii.IsValid(bytes) && JsonText.Encoder.FindFirstCharacterToEncodeUtf8(bytes) < 0;
 
     /// <summary>One byte is one character: ASCII as is, other bytes as the Latin-1 character of the same value.</summary>
     private static void WriteChars(in FieldSpec field, ReadOnlySpan<byte> bytes, Utf8JsonWriter writer)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text.Json;
+using Gateway.BinaryParser.Json;
 
 namespace Gateway.BinaryParser.Predefined;
 
@@ -21,7 +23,60 @@ internal sealed class ButtonDecoder(string name) : BinaryDecoder(name)
     private static readonly JsonEncodedText Long = JsonText.Encode("LONG");
     private static readonly string[] Names = ["clickType", "clickTypeName", "batteryLevel"];
 
+    // The direct path's pieces, each with the punctuation around it, so a decode is a few copies.
+    private static ReadOnlySpan<byte> ClickTypePrefix => "{\"clickType\":"u8;
+    private static ReadOnlySpan<byte> SingleName => ",\"clickTypeName\":\"SINGLE\","u8;
+    private static ReadOnlySpan<byte> DoubleName => ",\"clickTypeName\":\"DOUBLE\","u8;
+    private static ReadOnlySpan<byte> LongName => ",\"clickTypeName\":\"LONG\","u8;
+    private static ReadOnlySpan<byte> NullName => ",\"clickTypeName\":null,"u8;
+    private static ReadOnlySpan<byte> BatteryLevelPrefix => "\"batteryLevel\":"u8;
+
+    // {"clickType":255,"clickTypeName":"DOUBLE","batteryLevel":64,"binaryParserEnabled":true} is 87.
+    private const int MaxObjectLength = 128;
+
     public override IReadOnlyList<string> FieldNames => Names;
+
+    private protected override bool TryWriteObject(ReadOnlySpan<byte> payload, IBufferWriter<byte> output, out DecodeResult result)
+    {
+        var destination = output.GetSpan(MaxObjectLength);
+        var pos = 0;
+        var written = 0;
+        if (payload.Length > 1)
+        {
+            var click = payload[1];
+            ClickTypePrefix.CopyTo(destination);
+            pos = ClickTypePrefix.Length;
+            pos += Utf8Number.WriteUInt64(click, destination[pos..]);
+            var name = click switch
+            {
+                1 => SingleName,
+                2 => DoubleName,
+                3 => LongName,
+                _ => NullName,
+            };
+            name.CopyTo(destination[pos..]);
+            pos += name.Length;
+            written += 2;
+        }
+        else
+        {
+            destination[pos++] = (byte)'{';
+        }
+
+        if (payload.Length > 2)
+        {
+            BatteryLevelPrefix.CopyTo(destination[pos..]);
+            pos += BatteryLevelPrefix.Length;
+            pos += Utf8Number.WriteDouble((payload[2] + 1) / 4.0, destination[pos..]);
+            destination[pos++] = (byte)',';
+            written++;
+        }
+
+        JsonText.BinaryParserEnabledLast.CopyTo(destination[pos..]);
+        output.Advance(pos + JsonText.BinaryParserEnabledLast.Length);
+        result = new DecodeResult(written, Names.Length - written);
+        return true;
+    }
 
     protected override DecodeResult WriteFieldsCore(ReadOnlySpan<byte> payload, Utf8JsonWriter writer)
     {

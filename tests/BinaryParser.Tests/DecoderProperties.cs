@@ -10,7 +10,7 @@ namespace Gateway.BinaryParser.Tests;
 /// <summary>Whatever the format and payload, compiling either succeeds or reports a position, and decoding never throws and always gives valid JSON.</summary>
 public sealed class DecoderProperties
 {
-    private static Gen<byte[]> Payload =>
+    internal static Gen<byte[]> Payload =>
         Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), n));
 
     private static Gen<string> Index => Gen.OneOf(Gen.Constant(""), Gen.Choose(0, 12).Select(Text));
@@ -47,7 +47,7 @@ public sealed class DecoderProperties
         FloatType,
         Gen.Choose(1, 6).Select(n => "char:" + Text(n)));
 
-    private static Gen<string> ValidFormat =>
+    internal static Gen<string> ValidFormat =>
         Gen.Choose(1, 8).SelectMany(n => Gen.ArrayOf(Gen.Zip(Index, Type), n))
             .Select(fields => string.Join(' ', fields.Select((f, i) => $"f{Text(i)}:{f.Item1}:{f.Item2}")));
 

@@ -1,0 +1,159 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+
+namespace Gateway.BinaryParser.Json;
+
+/// <summary>
+/// Numbers as JSON text, byte for byte what <see cref="System.Text.Json.Utf8JsonWriter"/> writes for them, without
+/// going through the writer.
+/// </summary>
+internal static class Utf8Number
+{
+    /// <summary>The longest text <see cref="WriteDouble"/> produces (<c>-1.2345678901234567E-308</c> is 24).</summary>
+    public const int MaxDoubleLength = 32;
+
+    /// <summary>The longest integer text (<c>-9223372036854775808</c>, <c>18446744073709551615</c>).</summary>
+    public const int MaxIntegerLength = 20;
+
+    // .NET's shortest round-trip text switches to E notation once the decimal point would be more than this many
+    // places right of the first digit (10000000000000000, then 1E+17 and 1.2345678901234568E+17).
+    private const int MaxFixedScale = 17;
+
+    // ...and when it would be more than three zeros left of the first digit (0.0001, then 1E-05).
+    private const int MinFixedScale = -3;
+
+    // 2^-958 and 2^-25: the only doubles for which .NET 10's formatter is not shortest-round-trip. It writes them as if
+    // the gap below a power of two were as wide as the one above, one digit short (2.980232238769531E-08, which reads
+    // back as a different double). The decoders have always written .NET's text, so these two keep it; a test compares
+    // every power of two with .NET and fails if .NET changes.
+    private const ulong DotnetShortPowerOfTwoA = 0x0410000000000000;
+    private const ulong DotnetShortPowerOfTwoB = 0x3E60000000000000;
+
+    private static ReadOnlySpan<byte> TwoDigits =>
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+
+    /// <summary>
+    /// Writes a finite double in shortest round-trip form exactly as <c>Utf8JsonWriter.WriteNumberValue(double)</c>
+    /// does (that is, as <c>double.ToString(CultureInfo.InvariantCulture)</c>): <c>25.5</c>, <c>1E+15</c>,
+    /// <c>1E-05</c>, <c>-0</c>.
+    /// </summary>
+    /// <returns>Bytes written; <paramref name="destination"/> must hold <see cref="MaxDoubleLength"/>.</returns>
+    public static int WriteDouble(double value, Span<byte> destination)
+    {
+        Debug.Assert(double.IsFinite(value));
+        var pos = 0;
+        if (double.IsNegative(value))
+        {
+            destination[pos++] = (byte)'-';
+            value = -value;
+        }
+
+        if (value == 0)
+        {
+            destination[pos++] = (byte)'0';
+            return pos;
+        }
+
+        var bits = BitConverter.DoubleToUInt64Bits(value);
+        var (digits, exponent) = ShortestDecimal.Compute(value, bits is DotnetShortPowerOfTwoA or DotnetShortPowerOfTwoB);
+        var length = ShortestDecimal.DigitCount(digits);
+
+        // Position of the decimal point relative to the first digit: value = 0.d1d2d3… × 10^scale.
+        var scale = exponent + length;
+        if (scale > MaxFixedScale || scale < MinFixedScale)
+        {
+            // d.ddddE+XX (at least two exponent digits, as .NET writes them).
+            Span<byte> text = stackalloc byte[17];
+            WriteDigits(digits, text[..length]);
+            destination[pos++] = text[0];
+            if (length > 1)
+            {
+                destination[pos++] = (byte)'.';
+                text[1..length].CopyTo(destination[pos..]);
+                pos += length - 1;
+            }
+
+            var power = scale - 1;
+            destination[pos++] = (byte)'E';
+            destination[pos++] = power < 0 ? (byte)'-' : (byte)'+';
+            power = Math.Abs(power);
+            if (power >= 100)
+            {
+                destination[pos++] = (byte)('0' + (power / 100));
+                power %= 100;
+            }
+
+            destination[pos++] = TwoDigits[2 * power];
+            destination[pos++] = TwoDigits[(2 * power) + 1];
+            return pos;
+        }
+
+        if (scale <= 0)
+        {
+            // 0.000ddd
+            destination[pos++] = (byte)'0';
+            destination[pos++] = (byte)'.';
+            destination.Slice(pos, -scale).Fill((byte)'0');
+            pos += -scale;
+            WriteDigits(digits, destination.Slice(pos, length));
+            return pos + length;
+        }
+
+        if (scale >= length)
+        {
+            // ddd000
+            WriteDigits(digits, destination.Slice(pos, length));
+            pos += length;
+            destination.Slice(pos, scale - length).Fill((byte)'0');
+            return pos + scale - length;
+        }
+
+        // dd.ddd: write the digits one place right, then move the integer part left over the gap.
+        WriteDigits(digits, destination.Slice(pos + 1, length));
+        destination.Slice(pos + 1, scale).CopyTo(destination[pos..]);
+        destination[pos + scale] = (byte)'.';
+        return pos + length + 1;
+    }
+
+    /// <summary>Writes an integer as <c>Utf8JsonWriter.WriteNumberValue(long)</c> does.</summary>
+    /// <returns>Bytes written; <paramref name="destination"/> must hold <see cref="MaxIntegerLength"/>.</returns>
+    public static int WriteInt64(long value, Span<byte> destination)
+    {
+        var ok = Utf8Formatter.TryFormat(value, destination, out var written);
+        Debug.Assert(ok);
+        return written;
+    }
+
+    /// <summary>Writes an integer as <c>Utf8JsonWriter.WriteNumberValue(ulong)</c> does.</summary>
+    /// <returns>Bytes written; <paramref name="destination"/> must hold <see cref="MaxIntegerLength"/>.</returns>
+    public static int WriteUInt64(ulong value, Span<byte> destination)
+    {
+        var ok = Utf8Formatter.TryFormat(value, destination, out var written);
+        Debug.Assert(ok);
+        return written;
+    }
+
+    // Fills destination (exactly as long as the number) with its decimal digits, two at a time from the right.
+    private static void WriteDigits(ulong value, Span<byte> destination)
+    {
+        var pos = destination.Length;
+        while (value >= 100)
+        {
+            var pair = (int)(value % 100) * 2;
+            value /= 100;
+            destination[--pos] = TwoDigits[pair + 1];
+            destination[--pos] = TwoDigits[pair];
+        }
+
+        if (value >= 10)
+        {
+            var pair = (int)value * 2;
+            destination[--pos] = TwoDigits[pair + 1];
+            destination[--pos] = TwoDigits[pair];
+        }
+        else
+        {
+            destination[--pos] = (byte)('0' + value);
+        }
+    }
+}

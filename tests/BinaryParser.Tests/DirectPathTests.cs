@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Gateway.BinaryParser.Tests;
+
+/// <summary>
+/// Decoding into an <see cref="IBufferWriter{T}"/> writes bytes directly, bypassing <see cref="Utf8JsonWriter"/>; it must
+/// give exactly the text the writer path gives (the path used when fields are merged into a caller's writer).
+/// </summary>
+public sealed class DirectPathTests
+{
+    private static readonly JsonWriterOptions SameEscaping = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [Fact]
+    public void Any_format_and_payload_give_the_writer_paths_text() =>
+        Prop.ForAll(Arb.From(DecoderProperties.ValidFormat), Arb.From(DecoderProperties.Payload), (format, payload) =>
+        {
+            var decoder = BinaryFormat.Compile(format);
+            var (direct, directResult) = Direct(decoder, payload);
+            var (viaWriter, writerResult) = ViaWriter(decoder, payload);
+            return direct == viaWriter && directResult == writerResult;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+
+    [Fact]
+    public void Every_byte_as_a_character_gives_the_writer_paths_text()
+    {
+        // Printable ASCII is copied; quotes, backslashes, control and Latin-1 bytes fall back to the writer.
+        var decoder = BinaryFormat.Compile("a:0:char:1 b:1:char:3");
+        for (var b = 0; b < 256; b++)
+        {
+            byte[] payload = [(byte)b, (byte)'x', (byte)b, (byte)'y'];
+            Assert.Equal(ViaWriter(decoder, payload), Direct(decoder, payload));
+        }
+    }
+
+    [Fact]
+    public void Every_button_payload_gives_the_writer_paths_text()
+    {
+        var decoder = BinaryFormat.Compile("@button");
+        for (var click = 0; click < 256; click++)
+        {
+            for (var battery = 0; battery < 256; battery++)
+            {
+                byte[] payload = [0x4d, (byte)click, (byte)battery, 0];
+                Assert.Equal(ViaWriter(decoder, payload), Direct(decoder, payload));
+            }
+        }
+
+        for (var length = 0; length < 4; length++)
+        {
+            var payload = new byte[length];
+            Assert.Equal(ViaWriter(decoder, payload), Direct(decoder, payload));
+        }
+    }
+
+    [Fact]
+    public void Numbers_merged_into_an_indented_writer_look_like_the_writers_own()
+    {
+        // The writer path writes formatted numbers as raw values; an indented caller's writer must lay them out as it
+        // lays out its own numbers.
+        var decoder = BinaryFormat.Compile("a:0:float:32 b:4:uint:8:/100 c:5:uint:8");
+        byte[] payload = [0x42, 0x0E, 0xAD, 0xFF, 95, 7];
+        var options = new JsonWriterOptions { Indented = true };
+
+        var actual = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(actual, options))
+        {
+            writer.WriteStartObject();
+            decoder.WriteFields(payload, writer);
+            writer.WriteEndObject();
+        }
+
+        var expected = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(expected, options))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("a", (double)BitConverter.UInt32BitsToSingle(0x420EADFF));
+            writer.WriteNumber("b", 0.95);
+            writer.WriteNumber("c", 7);
+            writer.WriteEndObject();
+        }
+
+        Assert.Equal(Encoding.UTF8.GetString(expected.WrittenSpan), Encoding.UTF8.GetString(actual.WrittenSpan));
+    }
+
+    [Fact]
+    public void A_small_output_buffer_is_grown_not_overrun()
+    {
+        var decoder = BinaryFormat.Compile("flag:0:bool:7 temp:1:int:13:/10 humid:3:uint:8:/100 lat::float:32 long::float:32");
+        var buffer = new ArrayBufferWriter<byte>(1);
+        decoder.Decode(Convert.FromHexString("8007F85F420EADFF430BBE86"), buffer);
+        Assert.Equal(
+            """{"flag":true,"temp":25.5,"humid":0.95,"lat":35.669918060302734,"long":139.74423217773438,"binaryParserEnabled":true}""",
+            Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static (string Json, DecodeResult Result) Direct(BinaryDecoder decoder, byte[] payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var result = decoder.Decode(payload, buffer);
+        return (Encoding.UTF8.GetString(buffer.WrittenSpan), result);
+    }
+
+    private static (string Json, DecodeResult Result) ViaWriter(BinaryDecoder decoder, byte[] payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        DecodeResult result;
+        using (var writer = new Utf8JsonWriter(buffer, SameEscaping))
+        {
+            result = decoder.Decode(payload, writer);
+        }
+
+        return (Encoding.UTF8.GetString(buffer.WrittenSpan), result);
+    }
+}
