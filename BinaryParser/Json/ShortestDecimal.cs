@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.BinaryParser.Json;
 
@@ -31,6 +32,13 @@ internal static class ShortestDecimal
     // Precision of the tables below, in bits.
     private const int Pow5BitCount = 125;
     private const int Pow5InverseBitCount = 125;
+
+    private static ReadOnlySpan<ulong> PowersOf10 =>
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
 
     // 5^i for i in 0..325 (enough for the smallest subnormal), normalised to 125 bits: floor(5^i · 2^(125 − bits(5^i))).
     private static readonly UInt128[] Pow5 = BuildPow5(326);
@@ -146,22 +154,24 @@ internal static class ShortestDecimal
             }
         }
 
+        // Drop digits while vp and vm still differ above them. Whether k digits can go is monotonic in k, so they go
+        // eight, four, two, then one at a time (a dozen divisions fewer than one by one for short decimals); dropping a
+        // block leaves the flags and the rounding digit exactly as dropping its digits one by one would.
         var removed = 0;
         ulong output;
         if (vmIsTrailingZeros || vrIsTrailingZeros)
         {
             // Rare: an edge may be reachable exactly, or vr may be an exact tie; track both through the removal.
+            // Short binary fractions (25.5, 0.25) come this way.
             var lastRemovedDigit = 0UL;
-            while (vp / 10 > vm / 10)
+            while (TryRemoveTracked(ref vr, ref vp, ref vm, ref vmIsTrailingZeros, ref vrIsTrailingZeros, ref lastRemovedDigit, 100_000_000))
             {
-                vmIsTrailingZeros &= vm % 10 == 0;
-                vrIsTrailingZeros &= lastRemovedDigit == 0;
-                lastRemovedDigit = vr % 10;
-                vr /= 10;
-                vp /= 10;
-                vm /= 10;
-                removed++;
+                removed += 8;
             }
+
+            removed += TryRemoveTracked(ref vr, ref vp, ref vm, ref vmIsTrailingZeros, ref vrIsTrailingZeros, ref lastRemovedDigit, 10_000) ? 4 : 0;
+            removed += TryRemoveTracked(ref vr, ref vp, ref vm, ref vmIsTrailingZeros, ref vrIsTrailingZeros, ref lastRemovedDigit, 100) ? 2 : 0;
+            removed += TryRemoveTracked(ref vr, ref vp, ref vm, ref vmIsTrailingZeros, ref vrIsTrailingZeros, ref lastRemovedDigit, 10) ? 1 : 0;
 
             if (vmIsTrailingZeros)
             {
@@ -186,43 +196,73 @@ internal static class ShortestDecimal
         }
         else
         {
-            // Common: no exact ties are possible, so only the last removed digit matters.
+            // Common: no exact ties are possible, so only the first removed digit matters for rounding.
             var roundUp = false;
-            if (vp / 100 > vm / 100)
+            while (TryRemove(ref vr, ref vp, ref vm, ref roundUp, 100_000_000))
             {
-                roundUp = vr % 100 >= 50;
-                vr /= 100;
-                vp /= 100;
-                vm /= 100;
-                removed += 2;
+                removed += 8;
             }
 
-            while (vp / 10 > vm / 10)
-            {
-                roundUp = vr % 10 >= 5;
-                vr /= 10;
-                vp /= 10;
-                vm /= 10;
-                removed++;
-            }
-
+            removed += TryRemove(ref vr, ref vp, ref vm, ref roundUp, 10_000) ? 4 : 0;
+            removed += TryRemove(ref vr, ref vp, ref vm, ref roundUp, 100) ? 2 : 0;
+            removed += TryRemove(ref vr, ref vp, ref vm, ref roundUp, 10) ? 1 : 0;
             output = vr + (vr == vm || roundUp ? 1UL : 0UL);
         }
 
         return (output, e10 + removed);
     }
 
+    // Drops the lowest log10(divisor) digits of all three if vp and vm still differ above them; roundUp says whether the
+    // dropped part of vr was at least half.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryRemove(ref ulong vr, ref ulong vp, ref ulong vm, ref bool roundUp, ulong divisor)
+    {
+        var vpKept = vp / divisor;
+        var vmKept = vm / divisor;
+        if (vpKept <= vmKept)
+        {
+            return false;
+        }
+
+        var vrKept = vr / divisor;
+        roundUp = vr - (vrKept * divisor) >= divisor / 2;
+        vr = vrKept;
+        vp = vpKept;
+        vm = vmKept;
+        return true;
+    }
+
+    // TryRemove for the exact case: vmIsTrailingZeros stays true while every dropped digit of vm is 0; vrIsTrailingZeros
+    // while every dropped digit of vr below the last one is 0; lastRemovedDigit is the highest dropped digit of vr.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryRemoveTracked(
+        ref ulong vr, ref ulong vp, ref ulong vm, ref bool vmIsTrailingZeros, ref bool vrIsTrailingZeros, ref ulong lastRemovedDigit, ulong divisor)
+    {
+        var vpKept = vp / divisor;
+        var vmKept = vm / divisor;
+        if (vpKept <= vmKept)
+        {
+            return false;
+        }
+
+        var vrKept = vr / divisor;
+        var vrDropped = vr - (vrKept * divisor);
+        var lowerDivisor = divisor / 10;
+        vmIsTrailingZeros &= vm - (vmKept * divisor) == 0;
+        vrIsTrailingZeros &= lastRemovedDigit == 0 && vrDropped % lowerDivisor == 0;
+        lastRemovedDigit = vrDropped / lowerDivisor;
+        vr = vrKept;
+        vp = vpKept;
+        vm = vmKept;
+        return true;
+    }
+
     /// <summary>Number of decimal digits of <paramref name="value"/> (1..17 for Ryū's output).</summary>
     public static int DigitCount(ulong value)
     {
-        var count = 1;
-        while (value >= 10_000)
-        {
-            value /= 10_000;
-            count += 4;
-        }
-
-        return value >= 1000 ? count + 3 : value >= 100 ? count + 2 : value >= 10 ? count + 1 : count;
+        // The bit length gives the digit count or one less (log10(2) ≈ 1233/4096); one comparison settles it.
+        var guess = ((64 - BitOperations.LeadingZeroCount(value | 1)) * 1233) >> 12;
+        return guess + (value >= PowersOf10[guess] ? 1 : 0);
     }
 
     // floor(e · log10(2)) for 0 ≤ e ≤ 1650.

@@ -62,30 +62,7 @@ internal static class Utf8Number
         var scale = exponent + length;
         if (scale > MaxFixedScale || scale < MinFixedScale)
         {
-            // d.ddddE+XX (at least two exponent digits, as .NET writes them).
-            Span<byte> text = stackalloc byte[17];
-            WriteDigits(digits, text[..length]);
-            destination[pos++] = text[0];
-            if (length > 1)
-            {
-                destination[pos++] = (byte)'.';
-                text[1..length].CopyTo(destination[pos..]);
-                pos += length - 1;
-            }
-
-            var power = scale - 1;
-            destination[pos++] = (byte)'E';
-            destination[pos++] = power < 0 ? (byte)'-' : (byte)'+';
-            power = Math.Abs(power);
-            if (power >= 100)
-            {
-                destination[pos++] = (byte)('0' + (power / 100));
-                power %= 100;
-            }
-
-            destination[pos++] = TwoDigits[2 * power];
-            destination[pos++] = TwoDigits[(2 * power) + 1];
-            return pos;
+            return pos + WriteExponential(digits, length, scale, destination[pos..]);
         }
 
         if (scale <= 0)
@@ -108,11 +85,47 @@ internal static class Utf8Number
             return pos + scale - length;
         }
 
-        // dd.ddd: write the digits one place right, then move the integer part left over the gap.
+        // dd.ddd: write the digits one place right, then move the integer part left over the gap. A byte loop, because
+        // an overlapping CopyTo of a few bytes costs more than the whole digit search.
         WriteDigits(digits, destination.Slice(pos + 1, length));
-        destination.Slice(pos + 1, scale).CopyTo(destination[pos..]);
-        destination[pos + scale] = (byte)'.';
+        var integerPart = destination.Slice(pos, scale + 1);
+        for (var i = 0; i < scale; i++)
+        {
+            integerPart[i] = integerPart[i + 1];
+        }
+
+        integerPart[scale] = (byte)'.';
         return pos + length + 1;
+    }
+
+    // d.ddddE+XX, with at least two exponent digits as .NET writes them. Kept out of WriteDouble so that its stack
+    // buffer does not slow down the common fixed-notation path.
+    private static int WriteExponential(ulong digits, int length, int scale, Span<byte> destination)
+    {
+        Span<byte> text = stackalloc byte[17];
+        WriteDigits(digits, text[..length]);
+        var pos = 0;
+        destination[pos++] = text[0];
+        if (length > 1)
+        {
+            destination[pos++] = (byte)'.';
+            text[1..length].CopyTo(destination[pos..]);
+            pos += length - 1;
+        }
+
+        var power = scale - 1;
+        destination[pos++] = (byte)'E';
+        destination[pos++] = power < 0 ? (byte)'-' : (byte)'+';
+        power = Math.Abs(power);
+        if (power >= 100)
+        {
+            destination[pos++] = (byte)('0' + (power / 100));
+            power %= 100;
+        }
+
+        destination[pos++] = TwoDigits[2 * power];
+        destination[pos++] = TwoDigits[(2 * power) + 1];
+        return pos;
     }
 
     /// <summary>Writes an integer as <c>Utf8JsonWriter.WriteNumberValue(long)</c> does.</summary>
@@ -133,27 +146,50 @@ internal static class Utf8Number
         return written;
     }
 
-    // Fills destination (exactly as long as the number) with its decimal digits, two at a time from the right.
+    // Fills destination (exactly as long as the number) with its decimal digits, from the right: eight at a time with
+    // one 64-bit division, then in pairs with 32-bit arithmetic, which is cheaper than dividing the ulong by 100 each time.
     private static void WriteDigits(ulong value, Span<byte> destination)
     {
         var pos = destination.Length;
-        while (value >= 100)
+        while (value >= 100_000_000)
         {
-            var pair = (int)(value % 100) * 2;
-            value /= 100;
-            destination[--pos] = TwoDigits[pair + 1];
-            destination[--pos] = TwoDigits[pair];
+            var high = value / 100_000_000;
+            WriteEightDigits((uint)(value - (high * 100_000_000)), destination.Slice(pos - 8, 8));
+            pos -= 8;
+            value = high;
         }
 
-        if (value >= 10)
+        var rest = (uint)value;
+        while (rest >= 100)
         {
-            var pair = (int)value * 2;
+            var high = rest / 100;
+            var pair = (int)(rest - (high * 100)) * 2;
+            destination[--pos] = TwoDigits[pair + 1];
+            destination[--pos] = TwoDigits[pair];
+            rest = high;
+        }
+
+        if (rest >= 10)
+        {
+            var pair = (int)rest * 2;
             destination[--pos] = TwoDigits[pair + 1];
             destination[--pos] = TwoDigits[pair];
         }
         else
         {
-            destination[--pos] = (byte)('0' + value);
+            destination[--pos] = (byte)('0' + rest);
+        }
+    }
+
+    private static void WriteEightDigits(uint value, Span<byte> destination)
+    {
+        for (var pos = 6; pos >= 0; pos -= 2)
+        {
+            var high = value / 100;
+            var pair = (int)(value - (high * 100)) * 2;
+            destination[pos + 1] = TwoDigits[pair + 1];
+            destination[pos] = TwoDigits[pair];
+            value = high;
         }
     }
 }
