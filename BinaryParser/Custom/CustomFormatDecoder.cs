@@ -18,6 +18,15 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
     // "binaryParserEnabled":true}
     private static readonly int ClosingLength = JsonText.BinaryParserEnabledLast.Length;
 
+    // Integers below this (15 digits) divided by a power of ten are written by digits alone (Utf8Number.WriteDecimal).
+    private const long MaxDecimalDigitsInteger = 1_000_000_000_000_000;
+
+    // 10^0 … 10^15, the divisors FieldSpec.DecimalPlaces recognises.
+    private static readonly double[] PowersOf10 =
+    [
+        1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+
     private readonly FieldSpec[] _fields;
     private readonly string[] _names;
 
@@ -30,6 +39,7 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
     public CustomFormatDecoder(string format, FieldSpec[] fields)
         : base(format)
     {
+        fields = Array.ConvertAll(fields, static f => f with { DecimalPlaces = DecimalPlacesOf(f) });
         _fields = fields;
         _names = Array.ConvertAll(fields, static f => f.Name);
         _propertyPrefixes = Array.ConvertAll(fields, static f => JsonText.PropertyPrefix(f.EncodedName));
@@ -236,7 +246,29 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
                 : Utf8Number.WriteUInt64(raw, destination);
         }
 
+        if (field.DecimalPlaces > 0)
+        {
+            // x/100 of an integer x below 10^15 is x's digits with a point; an integral result takes the usual path.
+            var raw = ReadBits(in field, payload);
+            var integer = field.Kind == FieldKind.Int ? SignExtend(in field, raw) : (long)Math.Min(raw, long.MaxValue);
+            if (integer > -MaxDecimalDigitsInteger && integer < MaxDecimalDigitsInteger && integer % (long)PowersOf10[field.DecimalPlaces] != 0)
+            {
+                return Utf8Number.WriteDecimal(integer, field.DecimalPlaces, destination);
+            }
+        }
+
         return FormatNumber(in field, ReadIntegerAsDouble(in field, payload), destination);
+    }
+
+    private static int DecimalPlacesOf(in FieldSpec field)
+    {
+        if (field.Kind is not (FieldKind.Int or FieldKind.UInt) || field.Operations is not [{ Operator: '/', Operand: var divisor }])
+        {
+            return 0;
+        }
+
+        var places = Array.IndexOf(PowersOf10, divisor);
+        return places > 0 ? places : 0;
     }
 
     private static double ReadIntegerAsDouble(in FieldSpec field, ReadOnlySpan<byte> payload)

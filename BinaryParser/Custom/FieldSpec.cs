@@ -32,4 +32,10 @@ internal readonly struct FieldSpec
     public bool LittleEndian { get; init; }
 
     public required Operation[] Operations { get; init; }
+
+    /// <summary>
+    /// <c>k</c> when the only operation is a division by <c>10^k</c> (1 ≤ k ≤ 15), as in <c>/100</c>: the result's text
+    /// is then the integer's digits with a decimal point, no digit search needed. 0 otherwise.
+    /// </summary>
+    public int DecimalPlaces { get; init; }
 }

@@ -56,6 +56,41 @@ internal static class Utf8Number
 
         var bits = BitConverter.DoubleToUInt64Bits(value);
         var (digits, exponent) = ShortestDecimal.Compute(value, bits is DotnetShortPowerOfTwoA or DotnetShortPowerOfTwoB);
+        return pos + WriteShortest(digits, exponent, destination[pos..]);
+    }
+
+    /// <summary>
+    /// Writes <c>integer · 10^-decimalPlaces</c> as <see cref="WriteDouble"/> writes the double nearest to it. Valid when
+    /// <paramref name="integer"/> has at most 15 digits: such a decimal is then the double's shortest round-trip form
+    /// (distinct decimals of 15 digits are further apart than neighbouring doubles, so no other one, shorter or not,
+    /// reads back as the same double), and no digit search is needed.
+    /// </summary>
+    /// <returns>Bytes written; <paramref name="destination"/> must hold <see cref="MaxDoubleLength"/>.</returns>
+    public static int WriteDecimal(long integer, int decimalPlaces, Span<byte> destination)
+    {
+        Debug.Assert(integer != 0 && Math.Abs(integer) < 1_000_000_000_000_000);
+        var pos = 0;
+        if (integer < 0)
+        {
+            destination[pos++] = (byte)'-';
+            integer = -integer;
+        }
+
+        var digits = (ulong)integer;
+        var exponent = -decimalPlaces;
+        while (digits % 10 == 0)
+        {
+            digits /= 10;
+            exponent++;
+        }
+
+        return pos + WriteShortest(digits, exponent, destination[pos..]);
+    }
+
+    // digits · 10^exponent, digits without trailing zeros, in .NET's choice of fixed or E notation.
+    private static int WriteShortest(ulong digits, int exponent, Span<byte> destination)
+    {
+        var pos = 0;
         var length = ShortestDecimal.DigitCount(digits);
 
         // Position of the decimal point relative to the first digit: value = 0.d1d2d3… × 10^scale.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -85,6 +86,33 @@ public sealed class DirectPathTests
         }
 
         Assert.Equal(Encoding.UTF8.GetString(expected.WrittenSpan), Encoding.UTF8.GetString(actual.WrittenSpan));
+    }
+
+    [Fact]
+    public void Integers_divided_by_a_power_of_ten_read_as_dotnet_writes_the_quotient()
+    {
+        // "/100" of an integer skips the digit search (the integer's digits are the shortest form); the text must be
+        // .NET's for the double quotient: integral results as integers, E notation below 1E-04, huge integers too.
+        var gen =
+            from places in Gen.Choose(1, 16)
+            from magnitude in Gen.Choose(0, 18)
+            from raw in ArbMap.Default.GeneratorFor<long>()
+            select (places, integer: magnitude == 18 ? raw : raw % (long)Math.Pow(10, magnitude));
+
+        Prop.ForAll(Arb.From(gen), c =>
+        {
+            var divisor = Math.Pow(10, c.places);
+            var op = "/1" + new string('0', c.places);
+            var decoder = BinaryFormat.Compile($"v:0:int:64:{op} w:0:uint:64:{op}");
+            var payload = BitConverter.GetBytes(c.integer).Reverse().ToArray();
+            var expected = "{\"v\":" + Expected(c.integer / divisor) + ",\"w\":" + Expected((ulong)c.integer / divisor) + ",\"binaryParserEnabled\":true}";
+            return Direct(decoder, payload).Json == expected;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(5000));
+
+        static string Expected(double value) =>
+            value == Math.Truncate(value) && Math.Abs(value) < 9007199254740992.0
+                ? ((long)value).ToString(CultureInfo.InvariantCulture)
+                : value.ToString(CultureInfo.InvariantCulture);
     }
 
     [Fact]
