@@ -67,7 +67,11 @@ internal sealed class ButtonDecoder(string name) : BinaryDecoder(name)
         {
             BatteryLevelPrefix.CopyTo(destination[pos..]);
             pos += BatteryLevelPrefix.Length;
-            pos += Utf8Number.WriteDouble((payload[2] + 1) / 4.0, destination[pos..]);
+            // (index + 1) / 4 in quarters: the same text as the double, without a digit search.
+            var quarters = payload[2] + 1;
+            pos += quarters % 4 == 0
+                ? Utf8Number.WriteInt64(quarters / 4, destination[pos..])
+                : Utf8Number.WriteDecimal(quarters * 25, 2, destination[pos..]);
             destination[pos++] = (byte)',';
             written++;
         }
