@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 using Gateway.BinaryParser.Json;
@@ -14,6 +15,8 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
 
     // 2^53: every integer below it is exactly representable as a double.
     private const double MaxExactInteger = 9007199254740992.0;
+
+    private const int PrefixBlock = 16;
 
     // "binaryParserEnabled":true}
     private static readonly int ClosingLength = JsonText.BinaryParserEnabledLast.Length;
@@ -30,8 +33,10 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
     private readonly FieldSpec[] _fields;
     private readonly string[] _names;
 
-    // Each field's "name": as the writer would write it, so the direct path copies it instead of encoding it again.
-    private readonly byte[][] _propertyPrefixes;
+    // Each field's "name": as the writer would write it, so the direct path copies it instead of encoding it again,
+    // zero-padded to whole 16-byte blocks: a block is one vector move, where a copy of the exact length is a call.
+    private readonly byte[][] _paddedPrefixes;
+    private readonly int[] _prefixLengths;
 
     // The longest object any payload can give; the direct path asks the output for this much once.
     private readonly int _maxObjectLength;
@@ -42,12 +47,20 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
         fields = Array.ConvertAll(fields, static f => f with { DecimalPlaces = DecimalPlacesOf(f) });
         _fields = fields;
         _names = Array.ConvertAll(fields, static f => f.Name);
-        _propertyPrefixes = Array.ConvertAll(fields, static f => JsonText.PropertyPrefix(f.EncodedName));
+        var prefixes = Array.ConvertAll(fields, static f => JsonText.PropertyPrefix(f.EncodedName));
+        _prefixLengths = Array.ConvertAll(prefixes, static p => p.Length);
+        _paddedPrefixes = Array.ConvertAll(prefixes, static p =>
+        {
+            var padded = new byte[(p.Length + PrefixBlock - 1) / PrefixBlock * PrefixBlock];
+            p.CopyTo(padded, 0);
+            return padded;
+        });
 
-        var length = 1 + ClosingLength; // { ... "binaryParserEnabled":true}
+        // { ... "binaryParserEnabled":true}, and room for the padding the last name block may write past its value.
+        var length = 1 + ClosingLength + PrefixBlock;
         for (var i = 0; i < fields.Length; i++)
         {
-            length += _propertyPrefixes[i].Length + MaxValueLength(in fields[i]) + 1; // the value and its comma
+            length += prefixes[i].Length + MaxValueLength(in fields[i]) + 1; // the value and its comma
         }
 
         _maxObjectLength = length;
@@ -99,7 +112,8 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
         var pos = 1;
         var written = 0;
         var fields = _fields;
-        var prefixes = _propertyPrefixes;
+        var prefixes = _paddedPrefixes;
+        var prefixLengths = _prefixLengths;
         for (var i = 0; i < fields.Length; i++)
         {
             ref readonly var field = ref fields[i];
@@ -108,16 +122,30 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
                 continue;
             }
 
+            // The padding after the name lands where the value goes next and is overwritten by it.
             var prefix = prefixes[i];
-            prefix.CopyTo(destination[pos..]);
-            pos += prefix.Length;
+            for (var offset = 0; offset < prefix.Length; offset += PrefixBlock)
+            {
+                Vector128.Create(prefix.AsSpan(offset)).CopyTo(destination[(pos + offset)..]);
+            }
+
+            pos += prefixLengths[i];
             var value = destination[pos..];
             switch (field.Kind)
             {
                 case FieldKind.Bool:
-                    var literal = ((payload[field.FirstByte] >> field.Shift) & 1) != 0 ? "true"u8 : "false"u8;
-                    literal.CopyTo(value);
-                    pos += literal.Length;
+                    // Two constant-length copies, each a move or two; one copy of either literal would be a call.
+                    if (((payload[field.FirstByte] >> field.Shift) & 1) != 0)
+                    {
+                        "true"u8.CopyTo(value);
+                        pos += 4;
+                    }
+                    else
+                    {
+                        "false"u8.CopyTo(value);
+                        pos += 5;
+                    }
+
                     break;
                 case FieldKind.Int:
                 case FieldKind.UInt:
