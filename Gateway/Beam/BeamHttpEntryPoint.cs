@@ -57,7 +57,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         // Website: the device's whole path and query follow the destination's base path.
         var target = website
             ? Append(entry.Destination, context.Request.Path.ToUriComponent(), context.Request.QueryString.ToUriComponent())
-            : Append(entry.Destination, Uri.EscapeDataString(remainder).Replace("%2F", "/", StringComparison.Ordinal), string.Empty);
+            : remainder.Length == 0 ? entry.Destination : Append(entry.Destination, Uri.EscapeDataString(remainder).Replace("%2F", "/", StringComparison.Ordinal), string.Empty);
 
         if (website && context.WebSockets.IsWebSocketRequest)
         {

@@ -47,6 +47,13 @@ internal sealed class BeamOptions
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Run socket completions and Kestrel's request processing on the I/O threads instead of handing each one to
+    /// the thread pool. Default true: a forwarder does little work per event, and the hand-offs were a third of its
+    /// CPU per request (benchmarks/README.md). Turn off only if an extension does blocking work in a handler.
+    /// </summary>
+    public bool InlineIoCompletions { get; set; } = true;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

@@ -15,6 +15,8 @@ namespace Gateway.Hosting;
 /// </summary>
 internal static partial class GatewayHost
 {
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>Short switches for the settings people type most; every setting also has its long form.</summary>
     internal static readonly Dictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -126,9 +128,22 @@ internal static partial class GatewayHost
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
         builder.Services.AddLpwaIngestion(builder.Configuration);
         var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
+        if (beamOptions.InlineIoCompletions)
+        {
+            // The runtime reads this once, when the first socket is used: nothing has opened one yet. A value the
+            // operator set in the environment is left as it is.
+            if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+            {
+                Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+            }
+
+            builder.WebHost.UseSockets(static o => o.UnsafePreferInlineScheduling = true);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(adminIp!, adminPort);
+            k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = beamOptions.MaxBodyBytes;
             k.Limits.MaxConcurrentConnections = beamOptions.MaxConnections;
             k.Limits.MaxConcurrentUpgradedConnections = beamOptions.MaxConnections;
@@ -186,6 +201,10 @@ internal static partial class GatewayHost
             b.Run(http.HandleWebsiteAsync);
         });
         app.MapWhen(c => c.Connection.LocalPort == lpwaPort && lpwaPort != 0, static b => b.UseLpwaIngestion());
+
+        // Routing placed explicitly after the device branches: left implicit, WebApplication puts it first, and the
+        // route matcher would run for every device request only to be ignored.
+        app.UseRouting();
         if (root.Generated)
         {
             // The secret itself goes only to the file; the log says where it is.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -60,8 +61,16 @@ internal sealed partial class RegistryService : BackgroundService
     /// <summary>
     /// Validates the registry as it would be after <paramref name="changes"/>, and only then writes and publishes it.
     /// </summary>
+    /// <summary>
+    /// Store calls can block (SQLite has no real asynchronous I/O). Callers may be running on a socket's I/O thread
+    /// (Gateway:Beam:InlineIoCompletions), where blocking would stall every connection that thread serves, so the
+    /// store is always called from the thread pool.
+    /// </summary>
+    private static YieldAwaitable LeaveIoThread() => Task.Yield();
+
     public async Task<RegistryUpdateResult> ApplyAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
     {
+        await LeaveIoThread();
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -138,6 +147,7 @@ internal sealed partial class RegistryService : BackgroundService
     /// </summary>
     public async Task BindAddressAsync(IPAddress address, AddressBinding binding, CancellationToken cancellationToken)
     {
+        await LeaveIoThread();
         await _store.WriteBindingAsync(address.ToString(), binding, null, cancellationToken);
         _resolver.Bind(address, binding);
     }
@@ -145,6 +155,7 @@ internal sealed partial class RegistryService : BackgroundService
     /// <summary>Removes a binding, only while it is still <paramref name="imsi"/>'s.</summary>
     public async Task UnbindAddressAsync(IPAddress address, string? imsi, CancellationToken cancellationToken)
     {
+        await LeaveIoThread();
         await _store.WriteBindingAsync(address.ToString(), null, imsi, cancellationToken);
         _resolver.Unbind(address, imsi);
     }
@@ -152,6 +163,7 @@ internal sealed partial class RegistryService : BackgroundService
     /// <summary>Removes every binding a NAS made (Accounting-On/Off).</summary>
     public async Task UnbindNasAsync(string nas, CancellationToken cancellationToken)
     {
+        await LeaveIoThread();
         await _store.DeleteBindingsOfNasAsync(nas, cancellationToken);
         await ReloadBindingsAsync(cancellationToken);
     }

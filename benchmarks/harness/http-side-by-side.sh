@@ -18,31 +18,38 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 UP=$(free_port); NP=$(free_port); GH=$(free_port); GA=$(free_port)
 
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
+# Two nginx instances, one worker each: the upstream, and the proxy under test, so that the proxy's own CPU time
+# can be read from its processes (the figure least disturbed by other work on a shared machine).
+nginx_conf() { # name, server block
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1/nginx.conf" <<CONF
+worker_processes ${WORKERS:-1};
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy; fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
+  client_body_temp_path $WORK/$1/body; proxy_temp_path $WORK/$1/proxy; fastcgi_temp_path $WORK/$1/fcgi; uwsgi_temp_path $WORK/$1/uwsgi; scgi_temp_path $WORK/$1/scgi;
   keepalive_requests 1000000;
-  upstream backend { server 127.0.0.1:$UP; keepalive 128; }
-  server { listen 127.0.0.1:$UP; location / { return 200 "ok\n"; } }
+  $2
+}
+CONF
+  nginx -c "$WORK/$1/nginx.conf" -p "$WORK/$1" -g "daemon off;" & PIDS+=($!)
+}
+nginx_conf upstream "server { listen 127.0.0.1:$UP; location / { return 200 \"ok\\n\"; } }"
+WORKERS=auto nginx_conf proxy "upstream backend { server 127.0.0.1:$UP; keepalive 128; }
   server { listen 127.0.0.1:$NP;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
       proxy_set_header x-soracom-imsi 440101234567890;
       proxy_set_header x-soracom-timestamp 1445587157992;
       proxy_set_header x-soracom-signature 95c8e34d68e2bd76502c1e403108dc1bd7008964c31081d0415adb9f21a721a5;
       proxy_set_header x-soracom-signature-version 20151001;
     }
-  }
-}
-CONF
-nginx -c "$WORK/nginx.conf" -p "$WORK" -g "daemon off;" & PIDS+=($!)
+  }"
+NGINX_PROXY_PID=${PIDS[-1]}
 
 cat > "$WORK/seed.json" <<SEED
 { "groups": [ { "groupId": "bench", "configuration": { "SoracomBeam": {
@@ -53,9 +60,17 @@ dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
 dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/data" --admin-port "$GA" \
   --listen-address 127.0.0.1 --http-port "$GH" --website-port 0 --unified-port 0 --tcp-port 0 \
   --root-auth-key-id keyId-bench --root-auth-key secret-bench-0123456789 --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
+GATEWAY_PID=${PIDS[-1]}
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
 
+# CPU time (user + system, clock ticks) of a process and its children still running (nginx's worker).
+ticks() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 peak() { wrk -t2 -c64 -d"${DURATION}s" --latency "$1" > "$WORK/peak.txt"; awk '/Requests\/sec/ {print $2}' "$WORK/peak.txt"; }
+# peak RPS and the proxy's CPU microseconds per request, for a URL and the proxy's process
+peak_cpu() {
+  local t0 t1 rps; t0=$(ticks "$2"); rps=$(peak "$1"); t1=$(ticks "$2")
+  echo "$rps $(python3 -c "print(f'{($t1-$t0)*1e6/$(getconf CLK_TCK)/($rps*$DURATION):.1f}')")"
+}
 latency_at() { # url -> "p50 p99 rps" (ms)
   wrk -t1 -c4 -d"${DURATION}s" --latency "$1" > "$WORK/lat.txt"
   python3 - "$WORK/lat.txt" <<'PY'
@@ -73,19 +88,21 @@ PY
 # Warm-up, so the JIT and connection pools are not measured.
 wrk -t2 -c64 -d5s "http://127.0.0.1:$GH/" >/dev/null; wrk -t2 -c64 -d3s "http://127.0.0.1:$NP/" >/dev/null
 
-D_PEAK=$(peak "http://127.0.0.1:$UP/"); N_PEAK=$(peak "http://127.0.0.1:$NP/"); G_PEAK=$(peak "http://127.0.0.1:$GH/")
+D_PEAK=$(peak "http://127.0.0.1:$UP/")
+read -r N_PEAK N_CPU <<<"$(peak_cpu "http://127.0.0.1:$NP/" "$NGINX_PROXY_PID")"
+read -r G_PEAK G_CPU <<<"$(peak_cpu "http://127.0.0.1:$GH/" "$GATEWAY_PID")"
 read -r D50 D99 DR <<<"$(latency_at "http://127.0.0.1:$UP/")"
 read -r N50 N99 NR <<<"$(latency_at "http://127.0.0.1:$NP/")"
 read -r G50 G99 GR <<<"$(latency_at "http://127.0.0.1:$GH/")"
 grep -q '^HTTP/1.1 200' <(curl -si "http://127.0.0.1:$GH/") || { echo "gateway did not answer 200" >&2; exit 1; }
 
-echo "| path | peak RPS (wrk -t2 -c64, ${DURATION}s) | light load RPS (wrk -t1 -c4) | p50 ms | p99 ms |"
-echo "|---|---:|---:|---:|---:|"
-echo "| direct to upstream | $D_PEAK | $DR | $D50 | $D99 |"
-echo "| nginx proxy_pass + static identity headers | $N_PEAK | $NR | $N50 | $N99 |"
-echo "| gateway: identity + SORACOM signature | $G_PEAK | $GR | $G50 | $G99 |"
-python3 - "$G_PEAK" "$N_PEAK" "$G99" "$D99" <<'PY'
+echo "| path | peak RPS (wrk -t2 -c64, ${DURATION}s) | proxy CPU µs per request at peak | light load RPS (wrk -t1 -c4) | p50 ms | p99 ms |"
+echo "|---|---:|---:|---:|---:|---:|"
+echo "| direct to upstream | $D_PEAK | | $DR | $D50 | $D99 |"
+echo "| nginx proxy_pass + static identity headers | $N_PEAK | $N_CPU | $NR | $N50 | $N99 |"
+echo "| gateway: identity + SORACOM signature | $G_PEAK | $G_CPU | $GR | $G50 | $G99 |"
+python3 - "$G_PEAK" "$N_PEAK" "$G99" "$D99" "$G_CPU" "$N_CPU" <<'PY'
 import sys
-g, n, g99, d99 = map(float, sys.argv[1:])
-print(f"\nratio gateway/nginx (peak RPS): {g/n:.2f}; p99 added over direct under light load: {g99-d99:.3f} ms")
+g, n, g99, d99, gc, nc = map(float, sys.argv[1:])
+print(f"\nratio gateway/nginx (peak RPS): {g/n:.2f}; CPU per request gateway/nginx: {gc/nc:.2f}; p99 added over direct under light load: {g99-d99:.3f} ms")
 PY
