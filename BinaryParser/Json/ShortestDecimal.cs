@@ -51,11 +51,7 @@ internal static class ShortestDecimal
     /// digits as round-trip allows (the closest such number, ties to an even last digit).
     /// </summary>
     /// <param name="value">The number.</param>
-    /// <param name="symmetricInterval">
-    /// Treat the gap below a power of two as equal to the gap above (it is half as wide), which can give a digit
-    /// fewer that does not read back. Only for reproducing .NET's text; see <see cref="Utf8Number"/>.
-    /// </param>
-    public static (ulong Digits, int Exponent) Compute(double value, bool symmetricInterval = false)
+    public static (ulong Digits, int Exponent) Compute(double value)
     {
         Debug.Assert(double.IsFinite(value) && value != 0);
 
@@ -83,7 +79,7 @@ internal static class ShortestDecimal
         var mv = 4 * m2;
 
         // At a power of two (other than the smallest normal) the gap below is half the gap above.
-        var mmShift = symmetricInterval || ieeeMantissa != 0 || ieeeExponent <= 1 ? 1u : 0u;
+        var mmShift = ieeeMantissa != 0 || ieeeExponent <= 1 ? 1u : 0u;
         var mp = mv + 2;
         var mm = mv - 1 - mmShift;
 
