@@ -67,6 +67,15 @@ internal sealed class BeamEntry
     /// <summary>The extra trusted roots as PEM, kept to build per-subscriber TLS profiles.</summary>
     public string? CaPem { get; init; }
 
+    /// <summary>MQTT: the user name the gateway presents to the broker (the entry's <c>username</c>), or null.</summary>
+    public string? UserName { get; init; }
+
+    /// <summary>MQTT: the password the gateway presents to the broker (the entry's <c>password</c>), or null.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>MQTT: pass the device's own CONNECT user name and password to the broker (<c>useClientCredentials</c>).</summary>
+    public bool UseClientCredentials { get; init; }
+
     /// <summary>How long the upstream may take, connect to last byte of the response head.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 

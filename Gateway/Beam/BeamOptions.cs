@@ -20,6 +20,9 @@ internal sealed class BeamOptions
     /// <summary>TCP→TCP/TLS (<c>--tcp-port</c>), SORACOM's <c>tcp://beam.soracom.io:8023</c>.</summary>
     public int TcpPort { get; set; } = 8023;
 
+    /// <summary>MQTT relay (<c>--mqtt-port</c>), SORACOM's <c>mqtt://beam.soracom.io:1883</c>.</summary>
+    public int MqttPort { get; set; } = 1883;
+
     /// <summary>
     /// HTTPS entry point (<c>--https-port</c>, off by default): the HTTP entry point's paths over TLS, where a
     /// device is recognised by its client certificate (SHA-256 thumbprint in <c>certificateThumbprints</c>).
@@ -41,7 +44,7 @@ internal sealed class BeamOptions
     /// <summary>Open connections the whole process accepts, device and admin listeners together (Kestrel's limit). Default 20,000.</summary>
     public long MaxConnections { get; set; } = 20_000;
 
-    /// <summary>Open TCP connections (TCP→HTTP and TCP→TCP together) one subscriber may hold. Default 64.</summary>
+    /// <summary>Open TCP connections (TCP→HTTP, TCP→TCP and MQTT together) one subscriber may hold. Default 64.</summary>
     public int MaxConnectionsPerDevice { get; set; } = 64;
 
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
@@ -54,6 +57,9 @@ internal sealed class BeamOptions
     /// </summary>
     public bool InlineIoCompletions { get; set; } = true;
 
+    /// <summary>Every device TCP port as configured, 0 (off) included.</summary>
+    public int[] DevicePorts => [HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort];
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -62,7 +68,7 @@ internal sealed class BeamOptions
             errors.Add($"Gateway:Beam:ListenAddress must be an IP address (was '{ListenAddress}').");
         }
 
-        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort), ("HttpsPort", HttpsPort) })
+        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort), ("MqttPort", MqttPort), ("HttpsPort", HttpsPort) })
         {
             if (port is < 0 or > 65535)
             {
@@ -70,10 +76,10 @@ internal sealed class BeamOptions
             }
         }
 
-        var used = new[] { HttpPort, WebsitePort, UnifiedPort, TcpPort, HttpsPort }.Where(static p => p != 0).ToList();
+        var used = DevicePorts.Where(static p => p != 0).ToList();
         if (used.Count != used.Distinct().Count())
         {
-            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort and HttpsPort must differ.");
+            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort and HttpsPort must differ.");
         }
 
         if (HttpsPort != 0)

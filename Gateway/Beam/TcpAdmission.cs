@@ -16,11 +16,14 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
 
     /// <summary>
     /// Admits a connection; the returned lease must be disposed when the connection ends. Null when the device was
-    /// refused (the refusal has been written).
+    /// refused (the refusal has been written). <paramref name="refusal"/> turns a refusal (403 unknown device, 404 no
+    /// entry, 503 too many connections) into the entry point's bytes; by default the <c>&lt;status&gt; &lt;reason&gt;</c> line.
     /// </summary>
     public async Task<(DeviceIdentity Device, BeamGroupConfig Config, BeamEntry Entry, IDisposable Lease)?> AdmitAsync(
-        ConnectionContext connection, string entryPoint, Func<BeamGroupConfig, BeamEntry?> select, string noEntryReason)
+        ConnectionContext connection, string entryPoint, Func<BeamGroupConfig, BeamEntry?> select, string noEntryReason,
+        Func<int, string, byte[]>? refusal = null)
     {
+        refusal ??= static (status, reason) => DeviceReply.Refusal(status, reason, [0x0a]);
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         var device = remote is null ? DeviceIdentity.Refused(RefusalReason.UnknownDevice) : resolver.ResolveAddress(remote);
         var output = connection.Transport.Output;
@@ -28,15 +31,16 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
         {
             LogRefused(logger, entryPoint, remote?.ToString() ?? "-", device.Refusal);
             BeamMetrics.Count(entryPoint, BeamMetrics.Refused(device.Refusal));
-            await output.WriteAsync(DeviceReply.Refusal(403, "device not recognised", [0x0a]), CancellationToken.None);
+            await output.WriteAsync(refusal(403, "device not recognised"), CancellationToken.None);
             return null;
         }
 
         var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
         if (select(config) is not { Enabled: true } entry)
         {
+            LogNoEntry(logger, entryPoint, remote!.ToString(), device.Label);
             BeamMetrics.Count(entryPoint, "no_entry");
-            await output.WriteAsync(DeviceReply.Refusal(404, noEntryReason, [0x0a]), CancellationToken.None);
+            await output.WriteAsync(refusal(404, noEntryReason), CancellationToken.None);
             return null;
         }
 
@@ -46,8 +50,9 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
         if (_open.AddOrUpdate(imsi, 1, static (_, n) => n + 1) > _maxPerDevice)
         {
             Release(imsi);
+            LogTooMany(logger, entryPoint, remote!.ToString(), device.Label, _maxPerDevice);
             BeamMetrics.Count(entryPoint, "too_many_connections");
-            await output.WriteAsync(DeviceReply.Refusal(503, "too many connections from this device", [0x0a]), CancellationToken.None);
+            await output.WriteAsync(refusal(503, "too many connections from this device"), CancellationToken.None);
             return null;
         }
 
@@ -77,4 +82,10 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: refused {Source} ({Refusal})")]
     private static partial void LogRefused(ILogger logger, string entryPoint, string source, RefusalReason refusal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: refused {Source} ({Device}): no enabled entry for its group")]
+    private static partial void LogNoEntry(ILogger logger, string entryPoint, string source, string device);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: refused {Source} ({Device}): already {Limit} connections open")]
+    private static partial void LogTooMany(ILogger logger, string entryPoint, string source, string device, int limit);
 }

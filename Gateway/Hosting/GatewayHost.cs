@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Microsoft.AspNetCore.Connections;
 using Gateway.Beam;
+using Gateway.Beam.Mqtt;
 using Gateway.Lpwa;
 using Gateway.Radius;
 using Gateway.Registry;
@@ -33,6 +34,7 @@ internal static partial class GatewayHost
         ["--website-port"] = "Gateway:Beam:WebsitePort",
         ["--unified-port"] = "Gateway:Beam:UnifiedPort",
         ["--tcp-port"] = "Gateway:Beam:TcpPort",
+        ["--mqtt-port"] = "Gateway:Beam:MqttPort",
         ["--https-port"] = "Gateway:Beam:HttpsPort",
         ["--lpwa-port"] = "Gateway:Lpwa:Port",
         ["--radius-listen"] = "Gateway:Radius:Listen",
@@ -63,14 +65,14 @@ internal static partial class GatewayHost
         var beamOptions = new BeamOptions();
         builder.Configuration.GetSection("Gateway:Beam").Bind(beamOptions);
         errors.AddRange(beamOptions.Validate());
-        if (new[] { beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort, beamOptions.HttpsPort }.Contains(adminPort))
+        if (beamOptions.DevicePorts.Contains(adminPort))
         {
             errors.Add($"Gateway:AdminPort {adminPort} is also a device port.");
         }
 
         // LPWA ingestion: its options are validated at start by AddLpwaIngestion; only the port is needed here.
         var lpwaPort = builder.Configuration.GetValue("Gateway:Lpwa:Port", 0);
-        if (lpwaPort != 0 && new[] { adminPort, beamOptions.HttpPort, beamOptions.WebsitePort, beamOptions.UnifiedPort, beamOptions.TcpPort, beamOptions.HttpsPort }.Contains(lpwaPort))
+        if (lpwaPort != 0 && (lpwaPort == adminPort || beamOptions.DevicePorts.Contains(lpwaPort)))
         {
             errors.Add($"Gateway:Lpwa:Port {lpwaPort} is also the admin port or a device port.");
         }
@@ -187,6 +189,11 @@ internal static partial class GatewayHost
             if (beamOptions.TcpPort != 0)
             {
                 k.Listen(listen, beamOptions.TcpPort, l => l.UseConnectionHandler<TcpRelayConnectionHandler>());
+            }
+
+            if (beamOptions.MqttPort != 0)
+            {
+                k.Listen(listen, beamOptions.MqttPort, l => l.UseConnectionHandler<MqttConnectionHandler>());
             }
         });
         var app = builder.Build();

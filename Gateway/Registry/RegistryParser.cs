@@ -326,6 +326,33 @@ internal static class RegistryParser
         }
     }
 
+    /// <summary>
+    /// <c>username</c>/<c>password</c> (the gateway's own broker credentials) and <c>useClientCredentials</c> (the
+    /// device's) exclude each other, so which credentials reach the broker is never a matter of precedence.
+    /// </summary>
+    private static void ValidateMqttCredentials(JsonObject entry, string path, List<string> errors)
+    {
+        var user = OptionalString(entry, "username", path, errors);
+        var password = OptionalString(entry, "password", path, errors);
+        foreach (var (name, value) in new[] { ("username", user), ("password", password) })
+        {
+            if (value is not null && System.Text.Encoding.UTF8.GetByteCount(value) > ushort.MaxValue)
+            {
+                errors.Add($"{path}.{name}: at most 65,535 bytes (an MQTT string)");
+            }
+        }
+
+        if (password is not null && user is null)
+        {
+            errors.Add($"{path}.password: needs a username (MQTT 3.1.1 sends no password without one)");
+        }
+
+        if (entry["useClientCredentials"] is JsonValue ucc && ucc.TryGetValue<bool>(out var useClient) && useClient && (user is not null || password is not null))
+        {
+            errors.Add($"{path}.useClientCredentials: cannot be true together with username/password (choose the device's credentials or the entry's)");
+        }
+    }
+
     private static void ValidateBeamEntry(string key, JsonNode? value, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
     {
         if (!BeamEntryPointKey.TryParse(key, out var entryPoint, out var keyError))
@@ -438,10 +465,9 @@ internal static class RegistryParser
             }
         }
 
-        foreach (var name in (string[])["username", "password", "authorization"])
-        {
-            OptionalString(entry, name, path, errors);
-        }
+        OptionalString(entry, "authorization", path, errors);
+
+        ValidateMqttCredentials(entry, path, errors);
 
         var version = OptionalString(entry, "version", path, errors);
         if (version is not null && entryPoint.Kind is BeamEntryPoint.TcpToHttp or BeamEntryPoint.UdpToHttp && version is not ("201509" or "202411"))

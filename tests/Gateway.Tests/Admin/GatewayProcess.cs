@@ -27,6 +27,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public int TcpPort { get; private set; } = FreePort();
 
+    public int MqttPort { get; private set; } = FreePort();
+
     /// <summary>A free port for the HTTPS device listener; pass <c>{https-port}</c> in the extra arguments to use it.</summary>
     public int HttpsPort { get; private set; } = FreePort();
 
@@ -55,6 +57,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
                 (Port, HttpPort, WebsitePort, UnifiedPort, TcpPort) = (FreePort(), FreePort(), FreePort(), FreeUdpAndTcpPort(), FreePort());
                 LpwaPort = 0;
                 HttpsPort = FreePort();
+                MqttPort = FreePort();
             }
         }
     }
@@ -78,6 +81,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--website-port", WebsitePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--unified-port", UnifiedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tcp-port", TcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--mqtt-port", MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. (string[])(WithLpwa ? ["--lpwa-port", LpwaPort.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []),
             .. extraArgs.Select(a => a.Replace("{https-port}", HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)),
         ];

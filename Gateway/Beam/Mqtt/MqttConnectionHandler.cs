@@ -1,0 +1,392 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Registry;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Beam.Mqtt;
+
+/// <summary>
+/// MQTT on :1883, SORACOM's <c>mqtt://beam.soracom.io:1883</c>. The device speaks MQTT 3.1.1 (or 3.1) in plain
+/// text; the gateway answers its CONNECT itself when it refuses (CONNACK 0x01 for another protocol level, 0x05 for
+/// an unknown device, a group without an MQTT entry or a keepalive Beam does not allow, 0x03 when the broker
+/// cannot be reached), otherwise opens its own session to the group's broker (<c>mqtt://</c> plain,
+/// <c>mqtts://</c> TLS) with the device's client ID, clean-session flag, keepalive and will and the entry's
+/// credentials, relays the broker's CONNACK, and then relays packets both ways. Device PUBLISH topics get
+/// <c>/{IMSI}</c> appended when <c>addSubscriberHeader</c> is on; every other packet passes unchanged.
+/// </summary>
+internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILogger<MqttConnectionHandler> logger) : ConnectionHandler
+{
+    public const string Name = "mqtt";
+
+    /// <summary>
+    /// A valid CONNECT is never larger than this: six length-prefixed fields (protocol name, client ID, will topic,
+    /// will message, user name, password) of at most 65,535 bytes, the fixed header and four fixed bytes.
+    /// </summary>
+    internal const int MaxConnectBytes = 6 * (2 + ushort.MaxValue) + 5 + 4;
+
+    private static readonly Func<int, string, byte[]> s_refusal = static (status, _) =>
+        MqttConnect.ConnAck(status == 503 ? ConnectReturnCode.ServerUnavailable : ConnectReturnCode.NotAuthorized);
+
+    /// <summary>How long a new connection may take to send its CONNECT.</summary>
+    public static TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The idle cut for keepalive 0 (Beam: 30 minutes); otherwise 1.5 × keepalive.</summary>
+    public static TimeSpan IdleWithoutKeepAlive { get; set; } = TimeSpan.FromMinutes(30);
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var source = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "-";
+
+        var (status, connect) = await ReadConnectAsync(input);
+        switch (status)
+        {
+            case ConnectParseStatus.Ok:
+                break;
+            case ConnectParseStatus.UnsupportedProtocolLevel:
+                LogUnsupportedProtocol(logger, source);
+                BeamMetrics.Count(Name, "unsupported_protocol");
+                await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.UnacceptableProtocolVersion), CancellationToken.None);
+                return;
+            default:
+                // No CONNACK: nothing said the peer speaks MQTT at all (§3.1.4: close without one).
+                LogNoConnect(logger, source);
+                BeamMetrics.Count(Name, "malformed_connect");
+                return;
+        }
+
+        if (await admission.AdmitAsync(connection, Name, static c => c.Mqtt, "no Beam MQTT entry for this device's group", s_refusal) is not var (device, config, entry, lease))
+        {
+            return;
+        }
+
+        using var admitted = lease;
+        var keepAlive = connect!.KeepAliveSeconds;
+        if (keepAlive is not 0 and (< 5 or > 1200))
+        {
+            // SORACOM's documented limit, and its documented answer.
+            LogBadKeepAlive(logger, source, device.Label, keepAlive);
+            BeamMetrics.Count(Name, "bad_keepalive");
+            await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.NotAuthorized), CancellationToken.None);
+            return;
+        }
+
+        var upstreamName = entry.Destination.GetLeftPart(UriPartial.Authority);
+        Socket? socket = null;
+        Stream? upstream = null;
+        PipeReader? fromUpstream = null;
+        var relaying = false;
+        using var connectTimeout = new CancellationTokenSource(entry.Timeout);
+        try
+        {
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(entry.Destination.Host, entry.Destination.Port, connectTimeout.Token);
+            upstream = new NetworkStream(socket, ownsSocket: true);
+            if (entry.Destination.Scheme == "mqtts")
+            {
+                var tls = new SslStream(upstream, leaveInnerStreamOpen: false);
+                var tlsOptions = new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host };
+                config.TlsFor(entry, device.Subscriber!.Imsi)?.Apply(tlsOptions);
+                upstream = tls;
+                await tls.AuthenticateAsClientAsync(tlsOptions, connectTimeout.Token);
+            }
+
+            var (user, password) = Credentials(entry, connect);
+            await upstream.WriteAsync(connect.Encode(user, password), connectTimeout.Token);
+            fromUpstream = PipeReader.Create(upstream, new StreamPipeReaderOptions(leaveOpen: true));
+            var connAck = await ReadConnAckAsync(fromUpstream, connectTimeout.Token);
+            if (connAck is null)
+            {
+                LogUpstreamFailed(logger, device.Label, upstreamName, "no CONNACK from the broker");
+                BeamMetrics.Count(Name, "upstream_no_connack");
+                await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
+                return;
+            }
+
+            // The broker's own CONNACK goes to the device, session-present flag and all.
+            await output.WriteAsync(connAck, CancellationToken.None);
+            if (connAck[3] != 0)
+            {
+                LogUpstreamRefused(logger, device.Label, upstreamName, connAck[3]);
+                BeamMetrics.Count(Name, "upstream_refused_connect");
+                return;
+            }
+
+            relaying = true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
+            LogUpstreamFailed(logger, device.Label, upstreamName, failure.Reason);
+            BeamMetrics.Count(Name, failure.Metric);
+            await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
+            return;
+        }
+        finally
+        {
+            if (!relaying)
+            {
+                // Refused or failed before the relay: nothing else will close these.
+                await DisposeAsync(fromUpstream, upstream, socket);
+            }
+        }
+
+        try
+        {
+            BeamMetrics.Count(Name, "connected");
+            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
+            var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
+            using var idle = new CancellationTokenSource(idleAfter);
+            var toUpstream = PumpToUpstreamAsync(input, upstream!, suffix, idle, idleAfter, source);
+            var toDevice = PumpToDeviceAsync(fromUpstream!, output, idle, keepAlive == 0 ? idleAfter : null);
+            await Task.WhenAll(toUpstream, toDevice);
+        }
+        finally
+        {
+            await DisposeAsync(fromUpstream, upstream, socket);
+        }
+    }
+
+    /// <summary>
+    /// Which credentials reach the broker: the device's own with <c>useClientCredentials</c>, else the entry's
+    /// <c>username</c>/<c>password</c>, else none. The registry refuses an entry that sets both.
+    /// </summary>
+    internal static (byte[]? User, byte[]? Password) Credentials(BeamEntry entry, MqttConnect connect)
+    {
+        if (entry.UseClientCredentials)
+        {
+            return (connect.UserName, connect.Password);
+        }
+
+        return entry.UserName is null
+            ? (null, null)
+            : (Encoding.UTF8.GetBytes(entry.UserName), entry.Password is null ? null : Encoding.UTF8.GetBytes(entry.Password));
+    }
+
+    private static async Task<(ConnectParseStatus, MqttConnect?)> ReadConnectAsync(PipeReader input)
+    {
+        using var timeout = new CancellationTokenSource(ConnectTimeout);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(timeout.Token);
+                var buffer = result.Buffer;
+                var frame = MqttFrame.TryRead(buffer, MaxConnectBytes, out var first, out var headerLength, out var remainingLength);
+                if (frame == MqttFrameStatus.Packet)
+                {
+                    var packet = buffer.Slice(0, headerLength + remainingLength);
+
+                    // The first packet must be CONNECT (§3.1): anything else is treated like a malformed one.
+                    MqttConnect? connect = null;
+                    var status = first >> 4 == MqttFrame.Connect ? MqttConnect.Parse(packet, out connect) : ConnectParseStatus.Malformed;
+                    input.AdvanceTo(packet.End);
+                    return (status, status == ConnectParseStatus.Ok ? connect : null);
+                }
+
+                if (frame != MqttFrameStatus.Incomplete || result.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return (ConnectParseStatus.Malformed, null);
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            return (ConnectParseStatus.Malformed, null);
+        }
+    }
+
+    /// <summary>The broker's CONNACK (exactly <c>20 02 xx xx</c>), or null when it sent something else or closed.</summary>
+    private static async Task<byte[]?> ReadConnAckAsync(PipeReader upstream, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await upstream.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (buffer.Length >= 4)
+            {
+                var connAck = buffer.Slice(0, 4).ToArray();
+                upstream.AdvanceTo(buffer.GetPosition(4));
+                return connAck[0] == MqttFrame.ConnAck << 4 && connAck[1] == 2 ? connAck : null;
+            }
+
+            if (result.IsCompleted)
+            {
+                upstream.AdvanceTo(buffer.End);
+                return null;
+            }
+
+            upstream.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// Device → broker, packet by packet. Only fixed headers (and PUBLISH topics, when rewritten) are parsed; the
+    /// rest of each packet is passed on as it arrives.
+    /// </summary>
+    private async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, byte[]? suffix, CancellationTokenSource idle, TimeSpan idleAfter, string source)
+    {
+        var writer = PipeWriter.Create(upstream, new StreamPipeWriterOptions(leaveOpen: true));
+        long passThrough = 0;
+        var done = false;
+        try
+        {
+            while (!done)
+            {
+                var result = await device.ReadAsync(idle.Token);
+                var buffer = result.Buffer;
+                while (!done)
+                {
+                    if (passThrough > 0)
+                    {
+                        var take = Math.Min(passThrough, buffer.Length);
+                        foreach (var segment in buffer.Slice(0, take))
+                        {
+                            writer.Write(segment.Span);
+                        }
+
+                        buffer = buffer.Slice(take);
+                        passThrough -= take;
+                        if (passThrough > 0)
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    var frame = MqttFrame.TryReadHeader(buffer, out var first, out var headerLength, out var remainingLength);
+                    var type = first >> 4;
+                    var consumed = headerLength;
+                    if (frame == MqttFrameStatus.Packet && type == MqttFrame.Publish && suffix is not null)
+                    {
+                        frame = MqttPublish.TryWriteHeadWithTopicSuffix(buffer, headerLength, remainingLength, suffix, writer, out consumed);
+                    }
+                    else if (frame == MqttFrameStatus.Packet && type == MqttFrame.Connect)
+                    {
+                        // A second CONNECT is a protocol violation (§3.1.0-2).
+                        frame = MqttFrameStatus.Malformed;
+                    }
+                    else if (frame == MqttFrameStatus.Packet)
+                    {
+                        foreach (var segment in buffer.Slice(0, headerLength))
+                        {
+                            writer.Write(segment.Span);
+                        }
+                    }
+
+                    if (frame == MqttFrameStatus.Incomplete)
+                    {
+                        break;
+                    }
+
+                    if (frame != MqttFrameStatus.Packet)
+                    {
+                        LogMalformed(logger, source);
+                        BeamMetrics.Count(Name, "malformed_packet");
+                        done = true;
+                        break;
+                    }
+
+                    passThrough = headerLength + remainingLength - consumed;
+                    buffer = buffer.Slice(consumed);
+
+                    // After DISCONNECT the device sends nothing more (§3.14.4); once it is passed on, the session ends.
+                    done = type == MqttFrame.Disconnect && passThrough == 0;
+                }
+
+                device.AdvanceTo(buffer.Start, buffer.End);
+                await writer.FlushAsync(idle.Token);
+                idle.CancelAfter(idleAfter);
+                done |= result.IsCompleted;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            // The device is gone (or finished): end the broker session too. Without a DISCONNECT first, the broker
+            // publishes the device's will, as it would for a direct connection that dropped.
+            await writer.CompleteAsync();
+            await idle.CancelAsync();
+        }
+    }
+
+    /// <summary>Broker → device, unchanged. Traffic this way keeps the connection alive only with keepalive 0.</summary>
+    private static async Task PumpToDeviceAsync(PipeReader upstream, PipeWriter device, CancellationTokenSource idle, TimeSpan? idleAfter)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await upstream.ReadAsync(idle.Token);
+                foreach (var segment in result.Buffer)
+                {
+                    await device.WriteAsync(segment, idle.Token);
+                }
+
+                upstream.AdvanceTo(result.Buffer.End);
+                if (idleAfter is { } after)
+                {
+                    idle.CancelAfter(after);
+                }
+
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            // The broker closed (or failed): the device connection ends, and the other pump with it.
+            await device.CompleteAsync();
+            await idle.CancelAsync();
+        }
+    }
+
+    private static async Task DisposeAsync(PipeReader? reader, Stream? stream, Socket? socket)
+    {
+        if (reader is not null)
+        {
+            await reader.CompleteAsync();
+        }
+
+        if (stream is not null)
+        {
+            await stream.DisposeAsync();
+        }
+
+        socket?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam mqtt: {Source} sent an MQTT protocol level other than 3.1.1 or 3.1 (CONNACK 0x01)")]
+    private static partial void LogUnsupportedProtocol(ILogger logger, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam mqtt: {Source} did not start with a valid CONNECT in time; closed")]
+    private static partial void LogNoConnect(ILogger logger, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam mqtt: refused {Source} ({Device}): keepalive {KeepAlive} s is not 0 or 5–1200 (CONNACK 0x05)")]
+    private static partial void LogBadKeepAlive(ILogger logger, string source, string device, int keepAlive);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam mqtt: subscriber {Device} → {Upstream}: {Reason} (CONNACK 0x03)")]
+    private static partial void LogUpstreamFailed(ILogger logger, string device, string upstream, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam mqtt: subscriber {Device} → {Upstream}: broker refused the session with CONNACK {Code}; relayed")]
+    private static partial void LogUpstreamRefused(ILogger logger, string device, string upstream, byte code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam mqtt: {Source} sent a malformed packet; closed")]
+    private static partial void LogMalformed(ILogger logger, string source);
+}
