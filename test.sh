@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the real-peer tests use. Installed only when missing, so a second run does no network work.
-APT_PACKAGES=(curl socat postgresql freeradius-utils)
+APT_PACKAGES=(curl socat postgresql freeradius-utils mosquitto mosquitto-clients)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -177,14 +177,20 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             {
                 var result = await input.ReadAsync(timeout.Token);
                 var buffer = result.Buffer;
-                var frame = MqttFrame.TryRead(buffer, MaxConnectBytes, out var first, out var headerLength, out var remainingLength);
+
+                // The first packet must be CONNECT (§3.1), with flags 0: anything else (another packet, HTTP, TLS) is
+                // refused on its first byte instead of waiting for a body its "length" announces.
+                if (!buffer.IsEmpty && buffer.FirstSpan[0] != MqttFrame.Connect << 4)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return (ConnectParseStatus.Malformed, null);
+                }
+
+                var frame = MqttFrame.TryRead(buffer, MaxConnectBytes, out _, out var headerLength, out var remainingLength);
                 if (frame == MqttFrameStatus.Packet)
                 {
                     var packet = buffer.Slice(0, headerLength + remainingLength);
-
-                    // The first packet must be CONNECT (§3.1): anything else is treated like a malformed one.
-                    MqttConnect? connect = null;
-                    var status = first >> 4 == MqttFrame.Connect ? MqttConnect.Parse(packet, out connect) : ConnectParseStatus.Malformed;
+                    var status = MqttConnect.Parse(packet, out var connect);
                     input.AdvanceTo(packet.End);
                     return (status, status == ConnectParseStatus.Ok ? connect : null);
                 }
