@@ -79,7 +79,6 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         var upstreamName = entry.Destination.GetLeftPart(UriPartial.Authority);
         Socket? socket = null;
         Stream? upstream = null;
-        PipeReader? fromUpstream = null;
         var relaying = false;
         using var connectTimeout = new CancellationTokenSource(entry.Timeout);
         try
@@ -98,8 +97,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
 
             var (user, password) = Credentials(entry, connect);
             await upstream.WriteAsync(connect.Encode(user, password), connectTimeout.Token);
-            fromUpstream = PipeReader.Create(upstream, new StreamPipeReaderOptions(leaveOpen: true));
-            var connAck = await ReadConnAckAsync(fromUpstream, connectTimeout.Token);
+            var connAck = await ReadConnAckAsync(upstream, connectTimeout.Token);
             if (connAck is null)
             {
                 LogUpstreamFailed(logger, device.Label, upstreamName, "no CONNACK from the broker");
@@ -121,6 +119,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
+            // EndOfStreamException (an IOException): the broker closed before its CONNACK, e.g. a refused client certificate.
             var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
             LogUpstreamFailed(logger, device.Label, upstreamName, failure.Reason);
             BeamMetrics.Count(Name, failure.Metric);
@@ -132,7 +131,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             if (!relaying)
             {
                 // Refused or failed before the relay: nothing else will close these.
-                await DisposeAsync(fromUpstream, upstream, socket);
+                await DisposeAsync(upstream, socket);
             }
         }
 
@@ -143,12 +142,12 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
             using var idle = new CancellationTokenSource(idleAfter);
             var toUpstream = PumpToUpstreamAsync(input, upstream!, suffix, idle, idleAfter, source);
-            var toDevice = PumpToDeviceAsync(fromUpstream!, output, idle, keepAlive == 0 ? idleAfter : null);
+            var toDevice = PumpToDeviceAsync(upstream!, output, idle, keepAlive == 0 ? idleAfter : null);
             await Task.WhenAll(toUpstream, toDevice);
         }
         finally
         {
-            await DisposeAsync(fromUpstream, upstream, socket);
+            await DisposeAsync(upstream, socket);
         }
     }
 
@@ -210,28 +209,14 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         }
     }
 
-    /// <summary>The broker's CONNACK (exactly <c>20 02 xx xx</c>), or null when it sent something else or closed.</summary>
-    private static async Task<byte[]?> ReadConnAckAsync(PipeReader upstream, CancellationToken cancellationToken)
+    /// <summary>The broker's CONNACK (exactly <c>20 02 xx xx</c>), or null when it sent something else.</summary>
+    /// <exception cref="EndOfStreamException">The broker closed before four bytes.</exception>
+    private static async Task<byte[]?> ReadConnAckAsync(Stream upstream, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            var result = await upstream.ReadAsync(cancellationToken);
-            var buffer = result.Buffer;
-            if (buffer.Length >= 4)
-            {
-                var connAck = buffer.Slice(0, 4).ToArray();
-                upstream.AdvanceTo(buffer.GetPosition(4));
-                return connAck[0] == MqttFrame.ConnAck << 4 && connAck[1] == 2 ? connAck : null;
-            }
-
-            if (result.IsCompleted)
-            {
-                upstream.AdvanceTo(buffer.End);
-                return null;
-            }
-
-            upstream.AdvanceTo(buffer.Start, buffer.End);
-        }
+        // Exactly four bytes: whatever the broker sends after its CONNACK stays in the stream for the relay.
+        var connAck = new byte[4];
+        await upstream.ReadExactlyAsync(connAck, cancellationToken);
+        return connAck[0] == MqttFrame.ConnAck << 4 && connAck[1] == 2 ? connAck : null;
     }
 
     /// <summary>
@@ -328,25 +313,21 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     }
 
     /// <summary>Broker → device, unchanged. Traffic this way keeps the connection alive only with keepalive 0.</summary>
-    private static async Task PumpToDeviceAsync(PipeReader upstream, PipeWriter device, CancellationTokenSource idle, TimeSpan? idleAfter)
+    private static async Task PumpToDeviceAsync(Stream upstream, PipeWriter device, CancellationTokenSource idle, TimeSpan? idleAfter)
     {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            while (true)
+            int n;
+            while ((n = await upstream.ReadAsync(buffer, idle.Token)) > 0)
             {
-                var result = await upstream.ReadAsync(idle.Token);
-                foreach (var segment in result.Buffer)
-                {
-                    await device.WriteAsync(segment, idle.Token);
-                }
-
-                upstream.AdvanceTo(result.Buffer.End);
+                var flush = await device.WriteAsync(buffer.AsMemory(0, n), idle.Token);
                 if (idleAfter is { } after)
                 {
                     idle.CancelAfter(after);
                 }
 
-                if (result.IsCompleted)
+                if (flush.IsCompleted)
                 {
                     break;
                 }
@@ -357,19 +338,16 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(buffer);
+
             // The broker closed (or failed): the device connection ends, and the other pump with it.
             await device.CompleteAsync();
             await idle.CancelAsync();
         }
     }
 
-    private static async Task DisposeAsync(PipeReader? reader, Stream? stream, Socket? socket)
+    private static async Task DisposeAsync(Stream? stream, Socket? socket)
     {
-        if (reader is not null)
-        {
-            await reader.CompleteAsync();
-        }
-
         if (stream is not null)
         {
             await stream.DisposeAsync();

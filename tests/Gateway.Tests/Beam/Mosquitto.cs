@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Net.Sockets;
 using Gateway.Tests.Admin;
 
@@ -19,12 +20,23 @@ internal sealed class Mosquitto : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>Starts a broker; with a user name and password it accepts only those, else anyone.</summary>
-    public static async Task<Mosquitto> StartAsync(string? user = null, string? password = null)
+    /// <summary>
+    /// Starts a broker; with a user name and password it accepts only those, else anyone. With <paramref name="tls"/>
+    /// it listens with TLS only, with the test CA's server certificate, and requires a client certificate from that CA.
+    /// </summary>
+    public static async Task<Mosquitto> StartAsync(string? user = null, string? password = null, bool tls = false)
     {
         var dir = Directory.CreateTempSubdirectory("gw-mosquitto-").FullName;
         var port = GatewayProcess.FreePort();
         var config = $"listener {port} 127.0.0.1\n";
+        if (tls)
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "ca.pem"), TestCertificates.CaPem);
+            await File.WriteAllTextAsync(Path.Combine(dir, "server.pem"), TestCertificates.Server.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(dir, "server.key"), TestCertificates.Server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            config += $"cafile {Path.Combine(dir, "ca.pem")}\ncertfile {Path.Combine(dir, "server.pem")}\nkeyfile {Path.Combine(dir, "server.key")}\nrequire_certificate true\n";
+        }
+
         if (user is not null)
         {
             var (code, _, error) = await RunAsync("mosquitto_passwd", "-b", "-c", Path.Combine(dir, "passwords"), user, password!);

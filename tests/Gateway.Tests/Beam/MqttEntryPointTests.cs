@@ -15,12 +15,17 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
     private readonly GatewayProcess _gateway = new();
     private Mosquitto _broker = null!;
     private Mosquitto _secured = null!;
+    private Mosquitto _tls = null!;
 
     public async ValueTask InitializeAsync()
     {
         _broker = await Mosquitto.StartAsync();
         _secured = await Mosquitto.StartAsync("gw", "gw-secret");
+        _tls = await Mosquitto.StartAsync(tls: true);
         var closed = GatewayProcess.ClosedPort();
+        var ca = System.Text.Json.JsonSerializer.Serialize(TestCertificates.CaPem);
+        var cert = System.Text.Json.JsonSerializer.Serialize(TestCertificates.ClientCertPem);
+        var key = System.Text.Json.JsonSerializer.Serialize(TestCertificates.ClientKeyPem);
         var seed = $$"""
             {
               "groups": [
@@ -36,6 +41,14 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
                     "mqtt://beam.soracom.io:1883": { "destination": "mqtt://127.0.0.1:{{_secured.Port}}", "enabled": true, "username": "gw", "password": "gw-secret" } } } },
                 { "groupId": "g-mq-pass", "configuration": { "SoracomBeam": {
                     "mqtt://beam.soracom.io:1883": { "destination": "mqtt://127.0.0.1:{{_secured.Port}}", "enabled": true, "useClientCredentials": true } } } },
+                { "groupId": "g-mq-tls", "configuration": { "SoracomBeam": {
+                    "mqtt://beam.soracom.io:1883": { "destination": "mqtts://127.0.0.1:{{_tls.Port}}", "enabled": true, "caCertificate": {{ca}},
+                      "addSubscriberHeader": true, "useClientCert": true, "clientCerts": { "default": { "cert": {{cert}}, "key": {{key}} } } } } } },
+                { "groupId": "g-mq-tls-nocert", "configuration": { "SoracomBeam": {
+                    "mqtt://beam.soracom.io:1883": { "destination": "mqtts://127.0.0.1:{{_tls.Port}}", "enabled": true, "caCertificate": {{ca}} } } } },
+                { "groupId": "g-mq-tls-untrusted", "configuration": { "SoracomBeam": {
+                    "mqtt://beam.soracom.io:1883": { "destination": "mqtts://127.0.0.1:{{_tls.Port}}", "enabled": true,
+                      "useClientCert": true, "clientCerts": { "default": { "cert": {{cert}}, "key": {{key}} } } } } } },
                 { "groupId": "g-mq-down", "configuration": { "SoracomBeam": {
                     "mqtt://beam.soracom.io:1883": { "destination": "mqtt://127.0.0.1:{{closed}}", "enabled": true } } } },
                 { "groupId": "g-mq-none", "configuration": { "SoracomBeam": {
@@ -49,7 +62,10 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
                 { "imsi": "440101234567054", "groupId": "g-mq-pass", "ipAddress": "127.0.0.54" },
                 { "imsi": "440101234567055", "groupId": "g-mq-down", "ipAddress": "127.0.0.55" },
                 { "imsi": "440101234567056", "groupId": "g-mq-none", "ipAddress": "127.0.0.56" },
-                { "imsi": "440101234567057", "groupId": "g-mq-plain", "ipAddress": "127.0.0.57" }
+                { "imsi": "440101234567057", "groupId": "g-mq-plain", "ipAddress": "127.0.0.57" },
+                { "imsi": "440101234567058", "groupId": "g-mq-tls", "ipAddress": "127.0.0.58" },
+                { "imsi": "440101234567059", "groupId": "g-mq-tls-nocert", "ipAddress": "127.0.0.59" },
+                { "imsi": "440101234567060", "groupId": "g-mq-tls-untrusted", "ipAddress": "127.0.0.60" }
               ]
             }
             """;
@@ -63,6 +79,7 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _broker.DisposeAsync();
         await _secured.DisposeAsync();
+        await _tls.DisposeAsync();
     }
 
     private string[] Gateway() => ["-h", "127.0.0.1", "-p", _gateway.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
@@ -193,6 +210,30 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
     public async Task Keepalive_must_be_0_or_5_to_1200(int keepAlive, string connAck)
     {
         Assert.Equal(connAck, await ConnAckAsync("127.0.0.52", Connect("ka" + keepAlive, keepAlive: (ushort)keepAlive)));
+    }
+
+    [Fact]
+    public async Task Mqtts_upstream_with_the_entry_ca_and_client_certificate_relays_both_ways()
+    {
+        using var client = await ConnectedAsync("127.0.0.58", "dev58");
+        var stream = client.GetStream();
+
+        // Subscribe through the TLS session to what this device itself publishes (with its IMSI appended).
+        byte[] subscribe = [0x82, 0x1A, 0x00, 0x07, 0x00, 0x15, .. "tls/t/440101234567058"u8, 0x00];
+        Assert.Equal(subscribe.Length - 2, subscribe[1]);
+        await stream.WriteAsync(subscribe, TestContext.Current.CancellationToken);
+        Assert.Equal("9003000700", Convert.ToHexString(await ReadExactlyAsync(stream, 5)));
+
+        await stream.WriteAsync(Publish("tls/t", "over tls"), TestContext.Current.CancellationToken);
+        var expected = Publish("tls/t/440101234567058", "over tls");
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(await ReadExactlyAsync(stream, expected.Length)));
+    }
+
+    [Fact]
+    public async Task Mqtts_upstream_without_the_client_certificate_or_the_ca_gets_server_unavailable()
+    {
+        Assert.Equal("20020003", await ConnAckAsync("127.0.0.59", Connect("dev59")));
+        Assert.Equal("20020003", await ConnAckAsync("127.0.0.60", Connect("dev60")));
     }
 
     [Fact]
