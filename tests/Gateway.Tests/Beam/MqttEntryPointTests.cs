@@ -286,6 +286,22 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_is_cut_after_one_and_a_half_keepalives_without_a_packet_from_the_device()
+    {
+        using var client = await RawAsync("127.0.0.52");
+        await client.GetStream().WriteAsync(Connect("idle52", keepAlive: 5), TestContext.Current.CancellationToken);
+        Assert.Equal("20020000", Convert.ToHexString(await ReadExactlyAsync(client.GetStream(), 4)));
+
+        // A PINGREQ restarts the clock, and its PINGRESP comes from the broker.
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        await client.GetStream().WriteAsync(new byte[] { 0xC0, 0x00 }, TestContext.Current.CancellationToken);
+        Assert.Equal("D000", Convert.ToHexString(await ReadExactlyAsync(client.GetStream(), 2)));
+        var started = Stopwatch.StartNew();
+        await AssertClosedAsync(client);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(6.5), TimeSpan.FromSeconds(9.5));
+    }
+
+    [Fact]
     public async Task A_connection_that_sends_nothing_is_closed_after_the_connect_timeout()
     {
         var previous = global::Gateway.Beam.Mqtt.MqttConnectionHandler.ConnectTimeout;
