@@ -307,7 +307,15 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         {
             // The device is gone (or finished): end the broker session too. Without a DISCONNECT first, the broker
             // publishes the device's will, as it would for a direct connection that dropped.
-            await writer.CompleteAsync();
+            try
+            {
+                await writer.CompleteAsync();
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Completing flushes what is left; a broker that is already gone cannot take it.
+            }
+
             await idle.CancelAsync();
         }
     }

@@ -37,4 +37,12 @@ public sealed class MqttEntryValidationTests
     {
         Assert.Contains(Path + error, Errors(entry));
     }
+
+    [Fact]
+    public void Mqtt_port_is_validated_like_the_other_device_ports()
+    {
+        Assert.Empty(new global::Gateway.Beam.BeamOptions { MqttPort = 0 }.Validate());
+        Assert.Contains("Gateway:Beam:MqttPort must be between 0 (off) and 65535 (was 70000).", new global::Gateway.Beam.BeamOptions { MqttPort = 70000 }.Validate());
+        Assert.Contains("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort and HttpsPort must differ.", new global::Gateway.Beam.BeamOptions { MqttPort = 8023 }.Validate());
+    }
 }
