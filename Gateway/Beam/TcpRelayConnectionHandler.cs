@@ -33,25 +33,15 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
         using var admitted = lease;
 
         var output = connection.Transport.Output;
-        Socket? socket = null;
-        Stream? upstream = null;
+        Socket socket;
+        Stream upstream;
         // Kestrel's ConnectionClosed fires when the device half-closes, which must not abort a relay: the device may
         // send, shut down its side, and wait for the answer. Timeouts bound everything instead.
         using var connectTimeout = new CancellationTokenSource();
         connectTimeout.CancelAfter(entry.Timeout);
         try
         {
-            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(entry.Destination.Host, entry.Destination.Port, connectTimeout.Token);
-            upstream = new NetworkStream(socket, ownsSocket: false);
-            if (entry.Destination.Scheme == "tcps")
-            {
-                var tls = new SslStream(upstream, leaveInnerStreamOpen: false);
-                var tlsOptions = new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host };
-                config.TlsFor(entry, device.Subscriber!.Imsi)?.Apply(tlsOptions);
-                await tls.AuthenticateAsClientAsync(tlsOptions, connectTimeout.Token);
-                upstream = tls;
-            }
+            (socket, upstream) = await UpstreamStream.ConnectAsync(entry, config, device, "tcps", connectTimeout.Token);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
@@ -59,12 +49,6 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
             LogUpstreamFailed(logger, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(Name, failure.Metric);
             await output.WriteAsync(DeviceReply.Refusal(failure.Status, failure.Reason, [0x0a]), CancellationToken.None);
-            if (upstream is not null)
-            {
-                await upstream.DisposeAsync();
-            }
-
-            socket?.Dispose();
             return;
         }
 
@@ -81,7 +65,7 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
             using var idle = new CancellationTokenSource();
             idle.CancelAfter(IdleTimeout);
             var toUpstream = PumpToUpstreamAsync(connection.Transport.Input, upstream, socket, idle);
-            var toDevice = PumpToDeviceAsync(upstream, output, idle);
+            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, IdleTimeout);
             await Task.WhenAll(toUpstream, toDevice);
         }
     }
@@ -132,36 +116,6 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
             await idle.CancelAsync();
         }
     }
-
-    private static async Task PumpToDeviceAsync(Stream upstream, PipeWriter device, CancellationTokenSource idle)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int n;
-            while ((n = await upstream.ReadAsync(buffer, idle.Token)) > 0)
-            {
-                var flush = await device.WriteAsync(buffer.AsMemory(0, n), idle.Token);
-                idle.CancelAfter(IdleTimeout);
-                if (flush.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-
-            // The upstream closed (or failed): the device connection ends, and the other pump with it.
-            await device.CompleteAsync();
-            await idle.CancelAsync();
-        }
-    }
-
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam tcp relay: subscriber {Imsi} → {Upstream}: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string imsi, string upstream, string reason);

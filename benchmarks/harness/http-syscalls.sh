@@ -10,25 +10,9 @@ WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. benchmarks/harness/lib.sh
 UP=$(free_port); NP=$(free_port)
 
-nginx_conf() { # name, server block
-  mkdir -p "$WORK/$1"
-  cat > "$WORK/$1/nginx.conf" <<CONF
-worker_processes 1;
-pid $WORK/$1/nginx.pid;
-error_log $WORK/$1/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/$1/body; proxy_temp_path $WORK/$1/proxy; fastcgi_temp_path $WORK/$1/fcgi; uwsgi_temp_path $WORK/$1/uwsgi; scgi_temp_path $WORK/$1/scgi;
-  keepalive_requests 1000000;
-  $2
-}
-CONF
-  nginx -c "$WORK/$1/nginx.conf" -p "$WORK/$1" -g "daemon off;" & PIDS+=($!)
-}
 nginx_conf upstream "server { listen 127.0.0.1:$UP; location / { return 200 \"ok\\n\"; } }"
 nginx_conf proxy "upstream backend { server 127.0.0.1:$UP; keepalive 128; }
   server { listen 127.0.0.1:$NP; location / { proxy_pass http://backend; proxy_http_version 1.1;

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 WORK=$(mktemp -d); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. benchmarks/harness/lib.sh
 UP=$(free_port); YP=$(free_port); GH=$(free_port); GA=$(free_port)
 cat > "$WORK/n.conf" <<CONF
 worker_processes 1; pid $WORK/n.pid; error_log $WORK/e.log; events { worker_connections 4096; }

@@ -83,17 +83,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         using var connectTimeout = new CancellationTokenSource(entry.Timeout);
         try
         {
-            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(entry.Destination.Host, entry.Destination.Port, connectTimeout.Token);
-            upstream = new NetworkStream(socket, ownsSocket: true);
-            if (entry.Destination.Scheme == "mqtts")
-            {
-                var tls = new SslStream(upstream, leaveInnerStreamOpen: false);
-                var tlsOptions = new SslClientAuthenticationOptions { TargetHost = entry.Destination.Host };
-                config.TlsFor(entry, device.Subscriber!.Imsi)?.Apply(tlsOptions);
-                upstream = tls;
-                await tls.AuthenticateAsClientAsync(tlsOptions, connectTimeout.Token);
-            }
+            (socket, upstream) = await UpstreamStream.ConnectAsync(entry, config, device, "mqtts", connectTimeout.Token);
 
             var (user, password) = Credentials(entry, connect);
             await upstream.WriteAsync(connect.Encode(user, password), connectTimeout.Token);
@@ -142,7 +132,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
             using var idle = new CancellationTokenSource(idleAfter);
             var toUpstream = PumpToUpstreamAsync(input, upstream!, suffix, idle, idleAfter, source);
-            var toDevice = PumpToDeviceAsync(upstream!, output, idle, keepAlive == 0 ? idleAfter : null);
+            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream!, output, idle, keepAlive == 0 ? idleAfter : null);
             await Task.WhenAll(toUpstream, toDevice);
         }
         finally
@@ -316,40 +306,6 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 // Completing flushes what is left; a broker that is already gone cannot take it.
             }
 
-            await idle.CancelAsync();
-        }
-    }
-
-    /// <summary>Broker → device, unchanged. Traffic this way keeps the connection alive only with keepalive 0.</summary>
-    private static async Task PumpToDeviceAsync(Stream upstream, PipeWriter device, CancellationTokenSource idle, TimeSpan? idleAfter)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int n;
-            while ((n = await upstream.ReadAsync(buffer, idle.Token)) > 0)
-            {
-                var flush = await device.WriteAsync(buffer.AsMemory(0, n), idle.Token);
-                if (idleAfter is { } after)
-                {
-                    idle.CancelAfter(after);
-                }
-
-                if (flush.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-
-            // The broker closed (or failed): the device connection ends, and the other pump with it.
-            await device.CompleteAsync();
             await idle.CancelAsync();
         }
     }
