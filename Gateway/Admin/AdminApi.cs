@@ -12,7 +12,7 @@ namespace Gateway.Admin;
 /// </summary>
 internal static partial class AdminApi
 {
-    private const long MaxBodyBytes = 1024 * 1024;
+    private const int MaxBodyBytes = 1024 * 1024;
 
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
@@ -397,27 +397,20 @@ internal static partial class AdminApi
             return (null, Error(StatusCodes.Status413PayloadTooLarge, "COM0004", $"the body is larger than {MaxBodyBytes} bytes"));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int n;
-        while ((n = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        var body = await Pipeline.BoundedBody.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted);
+        if (body is null)
         {
-            if (buffer.Length + n > MaxBodyBytes)
-            {
-                return (null, Error(StatusCodes.Status413PayloadTooLarge, "COM0004", $"the body is larger than {MaxBodyBytes} bytes"));
-            }
-
-            buffer.Write(chunk, 0, n);
+            return (null, Error(StatusCodes.Status413PayloadTooLarge, "COM0004", $"the body is larger than {MaxBodyBytes} bytes"));
         }
 
-        if (buffer.Length == 0)
+        if (body.Length == 0)
         {
             return (null, null);
         }
 
         try
         {
-            return (JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), null);
+            return (JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), null);
         }
         catch (JsonException e)
         {

@@ -126,7 +126,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             if (entry.MessageSigner is not null)
             {
                 // The digest must be in the headers, so the body is read first (bounded).
-                buffered = await ReadBoundedAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted);
+                buffered = await Pipeline.BoundedBody.ReadAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted);
                 if (buffered is null)
                 {
                     BeamMetrics.Count(name, "too_large");
@@ -268,24 +268,6 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         // The device's query (website) replaces none of the destination's own: it is used only when the device sent one.
         builder.Query = query.Length > 0 ? query.TrimStart('?') : builder.Query.TrimStart('?');
         return builder.Uri;
-    }
-
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int n;
-        while ((n = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + n > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, n);
-        }
-
-        return buffer.ToArray();
     }
 
     private static Task TextAsync(HttpContext context, int status, string text)

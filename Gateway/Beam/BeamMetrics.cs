@@ -14,12 +14,7 @@ internal static class BeamMetrics
         "gateway.beam.upstream.duration", unit: "s", description: "Time from sending upstream to the response head.");
 
     /// <summary>The result tag for a refusal, made once per reason rather than per message.</summary>
-    public static string Refused(Registry.RefusalReason reason) => reason switch
-    {
-        Registry.RefusalReason.Inactive => "refused_inactive",
-        Registry.RefusalReason.ImeiMismatch => "refused_imei_mismatch",
-        _ => "refused_unknown_device",
-    };
+    public static string Refused(Registry.RefusalReason reason) => Registry.RefusalTags.Refused(reason);
 
     public static void Count(string entryPoint, string result) =>
         s_messages.Add(1, new KeyValuePair<string, object?>("entry_point", entryPoint), new KeyValuePair<string, object?>("result", result));

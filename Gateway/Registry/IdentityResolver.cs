@@ -16,15 +16,6 @@ internal sealed class IdentityResolver
     private static readonly Counter<long> s_refusals = s_meter.CreateCounter<long>(
         "gateway.identity.refusals", description: "Messages refused because their origin did not resolve to an active subscriber, by reason.");
 
-    // Tag values made once: refusals are counted on the hot path and must not allocate a string each.
-    private static readonly string[] s_reasonTags = [.. Enum.GetNames<RefusalReason>().Select(static n => n switch
-    {
-        nameof(RefusalReason.UnknownDevice) => "unknown_device",
-        nameof(RefusalReason.Inactive) => "inactive",
-        nameof(RefusalReason.ImeiMismatch) => "imei_mismatch",
-        _ => "none",
-    })];
-
     private readonly ConcurrentDictionary<UInt128, AddressBinding> _bindings = new();
     private volatile RegistrySnapshot _snapshot = RegistrySnapshot.Empty;
 
@@ -144,7 +135,7 @@ internal sealed class IdentityResolver
 
     private static DeviceIdentity Refuse(RefusalReason reason, Subscriber? subscriber = null)
     {
-        s_refusals.Add(1, new KeyValuePair<string, object?>("reason", s_reasonTags[(int)reason]));
+        s_refusals.Add(1, new KeyValuePair<string, object?>("reason", RefusalTags.Of(reason)));
         return DeviceIdentity.Refused(reason, subscriber);
     }
 }
