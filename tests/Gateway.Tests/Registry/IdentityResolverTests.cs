@@ -123,6 +123,42 @@ public sealed class IdentityResolverTests
     }
 
     [Fact]
+    public void Each_refusal_is_counted_with_its_reason()
+    {
+        // The meter is process-wide and other tests refuse devices too: look for this test's reasons, not a total.
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == IdentityResolver.MeterName && instrument.Name == "gateway.identity.refusals")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "reason")
+                {
+                    seen.Add((string)tag.Value!);
+                }
+            }
+        });
+        listener.Start();
+
+        var resolver = Resolver(Fleet);
+        resolver.ResolveAddress(IPAddress.Parse("127.0.0.99"));
+        resolver.ResolveAddress(IPAddress.Parse("127.0.0.14"));
+        resolver.ResolveAddress(IPAddress.Parse("127.0.0.15"));
+
+        Assert.Contains("unknown_device", seen);
+        Assert.Contains("inactive", seen);
+        Assert.Contains("imei_mismatch", seen);
+        Assert.DoesNotContain("none", seen);
+    }
+
+    [Fact]
     public void Inactive_subscriber_is_refused()
     {
         Assert.Equal(RefusalReason.Inactive, Resolver(Fleet).ResolveAddress(IPAddress.Parse("127.0.0.14")).Refusal);
