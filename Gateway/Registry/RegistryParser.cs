@@ -179,6 +179,7 @@ internal static class RegistryParser
 
         var tags = ParseTags(o, path, errors);
         var configuration = new JsonObject();
+        List<string> ipRanges = [];
         if (o["configuration"] is { } configNode)
         {
             if (configNode is not JsonObject config)
@@ -202,7 +203,15 @@ internal static class RegistryParser
                         continue;
                     }
 
-                    ValidateNamespace(ns, map, nsPath, errors, credentials);
+                    if (ns == GatewayIdentityNamespace)
+                    {
+                        ipRanges = GroupRanges(map, nsPath, errors);
+                    }
+                    else
+                    {
+                        ValidateNamespace(ns, map, nsPath, errors, credentials);
+                    }
+
                     configuration[ns] = map;
                 }
             }
@@ -213,7 +222,7 @@ internal static class RegistryParser
             GroupId = id!,
             Tags = tags,
             Configuration = configuration,
-            IpRanges = configuration[GatewayIdentityNamespace] is JsonObject identity ? GroupRanges(identity, path, []) : [],
+            IpRanges = ipRanges,
             CreatedTime = OptionalLong(o, "createdTime", path, errors) ?? 0,
             LastModifiedTime = OptionalLong(o, "lastModifiedTime", path, errors) ?? 0,
         };
@@ -270,16 +279,13 @@ internal static class RegistryParser
             case "SoracomHarvest":
                 OptionalBool(map, "enabled", path, errors);
                 break;
-            case GatewayIdentityNamespace:
-                GroupRanges(map, path, errors);
-                break;
             default:
                 break;
         }
     }
 
     /// <summary>A group's <c>GatewayIdentity.ipRanges</c>, checked (errors named by path) and normalised (<c>10.8.0.0/24</c>).</summary>
-    internal static List<string> GroupRanges(JsonObject map, string path, List<string> errors)
+    private static List<string> GroupRanges(JsonObject map, string path, List<string> errors)
     {
         foreach (var (key, _) in map)
         {

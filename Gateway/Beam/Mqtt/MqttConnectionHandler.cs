@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using Gateway.Registry;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Beam.Mqtt;
