@@ -78,9 +78,13 @@ table() {
   row "nginx proxy_pass + static identity headers" "$n"
   row "gateway: identity + SORACOM signature" "$g"
   D99=$(kv p99_ms "$d"); N99=$(kv p99_ms "$n"); G99=$(kv p99_ms "$g")
+  RAW+=("$d" "$n" "$g")
 }
+RAW=()
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 added() { python3 -c "import sys; d,n,g=map(float,sys.argv[1:]); print(f'{g-d:.3f} ms (gateway), {n-d:.3f} ms (nginx)')" "$@"; }
 
+echo "load average before: $(loadavg)"
 # Warm-up, so the JIT and connection pools are not measured.
 wrk -t2 -c64 -d5s "http://127.0.0.1:$GH/" >/dev/null; wrk -t2 -c64 -d3s "http://127.0.0.1:$NP/" >/dev/null
 
@@ -94,4 +98,9 @@ if [ "${HALF_PEAK_NGINX:-1}" != 0 ]; then
   echo
   echo "p99 added over direct at half of nginx peak: $(added "$D99" "$N99" "$G99")"
 fi
+echo "load average after: $(loadavg)"
+echo
+echo "load generator output (direct, nginx, gateway per table; svc_* is latency from the actual send):"
+printf '    %s\n' "${RAW[@]}"
+echo
 echo "$LINE_G"
