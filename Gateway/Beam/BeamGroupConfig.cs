@@ -52,23 +52,31 @@ internal sealed class BeamGroupConfig
     /// </summary>
     public BeamEntry? MatchHttp(string path, out string remainder)
     {
+        var entry = MatchHttp(path.AsSpan(), out var remainderStart);
+        remainder = entry is null ? string.Empty : path[remainderStart..];
+        return entry;
+    }
+
+    /// <summary>The same match over a path not made into a string (the relay's); the remainder starts at <paramref name="remainderStart"/>.</summary>
+    public BeamEntry? MatchHttp(ReadOnlySpan<char> path, out int remainderStart)
+    {
         foreach (var entry in Http)
         {
             var configured = entry.Key.Path;
-            if (string.Equals(path, configured, StringComparison.Ordinal))
+            if (path.SequenceEqual(configured))
             {
-                remainder = string.Empty;
+                remainderStart = path.Length;
                 return entry;
             }
 
             if (configured.EndsWith('/') && path.StartsWith(configured, StringComparison.Ordinal))
             {
-                remainder = path[configured.Length..];
+                remainderStart = configured.Length;
                 return entry;
             }
         }
 
-        remainder = string.Empty;
+        remainderStart = path.Length;
         return null;
     }
 

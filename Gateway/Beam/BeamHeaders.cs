@@ -15,24 +15,8 @@ internal static class BeamHeaders
 {
     public static void Apply(HttpRequestMessage request, BeamEntry entry, BeamGroupConfig config, DeviceIdentity device, long timestampMs, ReadOnlySpan<byte> bufferedBody)
     {
-        var identity = entry.IdentityFor(device.Subscriber!, device.Imei);
-        var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
-        IReadOnlyList<KeyValuePair<string, string>> headers = signer is not null && !identity.IsEmpty
-            ? signer.CreateHttpHeaders(identity, timestampMs)
-            : SoracomSigner.CreateIdentityHeaders(identity);
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        if (entry.Authorization is not null)
-        {
-            request.Headers.Remove("Authorization");
-            request.Headers.TryAddWithoutValidation("Authorization", entry.Authorization);
-        }
-
-        ApplyCustomHeaders(request, entry);
-
+        var editor = new MessageEditor(request);
+        var headers = Apply(ref editor, entry, config, device, timestampMs);
         if (entry.MessageSigner is not null)
         {
             var digest = ContentDigest.Compute(bufferedBody);
@@ -49,27 +33,60 @@ internal static class BeamHeaders
         }
     }
 
+    /// <summary>
+    /// The identity headers and signature, the Authorization option and the custom header rules, applied through
+    /// an editor so that the HttpClient path and the relay's byte-level path share one order and one set of rules.
+    /// Returns the identity headers (what the RFC 9421 option covers).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Apply<TEditor>(ref TEditor editor, BeamEntry entry, BeamGroupConfig config, DeviceIdentity device, long timestampMs)
+        where TEditor : IHeaderEditor, allows ref struct
+    {
+        var identity = entry.IdentityFor(device.Subscriber!, device.Imei);
+        var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
+        IReadOnlyList<KeyValuePair<string, string>> headers = signer is not null && !identity.IsEmpty
+            ? signer.CreateHttpHeaders(identity, timestampMs)
+            : SoracomSigner.CreateIdentityHeaders(identity);
+        foreach (var (name, value) in headers)
+        {
+            editor.Add(name, value);
+        }
+
+        if (entry.Authorization is not null)
+        {
+            editor.Remove("Authorization");
+            editor.Add("Authorization", entry.Authorization);
+        }
+
+        ApplyCustomHeaders(ref editor, entry);
+        return headers;
+    }
+
     /// <summary>The entry's <c>customHeaders</c> rules, in order: replace and delete remove what is there first.</summary>
     public static void ApplyCustomHeaders(HttpRequestMessage request, BeamEntry entry)
     {
+        var editor = new MessageEditor(request);
+        ApplyCustomHeaders(ref editor, entry);
+    }
+
+    private static void ApplyCustomHeaders<TEditor>(ref TEditor editor, BeamEntry entry)
+        where TEditor : IHeaderEditor, allows ref struct
+    {
         foreach (var rule in entry.CustomHeaders)
         {
-            var contentHeader = request.Content is not null && IsContentHeader(rule.Name);
-            HttpHeaders target = contentHeader ? request.Content!.Headers : request.Headers;
             if (rule.Action != HeaderAction.Append)
             {
-                target.Remove(rule.Name);
+                editor.Remove(rule.Name);
             }
 
             if (rule.Action != HeaderAction.Delete && rule.Value is not null)
             {
-                target.TryAddWithoutValidation(rule.Name, rule.Value);
+                editor.Add(rule.Name, rule.Value);
             }
         }
     }
 
     /// <summary>Headers that never pass from device to upstream: hop-by-hop ones, and any claim to be Beam or to carry its signatures.</summary>
-    public static bool IsDropped(string name) =>
+    public static bool IsDropped(ReadOnlySpan<char> name) =>
         name.StartsWith("x-soracom-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Host", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Signature", StringComparison.OrdinalIgnoreCase)
@@ -78,7 +95,7 @@ internal static class BeamHeaders
         || IsHopByHop(name);
 
     /// <summary>Hop-by-hop headers (RFC 9110 §7.6.1), which concern one connection and are never relayed.</summary>
-    public static bool IsHopByHop(string name) =>
+    public static bool IsHopByHop(ReadOnlySpan<char> name) =>
         name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
@@ -88,8 +105,18 @@ internal static class BeamHeaders
         || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase);
 
-    public static bool IsContentHeader(string name) =>
+    public static bool IsContentHeader(ReadOnlySpan<char> name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase);
 
     public static string Timestamp(long ms) => ms.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Edits an <see cref="HttpRequestMessage"/>: content headers go to its content, when it has one.</summary>
+    private readonly struct MessageEditor(HttpRequestMessage request) : IHeaderEditor
+    {
+        public void Add(string name, string value) => Target(name).TryAddWithoutValidation(name, value);
+
+        public void Remove(string name) => Target(name).Remove(name);
+
+        private HttpHeaders Target(string name) => request.Content is not null && IsContentHeader(name) ? request.Content.Headers : request.Headers;
+    }
 }

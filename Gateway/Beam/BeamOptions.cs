@@ -57,6 +57,12 @@ internal sealed class BeamOptions
     /// </summary>
     public bool InlineIoCompletions { get; set; } = true;
 
+    /// <summary>
+    /// Whether the HTTP and website ports relay plain requests at the byte level (<c>Relay/HttpRelay</c>) rather
+    /// than through Kestrel's HTTP layer and HttpClient. Replies are the same either way; this only trades speed.
+    /// </summary>
+    public bool DirectRelay { get; set; } = true;
+
     /// <summary>Every device TCP port as configured, 0 (off) included.</summary>
     public int[] DevicePorts => [HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort];
 

@@ -125,6 +125,8 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<TcpAdmission>();
         builder.Services.AddSingleton<BeamHttpClient>();
         builder.Services.AddSingleton<BeamHttpEntryPoint>();
+        builder.Services.AddSingleton<Gateway.Beam.Relay.UpstreamPool>();
+        builder.Services.AddSingleton<Gateway.Beam.Relay.HttpRelay>();
         builder.Services.AddSingleton<PayloadPoster>();
         builder.Services.AddSingleton<UdpEntryPoint>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
@@ -151,12 +153,12 @@ internal static partial class GatewayHost
             k.Limits.MaxConcurrentUpgradedConnections = beamOptions.MaxConnections;
             if (beamOptions.HttpPort != 0)
             {
-                k.Listen(listen, beamOptions.HttpPort);
+                k.Listen(listen, beamOptions.HttpPort, l => UseRelay(l, beamOptions, website: false));
             }
 
             if (beamOptions.WebsitePort != 0)
             {
-                k.Listen(listen, beamOptions.WebsitePort);
+                k.Listen(listen, beamOptions.WebsitePort, l => UseRelay(l, beamOptions, website: true));
             }
 
             if (beamOptions.HttpsPort != 0)
@@ -241,6 +243,18 @@ internal static partial class GatewayHost
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Puts the byte-level relay in front of Kestrel's HTTP layer on a device port (unless turned off): it serves
+    /// the plain requests itself and leaves the rest of a connection to Kestrel and <see cref="BeamHttpEntryPoint"/>.
+    /// </summary>
+    private static void UseRelay(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen, BeamOptions options, bool website)
+    {
+        if (options.DirectRelay)
+        {
+            listen.Use(next => listen.ApplicationServices.GetRequiredService<Gateway.Beam.Relay.HttpRelay>().Middleware(website)(next));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Generated the root auth key {AuthKeyId}; its secret is in {File} (readable by this user only).")]

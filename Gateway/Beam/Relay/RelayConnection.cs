@@ -1,0 +1,645 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Registry;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Beam.Relay;
+
+/// <summary>
+/// One device connection on the relay: reads request heads, forwards each as bytes to a pooled upstream
+/// connection, relays the response, and returns true from <see cref="RunAsync"/> when a request is for Kestrel
+/// (the request is left unread in the pipe for it).
+/// </summary>
+internal sealed class RelayConnection : IDisposable
+{
+    private const int BufferSize = 16 * 1024;
+
+    private readonly HttpRelay _relay;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly ConnectionContext _connection;
+    private readonly IPAddress _remote;
+    private readonly bool _website;
+    private readonly string _name;
+    private readonly RequestHead _request = new();
+    private readonly ResponseHead _response = new();
+    private readonly bool[] _dropped = new bool[RequestHead.MaxHeaders];
+    private readonly List<KeyValuePair<string, string>> _added = [];
+    private byte[] _send = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private byte[] _receive = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private byte[]? _headCopy;
+    private CancellationTokenSource _timer = new();
+
+    public RelayConnection(HttpRelay relay, ConnectionContext connection, IPAddress remote, bool website)
+    {
+        _relay = relay;
+        _connection = connection;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        _remote = remote;
+        _website = website;
+        _name = website ? BeamHttpEntryPoint.WebsiteName : BeamHttpEntryPoint.HttpName;
+    }
+
+    /// <summary>Serves requests until the device goes; true when the rest of the connection is Kestrel's.</summary>
+    public async Task<bool> RunAsync()
+    {
+        while (true)
+        {
+            ReadResult read;
+            StartTimer(HttpRelay.KeepAliveTimeout);
+            try
+            {
+                read = await _input.ReadAsync(_timer.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            StopTimer();
+            var buffer = read.Buffer;
+            var headLength = HeadLength(buffer);
+            if (headLength < 0)
+            {
+                if (buffer.Length >= HttpRelay.MaxRequestHeadBytes || (read.IsCompleted && !buffer.IsEmpty))
+                {
+                    // Too large or cut short: Kestrel's answer (431, 400) is the one devices already get.
+                    _input.AdvanceTo(buffer.Start);
+                    return true;
+                }
+
+                if (read.IsCompleted)
+                {
+                    _input.AdvanceTo(buffer.End);
+                    return false;
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+
+            var exchange = Prepare(buffer, headLength);
+            if (exchange is null)
+            {
+                _input.AdvanceTo(buffer.Start);
+                return true;
+            }
+
+            _input.AdvanceTo(buffer.GetPosition(exchange.Value.Consumed));
+            if (!await ExchangeAsync(exchange.Value))
+            {
+                return false;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _timer.Dispose();
+        ArrayPool<byte>.Shared.Return(_send);
+        ArrayPool<byte>.Shared.Return(_receive);
+        if (_headCopy is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_headCopy);
+        }
+    }
+
+    private static long HeadLength(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            var end = buffer.FirstSpan.IndexOf("\r\n\r\n"u8);
+            return end < 0 ? -1 : end + 4;
+        }
+
+        var reader = new SequenceReader<byte>(buffer);
+        return reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8) ? reader.Consumed : -1;
+    }
+
+    /// <summary>
+    /// Decides whether the relay serves the request and, if so, writes the upstream request head (and as much of
+    /// the body as has arrived) into the send buffer. Null when the request is Kestrel's.
+    /// </summary>
+    private Exchange? Prepare(ReadOnlySequence<byte> buffer, long headLength)
+    {
+        ReadOnlySpan<byte> head;
+        if (buffer.FirstSpan.Length >= headLength)
+        {
+            head = buffer.FirstSpan[..(int)headLength];
+        }
+        else
+        {
+            _headCopy ??= ArrayPool<byte>.Shared.Rent(HttpRelay.MaxRequestHeadBytes + 4);
+            buffer.Slice(0, headLength).CopyTo(_headCopy);
+            head = _headCopy.AsSpan(0, (int)headLength);
+        }
+
+        var request = _request;
+        if (!request.Parse(head) || request.ContentLength > _relay.MaxBodyBytes)
+        {
+            return null;
+        }
+
+        var device = _relay.Resolver.ResolveAddress(_remote);
+        if (!device.IsKnown)
+        {
+            return null;
+        }
+
+        var config = BeamGroupConfig.For(device.Group, _relay.Resolver.Snapshot);
+        var target = head[request.Target];
+        var path = target[..request.PathLength];
+        Span<char> pathChars = path.Length <= 512 ? stackalloc char[path.Length] : new char[path.Length];
+        Encoding.Latin1.GetChars(path, pathChars);
+        var remainderStart = 0;
+        var entry = _website ? config.Website : config.MatchHttp(pathChars, out remainderStart);
+        if (entry is null || !entry.Enabled || entry.MessageSigner is not null || !string.Equals(entry.Destination.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var relayTarget = _relay.TargetFor(entry);
+        var writer = new SendWriter(this);
+        writer.Write(head[request.Method]);
+        writer.Write(" "u8);
+        if (_website)
+        {
+            var query = target[request.PathLength..];
+            var uri = BeamHttpEntryPoint.Append(entry.Destination, new PathString(pathChars.ToString()).ToUriComponent(), Encoding.Latin1.GetString(query));
+            writer.WriteAscii(uri.PathAndQuery);
+        }
+        else if (remainderStart == pathChars.Length)
+        {
+            writer.Write(relayTarget.ExactTarget);
+        }
+        else
+        {
+            var remainder = Uri.EscapeDataString(pathChars[remainderStart..].ToString()).Replace("%2F", "/", StringComparison.Ordinal);
+            writer.WriteAscii(BeamHttpEntryPoint.Append(entry.Destination, remainder, string.Empty).PathAndQuery);
+        }
+
+        writer.Write(" HTTP/1.1\r\n"u8);
+        writer.Write(relayTarget.HostLine);
+
+        // Which device headers pass: not Beam's own or hop-by-hop ones, and not those the entry's rules remove.
+        Span<char> name = stackalloc char[256];
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            var (start, length) = request.Name(i);
+            _dropped[i] = length > name.Length || BeamHeaders.IsDropped(name[..Encoding.Latin1.GetChars(head.Slice(start, length), name)]);
+        }
+
+        _added.Clear();
+        var editor = new HeaderEditor(head, request, _dropped, _added);
+        BeamHeaders.Apply(ref editor, entry, config, device, _relay.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        // Values added under a name the device also sent join its line, and added values of one name share a line,
+        // as HttpClient writes them ("X-Multi: device, beam").
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            if (!_dropped[i])
+            {
+                var (nameStart, nameLength) = request.Name(i);
+                var (valueStart, valueLength) = request.Value(i);
+                var headerName = head.Slice(nameStart, nameLength);
+                writer.Write(headerName);
+                writer.Write(": "u8);
+                writer.Write(head.Slice(valueStart, valueLength));
+                for (var k = 0; k < _added.Count; k++)
+                {
+                    if (_added[k].Key is { } key && key.Length == nameLength && Ascii.EqualsIgnoreCase(headerName, key))
+                    {
+                        writer.Write(", "u8);
+                        writer.WriteLatin1(_added[k].Value);
+                        _added[k] = default;
+                    }
+                }
+
+                writer.Write("\r\n"u8);
+            }
+        }
+
+        for (var k = 0; k < _added.Count; k++)
+        {
+            if (_added[k].Key is not { } added)
+            {
+                continue;
+            }
+
+            writer.WriteAscii(added);
+            writer.Write(": "u8);
+            writer.WriteLatin1(_added[k].Value);
+            for (var j = k + 1; j < _added.Count; j++)
+            {
+                if (_added[j].Key is { } same && same.Equals(added, StringComparison.OrdinalIgnoreCase))
+                {
+                    writer.Write(", "u8);
+                    writer.WriteLatin1(_added[j].Value);
+                    _added[j] = default;
+                }
+            }
+
+            writer.Write("\r\n"u8);
+        }
+
+        writer.Write("\r\n"u8);
+
+        // The part of the body already read goes in the same send, if it fits.
+        var arrived = buffer.Length - headLength;
+        var inline = (int)Math.Min(Math.Min(arrived, request.ContentLength), Math.Max(0, BufferSize - writer.Length));
+        if (inline > 0)
+        {
+            writer.Write(buffer.Slice(headLength, inline));
+        }
+
+        return new Exchange(entry, relayTarget, device, writer.Length, request.ContentLength - inline, headLength + inline, request.Close, request.IsHead);
+    }
+
+    /// <summary>Sends the prepared request, streams the rest of the body, relays the response. False ends the connection.</summary>
+    private async ValueTask<bool> ExchangeAsync(Exchange exchange)
+    {
+        var entry = exchange.Entry;
+        var started = Stopwatch.GetTimestamp();
+        StartTimer(entry.Timeout);
+        UpstreamConnection? upstream = null;
+        int headLength, received;
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                upstream = await _relay.Pool.RentAsync(exchange.Target.Destination, _timer.Token);
+                try
+                {
+                    await SendAsync(upstream.Socket, _send.AsMemory(0, exchange.SendLength));
+                    if (exchange.BodyLeft > 0)
+                    {
+                        await StreamBodyAsync(upstream.Socket, exchange.BodyLeft);
+                    }
+
+                    (headLength, received) = await ReadResponseHeadAsync(upstream.Socket);
+                    break;
+                }
+                catch (Exception e) when (attempt == 0 && upstream.Reused && exchange.BodyLeft == 0 && !_timer.IsCancellationRequested
+                    && e is SocketException or IOException and not DeviceClosedException and not MalformedResponseException)
+                {
+                    // An idle kept-alive connection the upstream had closed: nothing was answered, so the request,
+                    // held whole in the send buffer, goes again on a fresh connection.
+                    upstream.Dispose();
+                    upstream = null;
+                }
+            }
+        }
+        catch (DeviceClosedException)
+        {
+            upstream?.Dispose();
+            return false;
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            upstream?.Dispose();
+            var timedOut = _timer.IsCancellationRequested;
+            StopTimer();
+            var failure = e is MalformedResponseException malformed
+                ? new UpstreamFailure(502, malformed.Message, "upstream_malformed")
+                : UpstreamFailure.Classify(e, entry.Timeout, timedOut);
+            HttpRelay.LogUpstreamFailed(_relay.Logger, _name, exchange.Device.Label, exchange.Target.Authority, failure.Reason);
+            BeamMetrics.Count(_name, failure.Metric);
+
+            // A body not read to its end leaves the connection out of step: it is closed after the reply.
+            var keepAlive = !exchange.Close && exchange.BodyLeft == 0;
+            await ReplyAsync(failure.Status, failure.Reason, keepAlive);
+            return keepAlive;
+        }
+
+        BeamMetrics.UpstreamDuration(_name, Stopwatch.GetElapsedTime(started));
+        StopTimer();
+        return await RelayResponseAsync(exchange, upstream, headLength, received);
+    }
+
+    private async ValueTask<bool> RelayResponseAsync(Exchange exchange, UpstreamConnection upstream, int headLength, int received)
+    {
+        var response = _response;
+        var noBody = response.HasNoBody(exchange.IsHead);
+        var closeDelimited = !noBody && !response.Chunked && response.ContentLength < 0;
+        var keepDevice = !exchange.Close && !closeDelimited;
+
+        // The head, with hop-by-hop lines left out; then what of the body came with it.
+        var head = _receive.AsSpan(0, headLength);
+        var writer = new SendWriter(this);
+        writer.Write("HTTP/1.1 "u8);
+        writer.Write(head[response.StatusRest]);
+        writer.Write("\r\n"u8);
+        for (var i = 0; i < response.LineCount; i++)
+        {
+            var (start, length, kept) = response.Line(i);
+            if (kept)
+            {
+                writer.Write(head.Slice(start, length + 2));
+            }
+        }
+
+        if (!keepDevice)
+        {
+            writer.Write("Connection: close\r\n"u8);
+        }
+
+        writer.Write("\r\n"u8);
+        _output.Write(_send.AsSpan(0, writer.Length));
+
+        var chunked = default(ChunkedScanner);
+        long left = noBody ? 0 : response.ContentLength;
+        var reusable = !response.Close;
+        var extra = received - headLength;
+        var complete = BodyPart(_receive.AsSpan(headLength, extra), noBody, closeDelimited, ref chunked, ref left, ref reusable);
+        try
+        {
+            var flushed = await _output.FlushAsync();
+            while (!complete && !flushed.IsCompleted)
+            {
+                StartTimer(exchange.Entry.Timeout);
+                var memory = _output.GetMemory(BufferSize);
+                var n = await upstream.Socket.ReceiveAsync(memory, SocketFlags.None, _timer.Token);
+                StopTimer();
+                if (n == 0)
+                {
+                    if (!closeDelimited)
+                    {
+                        throw new IOException("the upstream closed before the end of the body");
+                    }
+
+                    complete = true;
+                    reusable = false;
+                    break;
+                }
+
+                // Received straight into the device's pipe: only the body's own bytes are committed.
+                var part = memory.Span[..n];
+                complete = BodyPart(part, noBody, closeDelimited, ref chunked, ref left, ref reusable, out var used);
+                _output.Advance(used);
+                flushed = await _output.FlushAsync();
+            }
+
+            if (!complete)
+            {
+                // The device went away mid-body.
+                upstream.Dispose();
+                return false;
+            }
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            // The head is already sent: all that is left is to cut the device's response short.
+            StopTimer();
+            upstream.Dispose();
+            BeamMetrics.Count(_name, "upstream_body_failed");
+            _connection.Abort(new ConnectionAbortedException("upstream body failed", e));
+            return false;
+        }
+
+        if (reusable)
+        {
+            _relay.Pool.Return(exchange.Target.Destination, upstream);
+        }
+        else
+        {
+            upstream.Dispose();
+        }
+
+        BeamMetrics.Count(_name, "ok");
+        return keepDevice;
+    }
+
+    /// <summary>Writes a body part already in the receive buffer to the device; true when the body is complete.</summary>
+    private bool BodyPart(ReadOnlySpan<byte> part, bool noBody, bool closeDelimited, ref ChunkedScanner chunked, ref long left, ref bool reusable)
+    {
+        var complete = BodyPart(part, noBody, closeDelimited, ref chunked, ref left, ref reusable, out var used);
+        _output.Write(part[..used]);
+        return complete;
+    }
+
+    /// <summary>How much of <paramref name="part"/> is body, and whether the body ends within it.</summary>
+    private static bool BodyPart(ReadOnlySpan<byte> part, bool noBody, bool closeDelimited, ref ChunkedScanner chunked, ref long left, ref bool reusable, out int used)
+    {
+        if (noBody)
+        {
+            used = 0;
+        }
+        else if (closeDelimited)
+        {
+            used = part.Length;
+            return false;
+        }
+        else if (left < 0)
+        {
+            used = chunked.Scan(part);
+            if (chunked.IsInvalid)
+            {
+                throw new IOException("the upstream sent a malformed chunked body");
+            }
+
+            if (!chunked.IsDone)
+            {
+                return false;
+            }
+        }
+        else
+        {
+            used = (int)Math.Min(left, part.Length);
+            left -= used;
+            if (left > 0)
+            {
+                return false;
+            }
+        }
+
+        // Bytes after the body's end were never asked for: the connection cannot be trusted again.
+        reusable &= used == part.Length;
+        return true;
+    }
+
+    private async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            var n = await socket.SendAsync(data, SocketFlags.None, _timer.Token);
+            data = data[n..];
+        }
+    }
+
+    private async ValueTask StreamBodyAsync(Socket socket, long left)
+    {
+        while (left > 0)
+        {
+            var read = await _input.ReadAsync(_timer.Token);
+            var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted)
+            {
+                _input.AdvanceTo(buffer.End);
+                throw new DeviceClosedException();
+            }
+
+            var take = buffer.Slice(0, Math.Min(left, buffer.Length));
+            foreach (var segment in take)
+            {
+                await SendAsync(socket, segment);
+            }
+
+            left -= take.Length;
+            _input.AdvanceTo(take.End);
+        }
+    }
+
+    /// <summary>Reads until a final (non-1xx) response head is complete and parsed; returns its length and the bytes read.</summary>
+    private async ValueTask<(int HeadLength, int Received)> ReadResponseHeadAsync(Socket socket)
+    {
+        var received = 0;
+        while (true)
+        {
+            if (received == _receive.Length)
+            {
+                if (_receive.Length >= HttpRelay.MaxResponseHeadBytes)
+                {
+                    throw new MalformedResponseException("upstream response head too large");
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(_receive.Length * 2);
+                _receive.AsSpan(0, received).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_receive);
+                _receive = larger;
+            }
+
+            var n = await socket.ReceiveAsync(_receive.AsMemory(received), SocketFlags.None, _timer.Token);
+            if (n == 0)
+            {
+                throw new IOException("the upstream closed the connection before responding");
+            }
+
+            var searchFrom = Math.Max(0, received - 3);
+            received += n;
+            var end = _receive.AsSpan(searchFrom, received - searchFrom).IndexOf("\r\n\r\n"u8);
+            if (end < 0)
+            {
+                continue;
+            }
+
+            var headLength = searchFrom + end + 4;
+            if (!_response.Parse(_receive.AsSpan(0, headLength)) || _response.Status == 101)
+            {
+                throw new MalformedResponseException("upstream sent a malformed response");
+            }
+
+            if (_response.Status >= 200)
+            {
+                return (headLength, received);
+            }
+
+            // 1xx: informational, not relayed (the HttpClient path does not relay them either); the final head follows.
+            _receive.AsSpan(headLength, received - headLength).CopyTo(_receive);
+            received -= headLength;
+        }
+    }
+
+    private ValueTask<FlushResult> ReplyAsync(int status, string text, bool keepAlive)
+    {
+        var body = text + "\n";
+        var reply = $"HTTP/1.1 {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n{(keepAlive ? string.Empty : "Connection: close\r\n")}\r\n{body}";
+        return _output.WriteAsync(Encoding.UTF8.GetBytes(reply));
+    }
+
+    private void StartTimer(TimeSpan timeout) => _timer.CancelAfter(timeout);
+
+    private void StopTimer()
+    {
+        if (!_timer.TryReset())
+        {
+            _timer.Dispose();
+            _timer = new CancellationTokenSource();
+        }
+    }
+
+    private readonly record struct Exchange(BeamEntry Entry, RelayTarget Target, DeviceIdentity Device, int SendLength, long BodyLeft, long Consumed, bool Close, bool IsHead);
+
+    /// <summary>Appends to the send buffer, growing it (pooled) when a head is larger than usual.</summary>
+    private ref struct SendWriter(RelayConnection owner)
+    {
+        public int Length { get; private set; }
+
+        public void Write(scoped ReadOnlySpan<byte> bytes)
+        {
+            Reserve(bytes.Length);
+            bytes.CopyTo(owner._send.AsSpan(Length));
+            Length += bytes.Length;
+        }
+
+        public void Write(ReadOnlySequence<byte> bytes)
+        {
+            Reserve((int)bytes.Length);
+            bytes.CopyTo(owner._send.AsSpan(Length));
+            Length += (int)bytes.Length;
+        }
+
+        public void WriteAscii(string text)
+        {
+            Reserve(text.Length);
+            Length += Encoding.ASCII.GetBytes(text, owner._send.AsSpan(Length));
+        }
+
+        public void WriteLatin1(string text)
+        {
+            Reserve(text.Length);
+            Length += Encoding.Latin1.GetBytes(text, owner._send.AsSpan(Length));
+        }
+
+        private readonly void Reserve(int count)
+        {
+            if (Length + count > owner._send.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(owner._send.Length * 2, Length + count));
+                owner._send.AsSpan(0, Length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(owner._send);
+                owner._send = larger;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Beam's header rules over the device's headers as bytes: removing a name marks the device's lines dropped
+    /// and forgets what was added before; added headers are written after the device's.
+    /// </summary>
+    private ref struct HeaderEditor(ReadOnlySpan<byte> head, RequestHead request, bool[] dropped, List<KeyValuePair<string, string>> added) : IHeaderEditor
+    {
+        private readonly ReadOnlySpan<byte> _head = head;
+
+        public readonly void Add(string name, string value) => added.Add(new(name, value));
+
+        public readonly void Remove(string name)
+        {
+            added.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+            // Content-Length frames the body being relayed: a rule cannot take it away.
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                return;
+            }
+
+            for (var i = 0; i < request.HeaderCount; i++)
+            {
+                var (start, length) = request.Name(i);
+                if (length == name.Length && Ascii.EqualsIgnoreCase(_head.Slice(start, length), name))
+                {
+                    dropped[i] = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>The device closed its side while its request body was still being read.</summary>
+    private sealed class DeviceClosedException : IOException;
+
+    /// <summary>The upstream's answer is not an HTTP/1.x response the relay can pass on.</summary>
+    private sealed class MalformedResponseException(string message) : IOException(message);
+}

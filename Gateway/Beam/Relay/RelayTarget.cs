@@ -1,0 +1,24 @@
+using System.Text;
+
+namespace Gateway.Beam.Relay;
+
+/// <summary>What the relay writes for an entry's destination, encoded once: the Host line and the exact target.</summary>
+internal sealed class RelayTarget(Uri destination)
+{
+    public Uri Destination { get; } = destination;
+
+    /// <summary><c>Host: host[:port]\r\n</c>, as HttpClient would send it (IDN form, brackets for IPv6, default port left out).</summary>
+    public byte[] HostLine { get; } = Encoding.ASCII.GetBytes($"Host: {HostValue(destination)}\r\n");
+
+    /// <summary>The destination's own path and query: the target when the device's path matched the entry exactly.</summary>
+    public byte[] ExactTarget { get; } = Encoding.ASCII.GetBytes(destination.PathAndQuery);
+
+    /// <summary>The authority as logged (scheme, host and port), like the HttpClient path's messages.</summary>
+    public string Authority { get; } = destination.GetLeftPart(UriPartial.Authority);
+
+    private static string HostValue(Uri uri)
+    {
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
+        return uri.IsDefaultPort ? host : $"{host}:{uri.Port}";
+    }
+}

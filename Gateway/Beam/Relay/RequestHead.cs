@@ -1,0 +1,224 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace Gateway.Beam.Relay;
+
+/// <summary>
+/// An HTTP/1.1 request head parsed in place: offsets into the caller's bytes, no strings. Only the plain shape the
+/// relay forwards itself is accepted; anything else (another version, chunked or expected bodies, upgrades,
+/// encoded or dot-segment paths, folded lines, non-ASCII bytes, duplicate framing headers) is reported as
+/// <see cref="Parse"/> returning false, and the connection is handed to Kestrel, which serves or refuses it.
+/// </summary>
+internal sealed class RequestHead
+{
+    public const int MaxHeaders = 64;
+
+    // Per header: name start, name length, value start, value length.
+    private readonly int[] _fields = new int[MaxHeaders * 4];
+
+    public int HeaderCount { get; private set; }
+
+    public Range Method { get; private set; }
+
+    /// <summary>The origin-form target as sent: path, and query if any.</summary>
+    public Range Target { get; private set; }
+
+    /// <summary>Length of the path part of <see cref="Target"/> (up to the <c>?</c>).</summary>
+    public int PathLength { get; private set; }
+
+    /// <summary>The request body's length; 0 when the device sent no Content-Length.</summary>
+    public long ContentLength { get; private set; }
+
+    /// <summary>The device asked for the connection to end after this exchange (<c>Connection: close</c>).</summary>
+    public bool Close { get; private set; }
+
+    public bool IsHead { get; private set; }
+
+    public (int Start, int Length) Name(int index) => (_fields[index * 4], _fields[(index * 4) + 1]);
+
+    public (int Start, int Length) Value(int index) => (_fields[(index * 4) + 2], _fields[(index * 4) + 3]);
+
+    /// <summary>Parses a head that ends with its empty line; false when the relay leaves the request to Kestrel.</summary>
+    public bool Parse(ReadOnlySpan<byte> head)
+    {
+        HeaderCount = 0;
+        ContentLength = 0;
+        Close = false;
+
+        var lineEnd = head.IndexOf("\r\n"u8);
+        if (lineEnd < 0 || !ParseRequestLine(head[..lineEnd]))
+        {
+            return false;
+        }
+
+        var hasHost = false;
+        var hasLength = false;
+        var position = lineEnd + 2;
+        while (true)
+        {
+            var rest = head[position..];
+            var end = rest.IndexOf("\r\n"u8);
+            if (end < 0)
+            {
+                return false;
+            }
+
+            if (end == 0)
+            {
+                return hasHost;
+            }
+
+            var line = rest[..end];
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0 || HeaderCount == MaxHeaders || !IsToken(line[..colon]))
+            {
+                return false;
+            }
+
+            var valueStart = colon + 1;
+            while (valueStart < line.Length && line[valueStart] is (byte)' ' or (byte)'\t')
+            {
+                valueStart++;
+            }
+
+            var valueEnd = line.Length;
+            while (valueEnd > valueStart && line[valueEnd - 1] is (byte)' ' or (byte)'\t')
+            {
+                valueEnd--;
+            }
+
+            var name = line[..colon];
+            var value = line[valueStart..valueEnd];
+            if (value.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0 && !OnlyPrintableOrTab(value))
+            {
+                return false;
+            }
+
+            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+            {
+                if (hasLength || !Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length || length < 0)
+                {
+                    return false;
+                }
+
+                hasLength = true;
+                ContentLength = length;
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Host"u8))
+            {
+                if (hasHost)
+                {
+                    return false;
+                }
+
+                hasHost = true;
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
+            {
+                if (!ParseConnection(value))
+                {
+                    return false;
+                }
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) || Ascii.EqualsIgnoreCase(name, "Expect"u8) || Ascii.EqualsIgnoreCase(name, "Upgrade"u8))
+            {
+                return false;
+            }
+
+            var slot = HeaderCount++ * 4;
+            _fields[slot] = position;
+            _fields[slot + 1] = colon;
+            _fields[slot + 2] = position + valueStart;
+            _fields[slot + 3] = valueEnd - valueStart;
+            position += end + 2;
+        }
+    }
+
+    private bool ParseRequestLine(ReadOnlySpan<byte> line)
+    {
+        var space = line.IndexOf((byte)' ');
+        if (space <= 0 || !IsToken(line[..space]) || line[..space].SequenceEqual("CONNECT"u8))
+        {
+            return false;
+        }
+
+        var targetStart = space + 1;
+        var second = line[targetStart..].IndexOf((byte)' ');
+        if (second <= 0 || !line[(targetStart + second + 1)..].SequenceEqual("HTTP/1.1"u8))
+        {
+            return false;
+        }
+
+        var target = line.Slice(targetStart, second);
+
+        // Origin form only, printable ASCII, nothing Kestrel would decode or normalise (percent escapes, dot segments).
+        if (target[0] != (byte)'/' || target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7e) >= 0)
+        {
+            return false;
+        }
+
+        var query = target.IndexOf((byte)'?');
+        var path = query < 0 ? target : target[..query];
+        if (path.IndexOf((byte)'%') >= 0 || path.IndexOf("/."u8) >= 0)
+        {
+            return false;
+        }
+
+        Method = new Range(0, space);
+        IsHead = line[..space].SequenceEqual("HEAD"u8);
+        Target = new Range(targetStart, targetStart + second);
+        PathLength = path.Length;
+        return true;
+    }
+
+    private bool ParseConnection(ReadOnlySpan<byte> value)
+    {
+        // Only close and keep-alive: any other token names a hop-by-hop header to drop, which Kestrel's path handles.
+        foreach (var range in value.Split((byte)','))
+        {
+            var token = value[range].Trim((byte)' ');
+            if (Ascii.EqualsIgnoreCase(token, "close"u8))
+            {
+                Close = true;
+            }
+            else if (!Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool OnlyPrintableOrTab(ReadOnlySpan<byte> value)
+    {
+        foreach (var b in value)
+        {
+            if (b is not ((>= 0x20 and <= 0x7e) or (byte)'\t'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>RFC 9110 token characters (method and header names).</summary>
+    internal static bool IsToken(ReadOnlySpan<byte> span)
+    {
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var b in span)
+        {
+            if (!(char.IsAsciiLetterOrDigit((char)b) || "!#$%&'*+-.^_`|~"u8.Contains(b)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

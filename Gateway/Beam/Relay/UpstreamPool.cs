@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.Beam.Relay;
+
+/// <summary>
+/// Kept-alive plain TCP connections to HTTP upstreams, per host and port, shared by every device and entry that
+/// names the same upstream. Connections idle for a minute are closed by a sweep; one idle for over a second is
+/// checked before reuse (an upstream may have closed it), and a reused one that fails before any response byte
+/// is replaced once by the relay.
+/// </summary>
+internal sealed class UpstreamPool : IDisposable
+{
+    /// <summary>Connections idle longer than this are closed (the same as the HttpClient path's pool).</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+
+    private const int MaxIdlePerUpstream = 1024;
+    private const long CheckAfterIdleMs = 1000;
+
+    private readonly ConcurrentDictionary<(string Host, int Port), Stack<UpstreamConnection>> _idle = new();
+    private readonly Timer _sweep;
+
+    public UpstreamPool()
+    {
+        _sweep = new Timer(static s => ((UpstreamPool)s!).Sweep(), this, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>An idle connection to the upstream, or a new one.</summary>
+    public ValueTask<UpstreamConnection> RentAsync(Uri destination, CancellationToken cancellationToken)
+    {
+        var stack = _idle.GetOrAdd((destination.IdnHost, destination.Port), static _ => new Stack<UpstreamConnection>());
+        while (true)
+        {
+            UpstreamConnection? connection;
+            lock (stack)
+            {
+                stack.TryPop(out connection);
+            }
+
+            if (connection is null)
+            {
+                return ConnectAsync(destination, cancellationToken);
+            }
+
+            // Readable while idle means the upstream closed it (or sent something unasked): either way it is spent.
+            if (Environment.TickCount64 - connection.IdleSince > CheckAfterIdleMs && connection.Socket.Poll(0, SelectMode.SelectRead))
+            {
+                connection.Dispose();
+                continue;
+            }
+
+            return ValueTask.FromResult(connection);
+        }
+    }
+
+    public void Return(Uri destination, UpstreamConnection connection)
+    {
+        connection.Reused = true;
+        connection.IdleSince = Environment.TickCount64;
+        if (_idle.TryGetValue((destination.IdnHost, destination.Port), out var stack))
+        {
+            lock (stack)
+            {
+                if (stack.Count < MaxIdlePerUpstream)
+                {
+                    stack.Push(connection);
+                    return;
+                }
+            }
+        }
+
+        connection.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        foreach (var stack in _idle.Values)
+        {
+            lock (stack)
+            {
+                while (stack.TryPop(out var connection))
+                {
+                    connection.Dispose();
+                }
+            }
+        }
+    }
+
+    private static async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            EndPoint endPoint = IPAddress.TryParse(destination.IdnHost, out var address)
+                ? new IPEndPoint(address, destination.Port)
+                : new DnsEndPoint(destination.IdnHost, destination.Port);
+            await socket.ConnectAsync(endPoint, cancellationToken);
+            return new UpstreamConnection(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void Sweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var stack in _idle.Values)
+        {
+            UpstreamConnection[] all;
+            lock (stack)
+            {
+                all = [.. stack];
+                stack.Clear();
+
+                // The stack's order is newest first; pushing back oldest first keeps it so.
+                for (var i = all.Length - 1; i >= 0; i--)
+                {
+                    if (now - all[i].IdleSince < IdleTimeout.TotalMilliseconds)
+                    {
+                        stack.Push(all[i]);
+                    }
+                }
+            }
+
+            foreach (var connection in all)
+            {
+                if (now - connection.IdleSince >= IdleTimeout.TotalMilliseconds)
+                {
+                    connection.Dispose();
+                }
+            }
+        }
+    }
+}
