@@ -1,0 +1,853 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Tests.Admin;
+
+namespace Gateway.Tests.Beam;
+
+/// <summary>
+/// The byte-level relay on the HTTP (:8888) and website (:18080) ports, end to end: devices are raw sockets from
+/// distinct loopback addresses (exact bytes, several requests per connection), upstreams are a recording Kestrel
+/// and a scripted raw-socket server for what Kestrel cannot produce.
+/// </summary>
+public sealed class RelayTests : IAsyncLifetime
+{
+    private const string Device = "127.0.0.21";
+    private const string Imsi = "440101234567890";
+
+    private readonly GatewayProcess _gateway = new();
+    private RecordingUpstream _upstream = null!;
+    private RawUpstream _raw = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await RecordingUpstream.StartAsync();
+        _raw = new RawUpstream();
+        await StartGatewayAsync(_gateway, directRelay: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+        await _raw.DisposeAsync();
+    }
+
+    private async Task StartGatewayAsync(GatewayProcess gateway, bool directRelay)
+    {
+        var up = _upstream.BaseUri.ToString().TrimEnd('/');
+        var raw = _raw.BaseUri;
+        var seed = $$"""
+            {
+              "groups": [
+                { "groupId": "g-full", "configuration": { "SoracomBeam": {
+                    "http://beam.soracom.io:8888/in": { "destination": "{{up}}/ingest?fixed=1", "enabled": true,
+                      "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
+                      "addSignature": true, "psk": "topsecret" },
+                    "http://beam.soracom.io:8888/raw": { "destination": "{{raw}}/r", "enabled": true, "timeoutSeconds": 5 },
+                    "http://beam.soracom.io:8888/rawp/": { "destination": "{{raw}}/p/", "enabled": true, "timeoutSeconds": 5 },
+                    "http://beam.soracom.io:8888/eq": { "destination": "{{raw}}/eq/target?fixed=1", "enabled": true, "timeoutSeconds": 5,
+                      "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
+                      "addSignature": true, "psk": "topsecret", "authorization": "Bearer eq-token",
+                      "customHeaders": { "X-Group": { "action": "replace", "headerKey": "X-Group", "headerValue": "full" },
+                                         "X-Drop": { "action": "delete", "headerKey": "X-Drop" },
+                                         "X-Multi": { "action": "append", "headerKey": "X-Multi", "headerValue": "beam" },
+                                         "X-New": { "action": "append", "headerKey": "X-New", "headerValue": "added" } } },
+                    "http://beam.soracom.io:18080": { "destination": "{{raw}}/site", "enabled": true, "addSubscriberHeader": true, "timeoutSeconds": 5 }
+                } } }
+              ],
+              "subscribers": [
+                { "imsi": "{{Imsi}}", "imei": "353000000000001", "msisdn": "819012345678", "simId": "8981100024620429680", "groupId": "g-full", "ipAddress": "{{Device}}" }
+              ]
+            }
+            """;
+        var path = Path.Combine(gateway.DataDir, "seed.json");
+        await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
+        await gateway.StartAsync("--registry", path, "--Gateway:Beam:MaxBodyBytes", "4194304", "--Gateway:Beam:DirectRelay", directRelay ? "true" : "false");
+    }
+
+    private Task<DeviceConnection> ConnectAsync(string source = Device, bool website = false) =>
+        DeviceConnection.ConnectAsync(source, website ? _gateway.WebsitePort : _gateway.HttpPort);
+
+    private static string Get(string target, string extra = "") => $"GET {target} HTTP/1.1\r\nHost: beam.soracom.io\r\n{extra}\r\n";
+
+    private static string Post(string target, string body, string extra = "") =>
+        $"POST {target} HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Type: text/plain\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n{extra}\r\n{body}";
+
+    // 1
+    [Fact]
+    public async Task Keep_alive_requests_on_one_connection_are_each_relayed_with_a_fresh_signature()
+    {
+        await using var device = await ConnectAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await device.SendAsync(Post("/in?device=query", $"reading={i}",
+                "x-soracom-imsi: 999999999999999\r\nX-Soracom-Signature: forged\r\nX-SORACOM-Timestamp: 1\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"));
+            var response = await device.ReadResponseAsync();
+            Assert.Equal(200, response.Status);
+            Assert.Equal("pong", response.Text);
+            Assert.Equal("yes", response.Header("x-upstream"));
+            Assert.Null(response.Header("connection"));
+        }
+
+        Assert.Equal(3, _upstream.Requests.Count);
+        var i2 = 0;
+        foreach (var r in _upstream.Requests)
+        {
+            Assert.Equal("POST", r.Method);
+            Assert.Equal("/ingest", r.Path);
+            Assert.Equal("?fixed=1", r.Query);
+            Assert.Equal($"reading={i2++}", r.Body);
+            Assert.Equal("ok", r.SignatureVerdict);
+            Assert.Equal(Imsi, r.Headers["x-soracom-imsi"]);
+            Assert.Equal("353000000000001", r.Headers["x-soracom-imei"]);
+            Assert.NotEqual("1", r.Headers["x-soracom-timestamp"]);
+            Assert.NotEqual("forged", r.Headers["x-soracom-signature"]);
+            Assert.Equal(_upstream.BaseUri.Authority, r.Headers["host"]);
+            Assert.False(r.Headers.ContainsKey("connection"));
+            Assert.False(r.Headers.ContainsKey("keep-alive"));
+        }
+    }
+
+    // 2
+    [Fact]
+    public async Task Pipelined_requests_in_one_send_get_their_responses_in_order()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/rawp/one?x=1") + Post("/rawp/two", "body-two") + Get("/rawp/three"));
+        var one = await device.ReadResponseAsync();
+        var two = await device.ReadResponseAsync();
+        var three = await device.ReadResponseAsync();
+        Assert.Equal((200, "GET /p/one"), (one.Status, one.Text));
+        Assert.Equal("GET /p/one HTTP/1.1", _raw.Requests.First().RequestLine);
+        Assert.Equal((200, "POST /p/two body-two"), (two.Status, two.Text));
+        Assert.Equal((200, "GET /p/three"), (three.Status, three.Text));
+        Assert.Equal(3, _raw.Requests.Count);
+    }
+
+    // 3
+    [Fact]
+    public async Task Connection_is_handed_to_Kestrel_mid_way_and_both_requests_are_answered()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Post("/in", "plain-first"));
+        var first = await device.ReadResponseAsync();
+        Assert.Equal((200, "pong"), (first.Status, first.Text));
+
+        await device.SendAsync("POST /in HTTP/1.1\r\nHost: beam.soracom.io\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nchunk-\r\n6\r\nsecond\r\n0\r\n\r\n");
+        var second = await device.ReadResponseAsync();
+        Assert.Equal((200, "pong"), (second.Status, second.Text));
+
+        // Kestrel keeps serving the connection after the hand-over.
+        await device.SendAsync(Post("/in", "third"));
+        var third = await device.ReadResponseAsync();
+        Assert.Equal(200, third.Status);
+
+        Assert.Equal(["plain-first", "chunk-second", "third"], _upstream.Requests.Select(r => r.Body));
+        Assert.All(_upstream.Requests, r => Assert.Equal("ok", r.SignatureVerdict));
+    }
+
+    [Fact]
+    public async Task Unknown_device_is_403_and_unknown_path_404()
+    {
+        await using (var stranger = await ConnectAsync("127.0.0.99"))
+        {
+            await stranger.SendAsync(Get("/in"));
+            var refused = await stranger.ReadResponseAsync();
+            Assert.Equal((403, "device not recognised\n"), (refused.Status, refused.Text));
+        }
+
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/nope"));
+        var missing = await device.ReadResponseAsync();
+        Assert.Equal((404, "no Beam entry for this path\n"), (missing.Status, missing.Text));
+
+        // Relay again after Kestrel's answer on the same connection.
+        await device.SendAsync(Get("/raw"));
+        var ok = await device.ReadResponseAsync();
+        Assert.Equal((200, "GET /r"), (ok.Status, ok.Text));
+        Assert.Empty(_upstream.Requests);
+    }
+
+    // 4
+    [Fact]
+    public async Task Chunked_upstream_response_is_relayed_byte_for_byte()
+    {
+        const string chunked = "4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n";
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Raw: 1\r\n\r\n" + chunked)];
+        await using var device = await ConnectAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await device.SendAsync(Get("/raw"));
+            var response = await device.ReadResponseAsync();
+            Assert.Equal(200, response.Status);
+            Assert.Equal("chunked", response.Header("transfer-encoding"));
+            Assert.Equal("1", response.Header("x-raw"));
+            Assert.Equal(chunked, Encoding.ASCII.GetString(response.RawBody));
+            Assert.Equal("Wikipedia", response.Text);
+        }
+
+        Assert.Equal(1, _raw.Accepts);
+    }
+
+    [Fact]
+    public async Task Kestrel_chunked_upstream_response_is_relayed()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/in"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal("chunked", response.Header("transfer-encoding"));
+        Assert.Equal("pong", response.Text);
+        await device.SendAsync(Get("/in"));
+        Assert.Equal("pong", (await device.ReadResponseAsync()).Text);
+    }
+
+    [Fact]
+    public async Task Close_delimited_upstream_response_reaches_the_device_whole_and_then_the_connection_closes()
+    {
+        var body = string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + (i % 26))));
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body[..7000]), new Reply(body[7000..], Close: true, DelayMs: 100)];
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/raw"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal("close", response.Header("connection"));
+        Assert.Null(response.Header("content-length"));
+        Assert.Equal(body, response.Text);
+        Assert.True(await device.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Response_with_both_transfer_encoding_and_content_length_reaches_the_device_with_one_framing()
+    {
+        // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and an intermediary must remove the Content-Length
+        // before forwarding; a device seeing both may frame the body by the wrong one.
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", Close: true)];
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/raw"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal("hello", response.Text);
+        Assert.False(response.Header("content-length") is not null && response.Header("transfer-encoding") is not null,
+            $"both framings sent to the device:\n{response.Head}");
+    }
+
+    // 5
+    [Theory]
+    [InlineData(1500)]
+    [InlineData(0)]
+    public async Task Stale_pooled_upstream_connection_is_replaced(int pauseMs)
+    {
+        // Each connection answers one request as if it stayed open, then closes without saying so.
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", Close: true)];
+        await using var device = await ConnectAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            if (i > 0)
+            {
+                await Task.Delay(pauseMs, TestContext.Current.CancellationToken);
+            }
+
+            await device.SendAsync(Post("/raw", $"n{i}"));
+            var response = await device.ReadResponseAsync();
+            Assert.Equal((200, "ok"), (response.Status, response.Text));
+        }
+
+        Assert.Equal(3, _raw.Accepts);
+        Assert.Equal(["POST /r n0", "POST /r n1", "POST /r n2"], _raw.Requests.Select(r => r.Summary));
+    }
+
+    // 6
+    [Fact]
+    public async Task Malformed_upstream_response_is_502_and_the_gateway_keeps_serving()
+    {
+        _raw.Script = (_, _) => [new Reply("garbage\r\n\r\n")];
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/raw"));
+        var bad = await device.ReadResponseAsync();
+        Assert.Equal(502, bad.Status);
+        Assert.Equal("upstream sent a malformed response\n", bad.Text);
+
+        _raw.Script = null;
+        await device.SendAsync(Get("/raw"));
+        var good = await device.ReadResponseAsync();
+        Assert.Equal((200, "GET /r"), (good.Status, good.Text));
+
+        await using var other = await ConnectAsync();
+        await other.SendAsync(Get("/rawp/x"));
+        Assert.Equal("GET /p/x", (await other.ReadResponseAsync()).Text);
+
+        // The connection that answered garbage was not used again.
+        Assert.Equal(2, _raw.Accepts);
+    }
+
+    // 7
+    [Fact]
+    public async Task Megabyte_body_is_streamed_byte_identical()
+    {
+        var body = new byte[1024 * 1024 + 17];
+        new Random(42).NextBytes(body);
+        await using var device = await ConnectAsync();
+        await device.SendAsync($"POST /raw HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Type: application/octet-stream\r\nContent-Length: {body.Length}\r\n\r\n");
+        for (var offset = 0; offset < body.Length; offset += 150_000)
+        {
+            await device.SendAsync(body.AsMemory(offset, Math.Min(150_000, body.Length - offset)));
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        var response = await device.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        var received = Assert.Single(_raw.Requests);
+        Assert.Equal(body.Length, received.Body.Length);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(body)), Convert.ToHexString(SHA256.HashData(received.Body)));
+        Assert.Equal(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), received.Header("content-length"));
+
+        // The connection is still in step.
+        await device.SendAsync(Get("/raw"));
+        Assert.Equal("GET /r", (await device.ReadResponseAsync()).Text);
+    }
+
+    [Fact]
+    public async Task Body_over_the_limit_is_413()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync($"POST /raw HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Length: {5 * 1024 * 1024}\r\n\r\n");
+        await device.SendAsync(new byte[64 * 1024]);
+        var response = await device.ReadResponseAsync();
+        Assert.Equal(413, response.Status);
+    }
+
+    // 8
+    [Fact]
+    public async Task Device_that_closes_mid_body_does_not_disturb_others()
+    {
+        await using (var quitter = await ConnectAsync())
+        {
+            await quitter.SendAsync($"POST /raw HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Length: 1000\r\n\r\n{new string('h', 500)}");
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+        }
+
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Post("/raw", "whole"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal((200, "POST /r whole"), (response.Status, response.Text));
+
+        // The upstream connection carrying half a body was not reused: the next request came on a new one.
+        Assert.Equal("POST /r whole", _raw.Requests.Last().Summary);
+        Assert.Equal(2, _raw.Accepts);
+    }
+
+    // 9
+    [Fact]
+    public async Task Head_response_has_its_content_length_and_no_body_and_the_connection_goes_on()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync("HEAD /raw HTTP/1.1\r\nHost: beam.soracom.io\r\n\r\n" + Get("/raw"));
+        var head = await device.ReadResponseAsync(headRequest: true);
+        Assert.Equal(200, head.Status);
+        Assert.Equal("HEAD /r".Length.ToString(System.Globalization.CultureInfo.InvariantCulture), head.Header("content-length"));
+        Assert.Empty(head.RawBody);
+        var get = await device.ReadResponseAsync();
+        Assert.Equal((200, "GET /r"), (get.Status, get.Text));
+        Assert.Equal(["HEAD /r", "GET /r"], _raw.Requests.Select(r => r.Summary));
+    }
+
+    // 10
+    [Fact]
+    public async Task Informational_responses_before_the_final_one_are_not_relayed()
+    {
+        _raw.Script = (_, _) =>
+        [
+            new Reply("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"),
+            new Reply("HTTP/1.1 100 Continue\r\n\r\n", DelayMs: 100),
+            new Reply("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal", DelayMs: 100),
+        ];
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Post("/raw", "x"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal((200, "final"), (response.Status, response.Text));
+        Assert.DoesNotContain("103", response.Head, StringComparison.Ordinal);
+        Assert.DoesNotContain("Link", response.Head, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Informational_response_arriving_with_the_final_one_in_one_segment_is_skipped()
+    {
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")];
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Post("/raw", "x"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal((200, "final"), (response.Status, response.Text));
+    }
+
+    // 11
+    [Theory]
+    [InlineData("POST /eq?device=q HTTP/1.1\r\nHost: beam.soracom.io:8888\r\nUser-Agent: device/1.0\r\nAccept: */*\r\nContent-Type: application/json\r\nX-Multi: device\r\nX-Drop: secret\r\nX-Group: mine\r\nX-Custom: kept\r\nx-soracom-imsi: 999999999999999\r\nX-Soracom-Signature: forged\r\nAuthorization: Basic ZGV2aWNl\r\nConnection: keep-alive\r\nContent-Length: 13\r\n\r\n{\"temp\":21.5}")]
+    [InlineData("GET /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nAccept: application/json\r\nX-Custom: a b\tc\r\n\r\n")]
+    [InlineData("POST /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nX-Custom: one\r\nX-Multi: d1\r\nx-custom: two\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("get /eq HTTP/1.1\r\nHost: beam.soracom.io\r\n\r\n")]                    // a method token in lower case
+    public async Task Relay_and_Kestrel_paths_send_the_same_upstream_request(string request)
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync(request);
+        Assert.Equal(200, (await device.ReadResponseAsync()).Status);
+        var relayed = Assert.Single(_raw.Requests);
+
+        await using var kestrelOnly = new GatewayProcess();
+        await StartGatewayAsync(kestrelOnly, directRelay: false);
+        await using var device2 = await DeviceConnection.ConnectAsync(Device, kestrelOnly.HttpPort);
+        await device2.SendAsync(request);
+        Assert.Equal(200, (await device2.ReadResponseAsync()).Status);
+        var viaKestrel = _raw.Requests.Last();
+        Assert.NotSame(relayed, viaKestrel);
+
+        Assert.Equal(viaKestrel.RequestLine, relayed.RequestLine);
+        Assert.Equal(Comparable(viaKestrel), Comparable(relayed));
+        Assert.Equal(viaKestrel.Body, relayed.Body);
+        Assert.Equal("Bearer eq-token", relayed.Header("authorization"));
+        Assert.Equal(Imsi, relayed.Header("x-soracom-imsi"));
+        Assert.Equal("ok", new Gateway.Signing.Soracom.SoracomSignatureVerifier(new Gateway.Signing.Soracom.SoracomVerifierOptions { PreSharedKeys = { "topsecret" }, ReplayProtection = false })
+            .Verify(ToHeaderDictionary(relayed)).Reason);
+        if (request.Contains("X-Multi: device", StringComparison.Ordinal))
+        {
+            Assert.Equal("device, beam", relayed.Header("x-multi"));
+        }
+
+        // Lines of one name count as one comma-joined value (RFC 9110 §5.3), as HttpClient writes them.
+        static string[] Comparable(RawRequest r) =>
+        [
+            .. r.Headers
+                .GroupBy(h => h.Name.ToLowerInvariant())
+                .Select(g => g.Key is "x-soracom-timestamp" or "x-soracom-signature" ? $"{g.Key}: *" : $"{g.Key}: {string.Join(", ", g.Select(h => h.Value))}")
+                .Order(StringComparer.Ordinal),
+        ];
+
+        static Microsoft.AspNetCore.Http.HeaderDictionary ToHeaderDictionary(RawRequest r)
+        {
+            var headers = new Microsoft.AspNetCore.Http.HeaderDictionary();
+            foreach (var (name, value) in r.Headers)
+            {
+                headers[name] = Microsoft.Extensions.Primitives.StringValues.Concat(headers[name], value);
+            }
+
+            return headers;
+        }
+    }
+
+    [Fact]
+    public async Task Device_connection_close_is_honoured_and_bodyless_statuses_keep_the_device_connection()
+    {
+        var count = 0;
+        _raw.Script = (_, _) => Interlocked.Increment(ref count) == 1
+            ? [new Reply("HTTP/1.1 204 No Content\r\nX-N: 0\r\n\r\n")]
+            : [new Reply("HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n")];
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/raw"));
+        var noContent = await device.ReadResponseAsync();
+        Assert.Equal((204, "0"), (noContent.Status, noContent.Header("x-n")));
+        Assert.Null(noContent.Header("connection"));
+        await device.SendAsync(Get("/raw", "Connection: close\r\n"));
+        var notModified = await device.ReadResponseAsync();
+        Assert.Equal(304, notModified.Status);
+        Assert.Equal("\"e\"", notModified.Header("etag"));
+        Assert.Equal("close", notModified.Header("connection"));
+        Assert.True(await device.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Upstream_connection_is_reused_after_a_204_without_content_length()
+    {
+        // 204 and 304 carry no body whatever their headers say (RFC 9112 §6.3): the connection stays in step.
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 204 No Content\r\n\r\n")];
+        await using var device = await ConnectAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await device.SendAsync(Post("/raw", "reading"));
+            Assert.Equal(204, (await device.ReadResponseAsync()).Status);
+        }
+
+        Assert.Equal(1, _raw.Accepts);
+    }
+
+    // 12
+    [Fact]
+    public async Task Website_port_keeps_path_and_query_under_the_destination_base()
+    {
+        await using var device = await ConnectAsync(website: true);
+        await device.SendAsync(Get("/a/b?x=1&y=two") + Get("/"));
+        var first = await device.ReadResponseAsync();
+        var second = await device.ReadResponseAsync();
+        Assert.Equal((200, "GET /site/a/b"), (first.Status, first.Text));
+        Assert.Equal(200, second.Status);
+        var r = _raw.Requests.First();
+        Assert.Equal("GET /site/a/b?x=1&y=two HTTP/1.1", r.RequestLine);
+        Assert.Equal(Imsi, r.Header("x-soracom-imsi"));
+        Assert.Equal(new Uri(_raw.BaseUri).Authority, r.Header("host"));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// <summary>One write of a scripted upstream reply: bytes, an optional pause before it, and whether to close after it.</summary>
+    internal sealed record Reply(byte[] Bytes, bool Close = false, int DelayMs = 0)
+    {
+        public Reply(string text, bool Close = false, int DelayMs = 0)
+            : this(Encoding.Latin1.GetBytes(text), Close, DelayMs)
+        {
+        }
+    }
+
+    internal sealed record RawRequest(string RequestLine, List<(string Name, string Value)> Headers, byte[] Body)
+    {
+        public string Method => RequestLine.Split(' ')[0];
+
+        public string Target => RequestLine.Split(' ')[1];
+
+        /// <summary>Method, path and body, as the default reply echoes them.</summary>
+        public string Summary => Body.Length == 0 ? $"{Method} {Target.Split('?')[0]}" : $"{Method} {Target.Split('?')[0]} {Encoding.UTF8.GetString(Body)}";
+
+        public string? Header(string name) => Headers.Where(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// An HTTP/1.1 upstream on raw sockets: records each request (head and Content-Length or chunked body), and
+    /// answers with the script's writes (connection index, request index on that connection), or by default 200 with
+    /// "method path [body]" as the body.
+    /// </summary>
+    internal sealed class RawUpstream : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _accept;
+        private readonly ConcurrentBag<TcpClient> _clients = [];
+        private int _accepts;
+
+        public RawUpstream()
+        {
+            _listener.Start();
+            _accept = AcceptAsync();
+        }
+
+        public string BaseUri => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+        public int Accepts => Volatile.Read(ref _accepts);
+
+        public ConcurrentQueue<RawRequest> Requests { get; } = new();
+
+        public Func<int, int, Reply[]>? Script { get; set; }
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    _clients.Add(client);
+                    var index = Interlocked.Increment(ref _accepts) - 1;
+                    _ = ServeAsync(client, index);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private async Task ServeAsync(TcpClient client, int connection)
+        {
+            try
+            {
+                using (client)
+                {
+                    var reader = new ByteReader(client.GetStream(), _stop.Token);
+                    for (var n = 0; ; n++)
+                    {
+                        var head = await reader.ReadHeadAsync();
+                        if (head is null)
+                        {
+                            return;
+                        }
+
+                        var (line, headers) = ParseHead(head);
+                        byte[] body;
+                        var te = headers.FirstOrDefault(h => h.Name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)).Value;
+                        if (te is not null && te.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+                        {
+                            (body, _) = await reader.ReadChunkedAsync();
+                        }
+                        else
+                        {
+                            var cl = headers.FirstOrDefault(h => h.Name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Value;
+                            body = await reader.ReadExactlyAsync(cl is null ? 0 : int.Parse(cl, System.Globalization.CultureInfo.InvariantCulture));
+                        }
+
+                        var request = new RawRequest(line, headers, body);
+                        Requests.Enqueue(request);
+                        var replies = Script?.Invoke(connection, n) ?? DefaultReply(request);
+                        foreach (var reply in replies)
+                        {
+                            if (reply.DelayMs > 0)
+                            {
+                                await Task.Delay(reply.DelayMs, _stop.Token);
+                            }
+
+                            await client.GetStream().WriteAsync(reply.Bytes, _stop.Token);
+                            if (reply.Close)
+                            {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private static Reply[] DefaultReply(RawRequest request)
+        {
+            var body = Encoding.UTF8.GetBytes(request.Summary);
+            var head = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n";
+            return [new Reply(request.Method == "HEAD" ? Encoding.ASCII.GetBytes(head) : [.. Encoding.ASCII.GetBytes(head), .. body])];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _accept;
+            foreach (var client in _clients)
+            {
+                client.Dispose();
+            }
+
+            _stop.Dispose();
+        }
+    }
+
+    internal static (string Line, List<(string Name, string Value)> Headers) ParseHead(string head)
+    {
+        var lines = head.Split("\r\n");
+        var headers = new List<(string, string)>();
+        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            headers.Add((line[..colon], line[(colon + 1)..].Trim(' ', '\t')));
+        }
+
+        return (lines[0], headers);
+    }
+
+    /// <summary>Reads heads, exact lengths and chunked bodies off a stream, keeping what it read ahead.</summary>
+    internal sealed class ByteReader(Stream stream, CancellationToken cancellationToken)
+    {
+        private readonly byte[] _buffer = new byte[64 * 1024];
+        private int _start;
+        private int _end;
+
+        private async Task<bool> FillAsync()
+        {
+            if (_start > 0)
+            {
+                Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            var n = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            _end += n;
+            return n > 0;
+        }
+
+        /// <summary>The head up to and including its empty line, as Latin-1 text; null when the stream ended first.</summary>
+        public async Task<string?> ReadHeadAsync()
+        {
+            while (true)
+            {
+                var at = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
+                if (at >= 0)
+                {
+                    var head = Encoding.Latin1.GetString(_buffer, _start, at + 4);
+                    _start += at + 4;
+                    return head;
+                }
+
+                if (!await FillAsync())
+                {
+                    return null;
+                }
+            }
+        }
+
+        public async Task<string> ReadLineAsync()
+        {
+            while (true)
+            {
+                var at = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
+                if (at >= 0)
+                {
+                    var line = Encoding.Latin1.GetString(_buffer, _start, at);
+                    _start += at + 2;
+                    return line;
+                }
+
+                if (!await FillAsync())
+                {
+                    throw new IOException("stream ended inside a line");
+                }
+            }
+        }
+
+        public async Task<byte[]> ReadExactlyAsync(int count)
+        {
+            var output = new MemoryStream();
+            while (output.Length < count)
+            {
+                if (_start == _end && !await FillAsync())
+                {
+                    throw new IOException("stream ended inside a body");
+                }
+
+                var take = (int)Math.Min(count - output.Length, _end - _start);
+                output.Write(_buffer, _start, take);
+                _start += take;
+            }
+
+            return output.ToArray();
+        }
+
+        public async Task<byte[]> ReadToEndAsync()
+        {
+            var output = new MemoryStream();
+            do
+            {
+                output.Write(_buffer, _start, _end - _start);
+                _start = _end;
+            }
+            while (await FillAsync());
+
+            return output.ToArray();
+        }
+
+        /// <summary>A chunked body: the decoded data and the raw bytes as they came.</summary>
+        public async Task<(byte[] Data, byte[] Raw)> ReadChunkedAsync()
+        {
+            var data = new MemoryStream();
+            var raw = new MemoryStream();
+            while (true)
+            {
+                var sizeLine = await ReadLineAsync();
+                raw.Write(Encoding.Latin1.GetBytes(sizeLine + "\r\n"));
+                var size = Convert.ToInt32(sizeLine.Split(';')[0].Trim(), 16);
+                if (size == 0)
+                {
+                    string trailer;
+                    do
+                    {
+                        trailer = await ReadLineAsync();
+                        raw.Write(Encoding.Latin1.GetBytes(trailer + "\r\n"));
+                    }
+                    while (trailer.Length > 0);
+
+                    return (data.ToArray(), raw.ToArray());
+                }
+
+                var chunk = await ReadExactlyAsync(size + 2);
+                data.Write(chunk, 0, size);
+                raw.Write(chunk);
+            }
+        }
+
+        /// <summary>True when the peer closed with nothing more to read.</summary>
+        public async Task<bool> AtEndAsync() => _start == _end && !await FillAsync();
+    }
+
+    internal sealed record DeviceResponse(int Status, string Head, List<(string Name, string Value)> Headers, byte[] Body, byte[] RawBody)
+    {
+        public string Text => Encoding.UTF8.GetString(Body);
+
+        public string? Header(string name) => Headers.Where(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
+    }
+
+    /// <summary>A device's own TCP connection from a chosen loopback address, for exact request bytes and several requests.</summary>
+    internal sealed class DeviceConnection : IAsyncDisposable
+    {
+        private readonly Socket _socket;
+        private readonly NetworkStream _stream;
+        private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+        private readonly ByteReader _reader;
+
+        private DeviceConnection(Socket socket)
+        {
+            _socket = socket;
+            _stream = new NetworkStream(socket, ownsSocket: true);
+            _reader = new ByteReader(_stream, _timeout.Token);
+        }
+
+        public static async Task<DeviceConnection> ConnectAsync(string source, int port)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), TestContext.Current.CancellationToken);
+            return new DeviceConnection(socket);
+        }
+
+        public Task SendAsync(string text) => SendAsync(Encoding.Latin1.GetBytes(text));
+
+        public async Task SendAsync(ReadOnlyMemory<byte> bytes) => await _stream.WriteAsync(bytes, _timeout.Token);
+
+        public async Task<DeviceResponse> ReadResponseAsync(bool headRequest = false)
+        {
+            var head = await _reader.ReadHeadAsync() ?? throw new IOException("connection closed before a response");
+            var (line, headers) = ParseHead(head);
+            var status = int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            string? Find(string name) => headers.Where(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
+            if (status < 200)
+            {
+                throw new InvalidOperationException($"informational response relayed:\n{head}");
+            }
+
+            if (headRequest || status is 204 or 304)
+            {
+                return new DeviceResponse(status, head, headers, [], []);
+            }
+
+            if (Find("Transfer-Encoding") is { } te && te.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                var (data, raw) = await _reader.ReadChunkedAsync();
+                return new DeviceResponse(status, head, headers, data, raw);
+            }
+
+            if (Find("Content-Length") is { } cl)
+            {
+                var body = await _reader.ReadExactlyAsync(int.Parse(cl, System.Globalization.CultureInfo.InvariantCulture));
+                return new DeviceResponse(status, head, headers, body, body);
+            }
+
+            var rest = await _reader.ReadToEndAsync();
+            return new DeviceResponse(status, head, headers, rest, rest);
+        }
+
+        public async Task<bool> IsClosedAsync()
+        {
+            try
+            {
+                return await _reader.AtEndAsync();
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stream.DisposeAsync();
+            _timeout.Dispose();
+            _socket.Dispose();
+        }
+    }
+}
