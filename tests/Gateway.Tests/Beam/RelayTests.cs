@@ -47,6 +47,7 @@ public sealed class RelayTests : IAsyncLifetime
                       "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
                       "addSignature": true, "psk": "topsecret" },
                     "http://beam.soracom.io:8888/raw": { "destination": "{{raw}}/r", "enabled": true, "timeoutSeconds": 5 },
+                    "http://beam.soracom.io:8888/local": { "destination": "http://localhost:{{new Uri(raw).Port}}/l", "enabled": true, "timeoutSeconds": 5 },
                     "http://beam.soracom.io:8888/rawp/": { "destination": "{{raw}}/p/", "enabled": true, "timeoutSeconds": 5 },
                     "http://beam.soracom.io:8888/eq": { "destination": "{{raw}}/eq/target?fixed=1", "enabled": true, "timeoutSeconds": 5,
                       "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
@@ -568,6 +569,44 @@ public sealed class RelayTests : IAsyncLifetime
         await using var next = await ConnectAsync();
         await next.SendAsync(Get("/raw"));
         Assert.Equal(200, (await next.ReadResponseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Plain_and_chunked_requests_pipelined_in_one_send_are_both_answered()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Post("/rawp/a", "plain") + "POST /rawp/b HTTP/1.1\r\nHost: beam.soracom.io\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nchunked\r\n0\r\n\r\n" + Get("/rawp/c"));
+        Assert.Equal("POST /p/a plain", (await device.ReadResponseAsync()).Text);
+        Assert.Equal("POST /p/b chunked", (await device.ReadResponseAsync()).Text);
+        Assert.Equal("GET /p/c", (await device.ReadResponseAsync()).Text);
+    }
+
+    [Fact]
+    public async Task Destination_named_by_host_name_is_reached_with_that_host()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync(Get("/local") + Get("/local"));
+        Assert.Equal("GET /l", (await device.ReadResponseAsync()).Text);
+        Assert.Equal("GET /l", (await device.ReadResponseAsync()).Text);
+        Assert.All(_raw.Requests, r => Assert.Equal($"localhost:{new Uri(_raw.BaseUri).Port}", r.Header("host")));
+        Assert.Equal(1, _raw.Accepts);
+    }
+
+    [Fact]
+    public async Task Http10_upstream_response_is_relayed_as_http11_and_its_connection_not_reused()
+    {
+        _raw.Script = (_, _) => [new Reply("HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nold!")];
+        await using var device = await ConnectAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await device.SendAsync(Get("/raw"));
+            var response = await device.ReadResponseAsync();
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", response.Head, StringComparison.Ordinal);
+            Assert.Equal("old!", response.Text);
+            Assert.Null(response.Header("connection"));
+        }
+
+        Assert.Equal(2, _raw.Accepts);
     }
 
     // 12
