@@ -83,7 +83,8 @@ internal sealed class RelayConnection : IDisposable
                 continue;
             }
 
-            var exchange = Prepare(buffer, headLength);
+            // Over the limit: Kestrel answers 431, as for a head that never ends.
+            var exchange = headLength > HttpRelay.MaxRequestHeadBytes ? null : Prepare(buffer, headLength);
             if (exchange is null)
             {
                 _input.AdvanceTo(buffer.Start);
@@ -352,7 +353,7 @@ internal sealed class RelayConnection : IDisposable
 
         var chunked = default(ChunkedScanner);
         long left = noBody ? 0 : response.ContentLength;
-        var reusable = !response.Close;
+        var reusable = !response.Close && !closeDelimited;
         var extra = received - headLength;
         var complete = BodyPart(_receive.AsSpan(headLength, extra), noBody, closeDelimited, ref chunked, ref left, ref reusable);
         try
@@ -497,8 +498,32 @@ internal sealed class RelayConnection : IDisposable
     private async ValueTask<(int HeadLength, int Received)> ReadResponseHeadAsync(Socket socket)
     {
         var received = 0;
+        var searched = 0;
         while (true)
         {
+            var end = _receive.AsSpan(searched, received - searched).IndexOf("\r\n\r\n"u8);
+            if (end >= 0)
+            {
+                var headLength = searched + end + 4;
+                if (!_response.Parse(_receive.AsSpan(0, headLength)) || _response.Status == 101)
+                {
+                    throw new MalformedResponseException("upstream sent a malformed response");
+                }
+
+                if (_response.Status >= 200)
+                {
+                    return (headLength, received);
+                }
+
+                // 1xx: informational, not relayed (the HttpClient path does not relay them either); the final head
+                // follows, possibly already in the buffer.
+                _receive.AsSpan(headLength, received - headLength).CopyTo(_receive);
+                received -= headLength;
+                searched = 0;
+                continue;
+            }
+
+            searched = Math.Max(0, received - 3);
             if (received == _receive.Length)
             {
                 if (_receive.Length >= HttpRelay.MaxResponseHeadBytes)
@@ -518,28 +543,7 @@ internal sealed class RelayConnection : IDisposable
                 throw new IOException("the upstream closed the connection before responding");
             }
 
-            var searchFrom = Math.Max(0, received - 3);
             received += n;
-            var end = _receive.AsSpan(searchFrom, received - searchFrom).IndexOf("\r\n\r\n"u8);
-            if (end < 0)
-            {
-                continue;
-            }
-
-            var headLength = searchFrom + end + 4;
-            if (!_response.Parse(_receive.AsSpan(0, headLength)) || _response.Status == 101)
-            {
-                throw new MalformedResponseException("upstream sent a malformed response");
-            }
-
-            if (_response.Status >= 200)
-            {
-                return (headLength, received);
-            }
-
-            // 1xx: informational, not relayed (the HttpClient path does not relay them either); the final head follows.
-            _receive.AsSpan(headLength, received - headLength).CopyTo(_receive);
-            received -= headLength;
         }
     }
 

@@ -96,7 +96,9 @@ internal sealed class RequestHead
 
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
-                if (hasLength || !Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length || length < 0)
+                // Digits only: Kestrel refuses a sign or spaces inside, and so must whoever frames the body upstream.
+                if (hasLength || value.IsEmpty || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0
+                    || !Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length)
                 {
                     return false;
                 }
@@ -136,8 +138,9 @@ internal sealed class RequestHead
 
     private bool ParseRequestLine(ReadOnlySpan<byte> line)
     {
+        // Upper-case methods only: Kestrel's path normalises a known method written in lower case ("get" → GET).
         var space = line.IndexOf((byte)' ');
-        if (space <= 0 || !IsToken(line[..space]) || line[..space].SequenceEqual("CONNECT"u8))
+        if (space <= 0 || !IsToken(line[..space]) || line[..space].IndexOfAnyInRange((byte)'a', (byte)'z') >= 0 || line[..space].SequenceEqual("CONNECT"u8))
         {
             return false;
         }

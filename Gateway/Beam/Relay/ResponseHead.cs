@@ -26,7 +26,10 @@ internal sealed class ResponseHead
 
     public bool Chunked { get; private set; }
 
-    /// <summary>The upstream connection cannot take another request after this response.</summary>
+    /// <summary>
+    /// The upstream said the connection ends after this response (or its framing requires it). A body with no length
+    /// that runs to the close is the relay's to notice: it depends on the request and status, not on the head alone.
+    /// </summary>
     public bool Close { get; private set; }
 
     public (int Start, int Length, bool Kept) Line(int index) => (_lines[index * 3], _lines[(index * 3) + 1], _lines[(index * 3) + 2] == 1);
@@ -53,6 +56,7 @@ internal sealed class ResponseHead
         var http10 = head[7] == (byte)'0';
         var keepAlive = false;
         var transferEncoding = false;
+        var lengthLine = -1;
         Status = status;
         StatusRest = new Range(9, lineEnd);
         var position = lineEnd + 2;
@@ -83,13 +87,15 @@ internal sealed class ResponseHead
             var kept = true;
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
-                if (!Utf8Parser.TryParse(value, out long length, out var lengthUsed) || lengthUsed != value.Length || length < 0
+                if (value.IsEmpty || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0
+                    || !Utf8Parser.TryParse(value, out long length, out var lengthUsed) || lengthUsed != value.Length
                     || (ContentLength >= 0 && ContentLength != length))
                 {
                     return false;
                 }
 
                 ContentLength = length;
+                lengthLine = LineCount;
             }
             else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
             {
@@ -123,10 +129,12 @@ internal sealed class ResponseHead
 
         if (transferEncoding)
         {
-            // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and such a message must end the connection.
-            if (ContentLength >= 0)
+            // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and such a message must end the connection;
+            // the Content-Length line is not passed on (the device gets one framing).
+            if (lengthLine >= 0)
             {
                 Close = true;
+                _lines[(lengthLine * 3) + 2] = 0;
             }
 
             ContentLength = -1;
@@ -134,10 +142,6 @@ internal sealed class ResponseHead
             {
                 Close = true;
             }
-        }
-        else if (ContentLength < 0)
-        {
-            Close = true;
         }
 
         Close |= http10 && !keepAlive;
