@@ -44,15 +44,17 @@ PY
 echo "| proxy | RPS during the count | system calls per request | context switches per request |"
 echo "|---|---:|---:|---:|"
 measure "http://127.0.0.1:$NP/" "$NGINX_PROXY_PID,$(pgrep -P "$NGINX_PROXY_PID" | paste -sd,)" "nginx proxy_pass (one worker)"
-for inline in true false; do
-  GH=$(free_port); GA=$(free_port)
-  Gateway__Beam__InlineIoCompletions=$inline dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" \
-    --data-dir "$WORK/data-$inline" --admin-port "$GA" --listen-address 127.0.0.1 --http-port "$GH" --website-port 0 \
-    --unified-port 0 --tcp-port 0 --root-auth-key-id keyId-bench --root-auth-key secret-bench-0123456789 \
-    --Logging:LogLevel:Default Warning > "$WORK/gateway-$inline.log" 2>&1 & PIDS+=($!)
+# Each gateway row is one Gateway:Beam setting (Key=Value) over the defaults; the first is the defaults themselves.
+CONFIGS=${CONFIGS:-"DirectRelay=true InlineIoCompletions=false DirectRelay=false"}
+for config in $CONFIGS; do
+  GH=$(free_port); GA=$(free_port); key=${config%%=*}; inline=${config#*=}
+  env "Gateway__Beam__$key=$inline" dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" \
+    --data-dir "$WORK/data-$key-$inline" --admin-port "$GA" --listen-address 127.0.0.1 --http-port "$GH" --website-port 0 \
+    --unified-port 0 --tcp-port 0 --mqtt-port 0 --root-auth-key-id keyId-bench --root-auth-key secret-bench-0123456789 \
+    --Logging:LogLevel:Default Warning > "$WORK/gateway-$key-$inline.log" 2>&1 & PIDS+=($!)
   gateway_pid=${PIDS[-1]}
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
   wrk -t2 -c64 -d5s "http://127.0.0.1:$GH/" >/dev/null   # warm-up: JIT, connection pool
-  measure "http://127.0.0.1:$GH/" "$gateway_pid" "gateway, InlineIoCompletions=$inline"
+  measure "http://127.0.0.1:$GH/" "$gateway_pid" "gateway, $key=$inline"
   kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
 done
