@@ -94,6 +94,7 @@ public sealed class RelayParserTests
     [InlineData("GET  /a HTTP/1.1\r\nHost: h\r\n\r\n")]                              // two spaces
     [InlineData("GET /a  HTTP/1.1\r\nHost: h\r\n\r\n")]
     [InlineData("G(T /a HTTP/1.1\r\nHost: h\r\n\r\n")]                               // method not a token
+    [InlineData("get /a HTTP/1.1\r\nHost: h\r\n\r\n")]                               // lower case: Kestrel's path sends GET
     [InlineData("GET /a HTTP/1.1\r\nHost: h\r\n")]                                   // head not ended
     public void Request_head_outside_the_plain_shape_is_left_to_Kestrel(string head)
     {
@@ -104,6 +105,8 @@ public sealed class RelayParserTests
     [InlineData("+5")]
     [InlineData("-0")]
     [InlineData("+0")]
+    [InlineData("1 2")]
+    [InlineData("")]
     public void Content_length_must_be_digits_only(string value)
     {
         // RFC 9110 §8.6: Content-Length = 1*DIGIT. Kestrel answers 400 to a sign; the relay must not forward such a
@@ -164,7 +167,6 @@ public sealed class RelayParserTests
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive, CLOSE\r\n\r\n", 2L, false)]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n", -1L, true)]         // TE and CL
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", -1L, false)]                                 // not chunked last
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", -1L, false)]                                // close-delimited
     public void Response_head_that_ends_the_connection_says_so(string text, long contentLength, bool chunked)
     {
         var parsed = new ResponseHead();
@@ -172,6 +174,36 @@ public sealed class RelayParserTests
         Assert.True(parsed.Close);
         Assert.Equal(contentLength, parsed.ContentLength);
         Assert.Equal(chunked, parsed.Chunked);
+    }
+
+    [Fact]
+    public void Response_with_neither_length_nor_chunked_runs_to_the_close_unless_its_status_has_no_body()
+    {
+        // The head alone says "no length, not chunked"; whether that means close-delimited depends on status and request.
+        var parsed = new ResponseHead();
+        Assert.True(parsed.Parse(Ascii("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")));
+        Assert.Equal(-1, parsed.ContentLength);
+        Assert.False(parsed.Chunked);
+        Assert.False(parsed.HasNoBody(headRequest: false));
+
+        Assert.True(parsed.Parse(Ascii("HTTP/1.1 204 No Content\r\n\r\n")));
+        Assert.False(parsed.Close);
+        Assert.True(parsed.HasNoBody(headRequest: false));
+        Assert.True(parsed.Parse(Ascii("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")));
+        Assert.False(parsed.Close);
+        Assert.True(parsed.HasNoBody(headRequest: false));
+    }
+
+    [Fact]
+    public void Content_length_beside_transfer_encoding_is_not_passed_on()
+    {
+        var head = Ascii("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n");
+        var parsed = new ResponseHead();
+        Assert.True(parsed.Parse(head));
+        var kept = Enumerable.Range(0, parsed.LineCount).Select(parsed.Line).Where(l => l.Kept).Select(l => Encoding.Latin1.GetString(head, l.Start, l.Length)).ToArray();
+        Assert.Equal(["Transfer-Encoding: chunked", "X-A: b"], kept);
+        Assert.True(parsed.Chunked);
+        Assert.True(parsed.Close);
     }
 
     [Fact]
