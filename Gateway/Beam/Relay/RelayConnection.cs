@@ -199,7 +199,7 @@ internal sealed class RelayConnection : IDisposable
         var editor = new HeaderEditor(head, request, _dropped, _added);
         BeamHeaders.Apply(ref editor, entry, config, device, _relay.Time.GetUtcNow().ToUnixTimeMilliseconds());
         // Values added under a name the device also sent join its line, and added values of one name share a line,
-        // as HttpClient writes them ("X-Multi: device, beam").
+        // as HttpClient writes them ("X-Multi: device, beam"). The flags are the device's lines still to write.
         for (var i = 0; i < request.HeaderCount; i++)
         {
             if (!_dropped[i])
@@ -210,6 +210,20 @@ internal sealed class RelayConnection : IDisposable
                 writer.Write(headerName);
                 writer.Write(": "u8);
                 writer.Write(head.Slice(valueStart, valueLength));
+
+                // A name the device sent on several lines goes as one line, as HttpClient sends it (Cookie joined by "; ").
+                for (var j = i + 1; j < request.HeaderCount; j++)
+                {
+                    var (otherStart, otherLength) = request.Name(j);
+                    if (!_dropped[j] && otherLength == nameLength && Ascii.EqualsIgnoreCase(headerName, head.Slice(otherStart, otherLength)))
+                    {
+                        var (otherValueStart, otherValueLength) = request.Value(j);
+                        writer.Write(Ascii.EqualsIgnoreCase(headerName, "Cookie"u8) ? "; "u8 : ", "u8);
+                        writer.Write(head.Slice(otherValueStart, otherValueLength));
+                        _dropped[j] = true;
+                    }
+                }
+
                 for (var k = 0; k < _added.Count; k++)
                 {
                     if (_added[k].Key is { } key && key.Length == nameLength && Ascii.EqualsIgnoreCase(headerName, key))

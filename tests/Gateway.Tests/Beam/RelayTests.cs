@@ -390,6 +390,7 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData("GET /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nAccept: application/json\r\nX-Custom: a b\tc\r\n\r\n")]
     [InlineData("POST /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nX-Custom: one\r\nX-Multi: d1\r\nx-custom: two\r\nContent-Length: 0\r\n\r\n")]
     [InlineData("GET /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nX-Empty:\r\nX-Nospace:v\r\nX-Trail: v \t \r\nx-lower: Mixed Case\r\nAccept-Encoding: gzip\r\nCookie: a=1; b=2\r\n\r\n")]
+    [InlineData("GET /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nCookie: a=1\r\nX-Dup: 1\r\nCookie: b=2\r\nx-dup: 2\r\n\r\n")] // names on several lines
     [InlineData("get /eq HTTP/1.1\r\nHost: beam.soracom.io\r\n\r\n")]                    // a method token in lower case
     public async Task Relay_and_Kestrel_paths_send_the_same_upstream_request(string request)
     {
