@@ -56,25 +56,18 @@ internal sealed class RequestHead
         var position = lineEnd + 2;
         while (true)
         {
-            var rest = head[position..];
-            var end = rest.IndexOf("\r\n"u8);
-            if (end < 0)
-            {
-                return false;
-            }
-
-            if (end == 0)
+            var kind = FieldLines.Next(head, position, out var end, out var colon);
+            if (kind == FieldLines.Kind.End)
             {
                 return hasHost;
             }
 
-            var line = rest[..end];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || HeaderCount == MaxHeaders || !IsToken(line[..colon]))
+            if (kind == FieldLines.Kind.Malformed || HeaderCount == MaxHeaders)
             {
                 return false;
             }
 
+            var line = head.Slice(position, end);
             var valueStart = colon + 1;
             while (valueStart < line.Length && line[valueStart] is (byte)' ' or (byte)'\t')
             {
@@ -140,7 +133,7 @@ internal sealed class RequestHead
     {
         // Upper-case methods only: Kestrel's path normalises a known method written in lower case ("get" → GET).
         var space = line.IndexOf((byte)' ');
-        if (space <= 0 || !IsToken(line[..space]) || line[..space].IndexOfAnyInRange((byte)'a', (byte)'z') >= 0 || line[..space].SequenceEqual("CONNECT"u8))
+        if (space <= 0 || !FieldLines.IsToken(line[..space]) || line[..space].IndexOfAnyInRange((byte)'a', (byte)'z') >= 0 || line[..space].SequenceEqual("CONNECT"u8))
         {
             return false;
         }
@@ -198,25 +191,6 @@ internal sealed class RequestHead
         foreach (var b in value)
         {
             if (b is not ((>= 0x20 and <= 0x7e) or (byte)'\t'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>RFC 9110 token characters (method and header names).</summary>
-    internal static bool IsToken(ReadOnlySpan<byte> span)
-    {
-        if (span.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (var b in span)
-        {
-            if (!(char.IsAsciiLetterOrDigit((char)b) || "!#$%&'*+-.^_`|~"u8.Contains(b)))
             {
                 return false;
             }

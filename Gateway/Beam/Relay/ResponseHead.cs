@@ -63,25 +63,18 @@ internal sealed class ResponseHead
         Span<char> chars = stackalloc char[64];
         while (true)
         {
-            var rest = head[position..];
-            var end = rest.IndexOf("\r\n"u8);
-            if (end < 0)
-            {
-                return false;
-            }
-
-            if (end == 0)
+            var kind = FieldLines.Next(head, position, out var end, out var colon);
+            if (kind == FieldLines.Kind.End)
             {
                 break;
             }
 
-            var line = rest[..end];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || LineCount == MaxHeaders || !RequestHead.IsToken(line[..colon]))
+            if (kind == FieldLines.Kind.Malformed || LineCount == MaxHeaders)
             {
                 return false;
             }
 
+            var line = head.Slice(position, end);
             var name = line[..colon];
             var value = line[(colon + 1)..].Trim((byte)' ').Trim((byte)'\t');
             var kept = true;
