@@ -243,6 +243,9 @@ public sealed class RelayParserTests
     [InlineData("HTTP/1.1 200 OK\r\nBad Name: v\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\n folded\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nX: y\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nX: a\nSet-Cookie: injected\r\n\r\n")]   // bare LF in a value: would split the device's head
+    [InlineData("HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nX: a\u0000b\r\n\r\n")]
     public void Malformed_response_head_is_refused(string text)
     {
         Assert.False(new ResponseHead().Parse(Ascii(text)));
