@@ -57,7 +57,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         // Website: the device's whole path and query follow the destination's base path.
         var target = website
             ? Append(entry.Destination, context.Request.Path.ToUriComponent(), context.Request.QueryString.ToUriComponent())
-            : remainder.Length == 0 ? entry.Destination : Append(entry.Destination, Uri.EscapeDataString(remainder).Replace("%2F", "/", StringComparison.Ordinal), string.Empty);
+            : remainder.Length == 0 ? entry.Destination : BelowPrefix(entry.Destination, remainder);
 
         if (website && context.WebSockets.IsWebSocketRequest)
         {
@@ -257,6 +257,10 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         return collection;
     }
 
+    /// <summary>The HTTP entry's target for the path below its matched prefix (escaped, slashes kept; no query).</summary>
+    internal static Uri BelowPrefix(Uri destination, string remainder) =>
+        Append(destination, Uri.EscapeDataString(remainder).Replace("%2F", "/", StringComparison.Ordinal), string.Empty);
+
     internal static Uri Append(Uri destination, string path, string query)
     {
         var builder = new UriBuilder(destination);
@@ -280,6 +284,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: refused {RemoteAddress} ({Refusal}, subscriber {Imsi})")]
     private static partial void LogRefused(ILogger logger, string entryPoint, string remoteAddress, RefusalReason refusal, string? imsi);
 
+    /// <summary>An upstream failure on an HTTP-upstream entry point (this one, the relay, TCP/UDP→HTTP): one message for all.</summary>
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} → {Upstream}: {Reason}")]
-    private static partial void LogUpstreamFailed(ILogger logger, string entryPoint, string imsi, string upstream, string reason);
+    internal static partial void LogUpstreamFailed(ILogger logger, string entryPoint, string imsi, string upstream, string reason);
 }

@@ -55,7 +55,7 @@ internal sealed partial class PayloadPoster(BeamHttpClient client, TimeProvider 
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
             var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, entryPoint, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
+            BeamHttpEntryPoint.LogUpstreamFailed(logger, entryPoint, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(entryPoint, failure.Metric);
             return new UpstreamReply(failure.Status, [], failure.Reason);
         }
@@ -74,7 +74,4 @@ internal sealed partial class PayloadPoster(BeamHttpClient client, TimeProvider 
 
         return buffer[..total];
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} → {Upstream}: {Reason}")]
-    private static partial void LogUpstreamFailed(ILogger logger, string entryPoint, string imsi, string upstream, string reason);
 }

@@ -34,6 +34,30 @@ internal static class FieldLines
         return colon > 0 && IsToken(rest[..colon]) ? Kind.Field : Kind.Malformed;
     }
 
+    /// <summary>
+    /// Whether a field value holds only visible characters, spaces and tabs (RFC 9110 §5.5); bytes from 0x80 up
+    /// (obs-text) are allowed only when <paramref name="allowObsText"/> is set. Never a bare CR or LF, which would
+    /// split a head.
+    /// </summary>
+    public static bool IsCleanValue(ReadOnlySpan<byte> value, bool allowObsText)
+    {
+        // The common case, all printable ASCII, is settled by one vectorised search.
+        if (value.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) < 0)
+        {
+            return true;
+        }
+
+        foreach (var b in value)
+        {
+            if (!(b is >= 0x20 and <= 0x7e or (byte)'\t' || (allowObsText && b >= 0x80)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>RFC 9110 token characters (method and field names).</summary>
     public static bool IsToken(ReadOnlySpan<byte> span)
     {

@@ -15,7 +15,7 @@ namespace Gateway.Beam.Relay;
 /// RFC 9421 entries, chunked or expected bodies, upgrades, odd targets, HTTP/1.0. That path (BeamHttpEntryPoint)
 /// answers exactly as before, so behaviour does not depend on which path served a request.
 /// </summary>
-internal sealed partial class HttpRelay(IdentityResolver resolver, UpstreamPool pool, TimeProvider time, IOptions<BeamOptions> options, ILogger<HttpRelay> logger)
+internal sealed class HttpRelay(IdentityResolver resolver, UpstreamPool pool, TimeProvider time, IOptions<BeamOptions> options, ILogger<HttpRelay> logger)
 {
     /// <summary>The largest request head relayed; a larger one goes to Kestrel, which answers 431 (its limit is the same).</summary>
     public const int MaxRequestHeadBytes = 32 * 1024;
@@ -28,9 +28,10 @@ internal sealed partial class HttpRelay(IdentityResolver resolver, UpstreamPool 
 
     private readonly ConditionalWeakTable<BeamEntry, RelayTarget> _targets = [];
 
-    internal IdentityResolver Resolver => resolver;
+    // Made once: a lambda over the pool written at the call would be a new delegate per request.
+    private readonly ConditionalWeakTable<BeamEntry, RelayTarget>.CreateValueCallback _newTarget = e => new RelayTarget(e.Destination, pool);
 
-    internal UpstreamPool Pool => pool;
+    internal IdentityResolver Resolver => resolver;
 
     internal TimeProvider Time => time;
 
@@ -42,7 +43,7 @@ internal sealed partial class HttpRelay(IdentityResolver resolver, UpstreamPool 
     public Func<ConnectionDelegate, ConnectionDelegate> Middleware(bool website) =>
         kestrel => connection => ServeAsync(connection, kestrel, website);
 
-    internal RelayTarget TargetFor(BeamEntry entry) => _targets.GetValue(entry, static e => new RelayTarget(e.Destination));
+    internal RelayTarget TargetFor(BeamEntry entry) => _targets.GetValue(entry, _newTarget);
 
     private async Task ServeAsync(ConnectionContext connection, ConnectionDelegate kestrel, bool website)
     {
@@ -63,7 +64,4 @@ internal sealed partial class HttpRelay(IdentityResolver resolver, UpstreamPool 
             await kestrel(connection);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} → {Upstream}: {Reason}")]
-    internal static partial void LogUpstreamFailed(ILogger logger, string entryPoint, string imsi, string upstream, string reason);
 }

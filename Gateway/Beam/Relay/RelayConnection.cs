@@ -180,8 +180,7 @@ internal sealed class RelayConnection : IDisposable
         }
         else
         {
-            var remainder = Uri.EscapeDataString(pathChars[remainderStart..].ToString()).Replace("%2F", "/", StringComparison.Ordinal);
-            writer.WriteAscii(BeamHttpEntryPoint.Append(entry.Destination, remainder, string.Empty).PathAndQuery);
+            writer.WriteAscii(BeamHttpEntryPoint.BelowPrefix(entry.Destination, pathChars[remainderStart..].ToString()).PathAndQuery);
         }
 
         writer.Write(" HTTP/1.1\r\n"u8);
@@ -286,7 +285,7 @@ internal sealed class RelayConnection : IDisposable
         {
             for (var attempt = 0; ; attempt++)
             {
-                upstream = await _relay.Pool.RentAsync(exchange.Target.Destination, _timer.Token);
+                upstream = await UpstreamPool.RentAsync(exchange.Target, _timer.Token);
                 try
                 {
                     await SendAsync(upstream.Socket, _send.AsMemory(0, exchange.SendLength));
@@ -321,7 +320,7 @@ internal sealed class RelayConnection : IDisposable
             var failure = e is MalformedResponseException malformed
                 ? new UpstreamFailure(502, malformed.Message, "upstream_malformed")
                 : UpstreamFailure.Classify(e, entry.Timeout, timedOut);
-            HttpRelay.LogUpstreamFailed(_relay.Logger, _name, exchange.Device.Label, exchange.Target.Authority, failure.Reason);
+            BeamHttpEntryPoint.LogUpstreamFailed(_relay.Logger, _name, exchange.Device.Label, exchange.Target.Authority, failure.Reason);
             BeamMetrics.Count(_name, failure.Metric);
 
             // A body not read to its end leaves the connection out of step: it is closed after the reply.
@@ -417,7 +416,7 @@ internal sealed class RelayConnection : IDisposable
 
         if (reusable)
         {
-            _relay.Pool.Return(exchange.Target.Destination, upstream);
+            UpstreamPool.Return(exchange.Target, upstream);
         }
         else
         {

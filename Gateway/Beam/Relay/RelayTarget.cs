@@ -2,10 +2,15 @@ using System.Text;
 
 namespace Gateway.Beam.Relay;
 
-/// <summary>What the relay writes for an entry's destination, encoded once: the Host line and the exact target.</summary>
-internal sealed class RelayTarget(Uri destination)
+/// <summary>
+/// What the relay needs for an entry's destination, worked out once per entry: the Host line and exact target as
+/// bytes, and the pool's idle connections to that host and port.
+/// </summary>
+internal sealed class RelayTarget(Uri destination, UpstreamPool pool)
 {
     public Uri Destination { get; } = destination;
+
+    public Stack<UpstreamConnection> Idle { get; } = pool.IdleFor(destination);
 
     /// <summary><c>Host: host[:port]\r\n</c>, as HttpClient would send it (IDN form, brackets for IPv6, default port left out).</summary>
     public byte[] HostLine { get; } = Encoding.ASCII.GetBytes($"Host: {HostValue(destination)}\r\n");

@@ -82,7 +82,8 @@ internal sealed class RequestHead
 
             var name = line[..colon];
             var value = line[valueStart..valueEnd];
-            if (value.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0 && !OnlyPrintableOrTab(value))
+            // ASCII only, as Kestrel reads request headers.
+            if (!FieldLines.IsCleanValue(value, allowObsText: false))
             {
                 return false;
             }
@@ -178,19 +179,6 @@ internal sealed class RequestHead
                 Close = true;
             }
             else if (!Ascii.EqualsIgnoreCase(token, "keep-alive"u8))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool OnlyPrintableOrTab(ReadOnlySpan<byte> value)
-    {
-        foreach (var b in value)
-        {
-            if (b is not ((>= 0x20 and <= 0x7e) or (byte)'\t'))
             {
                 return false;
             }

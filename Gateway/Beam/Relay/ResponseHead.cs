@@ -76,8 +76,9 @@ internal sealed class ResponseHead
 
             var line = head.Slice(position, end);
             // Controls other than tab (a bare CR or LF above all) would let an upstream split the device's response.
-            var raw = line[(colon + 1)..];
-            if ((raw.IndexOfAnyInRange((byte)0, (byte)0x1f) >= 0 || raw.Contains((byte)0x7f)) && ContainsControl(raw))
+            // Controls other than tab (a bare CR or LF above all) would let an upstream split the device's response;
+            // Latin-1 text is passed on, as HttpClient reads it.
+            if (!FieldLines.IsCleanValue(line[(colon + 1)..], allowObsText: true))
             {
                 return false;
             }
@@ -146,18 +147,5 @@ internal sealed class ResponseHead
 
         Close |= http10 && !keepAlive;
         return true;
-    }
-
-    private static bool ContainsControl(ReadOnlySpan<byte> value)
-    {
-        foreach (var b in value)
-        {
-            if (b is < 0x20 and not (byte)'\t' or 0x7f)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -26,10 +26,14 @@ internal sealed class UpstreamPool : IDisposable
         _sweep = new Timer(static s => ((UpstreamPool)s!).Sweep(), this, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
     }
 
+    /// <summary>The idle connections to a destination's host and port, shared by every entry naming them; looked up once per entry.</summary>
+    public Stack<UpstreamConnection> IdleFor(Uri destination) =>
+        _idle.GetOrAdd((destination.IdnHost, destination.Port), static _ => new Stack<UpstreamConnection>());
+
     /// <summary>An idle connection to the upstream, or a new one.</summary>
-    public ValueTask<UpstreamConnection> RentAsync(Uri destination, CancellationToken cancellationToken)
+    public static ValueTask<UpstreamConnection> RentAsync(RelayTarget target, CancellationToken cancellationToken)
     {
-        var stack = _idle.GetOrAdd((destination.IdnHost, destination.Port), static _ => new Stack<UpstreamConnection>());
+        var stack = target.Idle;
         while (true)
         {
             UpstreamConnection? connection;
@@ -40,7 +44,7 @@ internal sealed class UpstreamPool : IDisposable
 
             if (connection is null)
             {
-                return ConnectAsync(destination, cancellationToken);
+                return ConnectAsync(target.Destination, cancellationToken);
             }
 
             // Readable while idle means the upstream closed it (or sent something unasked): either way it is spent.
@@ -54,19 +58,17 @@ internal sealed class UpstreamPool : IDisposable
         }
     }
 
-    public void Return(Uri destination, UpstreamConnection connection)
+    public static void Return(RelayTarget target, UpstreamConnection connection)
     {
         connection.Reused = true;
         connection.IdleSince = Environment.TickCount64;
-        if (_idle.TryGetValue((destination.IdnHost, destination.Port), out var stack))
+        var stack = target.Idle;
+        lock (stack)
         {
-            lock (stack)
+            if (stack.Count < MaxIdlePerUpstream)
             {
-                if (stack.Count < MaxIdlePerUpstream)
-                {
-                    stack.Push(connection);
-                    return;
-                }
+                stack.Push(connection);
+                return;
             }
         }
 
