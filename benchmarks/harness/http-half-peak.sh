@@ -23,33 +23,13 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep
 trap cleanup EXIT
 
 . benchmarks/harness/lib.sh
-UP=$(free_port); NP=$(free_port); GH=$(free_port); GA=$(free_port)
-
-nginx_conf upstream "server { listen 127.0.0.1:$UP; location / { return 200 \"ok\\n\"; } }"
-WORKERS=auto nginx_conf proxy "upstream backend { server 127.0.0.1:$UP; keepalive 128; }
-  server { listen 127.0.0.1:$NP;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection \"\";
-      proxy_set_header x-soracom-imsi 440101234567890;
-      proxy_set_header x-soracom-timestamp 1445587157992;
-      proxy_set_header x-soracom-signature 95c8e34d68e2bd76502c1e403108dc1bd7008964c31081d0415adb9f21a721a5;
-      proxy_set_header x-soracom-signature-version 20151001;
-    }
-  }"
-
-cat > "$WORK/seed.json" <<SEED
-{ "groups": [ { "groupId": "bench", "configuration": { "SoracomBeam": {
-    "http://beam.soracom.io:8888/": { "destination": "http://127.0.0.1:$UP/", "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" } } } } ],
-  "subscribers": [ { "imsi": "440101234567890", "groupId": "bench", "ipAddress": "127.0.0.1" } ] }
-SEED
+start_upstream
+WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
+write_seed
 dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
 dotnet build -c Release benchmarks/LoadGen -v q -nologo >/dev/null
-dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/data" --admin-port "$GA" \
-  --listen-address 127.0.0.1 --http-port "$GH" --website-port 0 --unified-port 0 --tcp-port 0 \
-  --root-auth-key-id keyId-bench --root-auth-key secret-bench-0123456789 --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
+start_gateway
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
 grep -q '^HTTP/1.1 200' <(curl -si "http://127.0.0.1:$GH/") || { echo "gateway did not answer 200" >&2; exit 1; }
 
 peak() { wrk -t2 -c64 -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {printf "%.0f\n", $2}'; }

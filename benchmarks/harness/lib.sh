@@ -21,3 +21,47 @@ http {
 CONF
   nginx -c "$WORK/$1/nginx.conf" -p "$WORK/$1" -g "daemon off;" & PIDS+=($!)
 }
+
+# The three-path HTTP setup the side-by-side, half-peak and system-call scripts share.
+# start_upstream: nginx answering 200 "ok" on a free port; sets UP.
+start_upstream() {
+  UP=$(free_port)
+  nginx_conf upstream "server { listen 127.0.0.1:$UP; location / { return 200 \"ok\\n\"; } }"
+}
+
+# start_nginx_proxy "proxy_set_header …; …": nginx proxy_pass to $UP (kept-alive connections) adding the given static
+# headers; WORKERS as for nginx_conf. Sets NP and NGINX_PROXY_PID.
+start_nginx_proxy() {
+  NP=$(free_port)
+  nginx_conf proxy "upstream backend { server 127.0.0.1:$UP; keepalive 128; }
+  server { listen 127.0.0.1:$NP; location / { proxy_pass http://backend; proxy_http_version 1.1;
+    proxy_set_header Connection \"\"; $1 } }"
+  NGINX_PROXY_PID=${PIDS[-1]}
+}
+
+# The four identity headers nginx adds as static values, standing for the gateway's per-request ones.
+STATIC_IDENTITY_HEADERS="proxy_set_header x-soracom-imsi 440101234567890;
+    proxy_set_header x-soracom-timestamp 1445587157992;
+    proxy_set_header x-soracom-signature 95c8e34d68e2bd76502c1e403108dc1bd7008964c31081d0415adb9f21a721a5;
+    proxy_set_header x-soracom-signature-version 20151001;"
+
+# write_seed: $WORK/seed.json, one device at 127.0.0.1 whose group forwards :8888/ to $UP with IMSI and signature.
+write_seed() {
+  cat > "$WORK/seed.json" <<SEED
+{ "groups": [ { "groupId": "bench", "configuration": { "SoracomBeam": {
+    "http://beam.soracom.io:8888/": { "destination": "http://127.0.0.1:$UP/", "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" } } } } ],
+  "subscribers": [ { "imsi": "440101234567890", "groupId": "bench", "ipAddress": "127.0.0.1" } ] }
+SEED
+}
+
+# start_gateway [VAR=value …]: a built gateway (Release) with only its HTTP device port on, the given environment
+# added, serving $WORK/seed.json; waits until it answers. Sets GH (HTTP port), GA (admin port) and GATEWAY_PID.
+start_gateway() {
+  GH=$(free_port); GA=$(free_port)
+  env "$@" dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/data-$GH" \
+    --admin-port "$GA" --listen-address 127.0.0.1 --http-port "$GH" --website-port 0 --unified-port 0 --tcp-port 0 \
+    --mqtt-port 0 --root-auth-key-id keyId-bench --root-auth-key secret-bench-0123456789 \
+    --Logging:LogLevel:Default Warning > "$WORK/gateway-$GH.log" 2>&1 & PIDS+=($!)
+  GATEWAY_PID=${PIDS[-1]}
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
