@@ -47,6 +47,12 @@ internal sealed class BeamOptions
     /// <summary>Open TCP connections (TCP→HTTP, TCP→TCP and MQTT together) one subscriber may hold. Default 64.</summary>
     public int MaxConnectionsPerDevice { get; set; } = 64;
 
+    /// <summary>
+    /// Seconds a device's HTTP connection may stay open with no request in progress before the gateway closes it
+    /// (HTTP, website and HTTPS ports, relay and Kestrel alike). Default 130, Kestrel's own default.
+    /// </summary>
+    public int KeepAliveSeconds { get; set; } = 130;
+
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -107,6 +113,11 @@ internal sealed class BeamOptions
         if (MaxConnectionsPerDevice < 1)
         {
             errors.Add($"Gateway:Beam:MaxConnectionsPerDevice must be positive (was {MaxConnectionsPerDevice}).");
+        }
+
+        if (KeepAliveSeconds < 1)
+        {
+            errors.Add($"Gateway:Beam:KeepAliveSeconds must be positive (was {KeepAliveSeconds}).");
         }
 
         if (MaxBodyBytes < 1)

@@ -149,6 +149,7 @@ internal static partial class GatewayHost
             k.Listen(adminIp!, adminPort);
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = beamOptions.MaxBodyBytes;
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(beamOptions.KeepAliveSeconds);
             k.Limits.MaxConcurrentConnections = beamOptions.MaxConnections;
             k.Limits.MaxConcurrentUpgradedConnections = beamOptions.MaxConnections;
             if (beamOptions.HttpPort != 0)

@@ -78,6 +78,81 @@ public sealed class SoracomSigner
         return headers;
     }
 
+    /// <summary>The most bytes <see cref="WriteHttpHeaderLines"/> or <see cref="WriteIdentityHeaderLines"/> write for this identity.</summary>
+    public static int GetHttpHeaderLinesMaxLength(SoracomIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var length = SoracomSignature.TimestampHeader.Length + 4 + 20
+            + SoracomSignature.SignatureHeader.Length + 4 + SoracomSignature.HexLength
+            + SoracomSignature.VersionHeader.Length + 4 + SoracomSignature.Version.Length;
+        foreach (var field in SoracomField.All)
+        {
+            if (field.Get(identity) is { } value)
+            {
+                length += field.HeaderName.Length + 4 + value.Length;
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// The headers of <see cref="CreateHttpHeaders"/>, in the same order, as HTTP/1.1 field lines
+    /// (<c>name: value\r\n</c>, values in ISO-8859-1 as on the wire), written without allocating: for proxies
+    /// that write request heads as bytes. Size the destination with <see cref="GetHttpHeaderLinesMaxLength"/>.
+    /// </summary>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="ArgumentException">The identity is empty or the destination too small.</exception>
+    public int WriteHttpHeaderLines(SoracomIdentity identity, long timestampMs, Span<byte> destination)
+    {
+        if (identity.IsEmpty)
+        {
+            throw new ArgumentException("A signature needs at least one identifier.", nameof(identity));
+        }
+
+        var written = WriteIdentityHeaderLines(identity, destination);
+        written += WriteName(SoracomSignature.TimestampHeader, destination[written..]);
+        if (!timestampMs.TryFormat(destination[written..], out var digits, default, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            throw new ArgumentException("Destination too small for the header lines.", nameof(destination));
+        }
+
+        written += digits;
+        written += WriteCrlf(destination[written..]);
+        written += WriteName(SoracomSignature.SignatureHeader, destination[written..]);
+        if (!TrySignHttp(identity, timestampMs, destination[written..]))
+        {
+            throw new ArgumentException("Destination too small for the header lines.", nameof(destination));
+        }
+
+        written += SoracomSignature.HexLength;
+        written += WriteCrlf(destination[written..]);
+        written += WriteName(SoracomSignature.VersionHeader, destination[written..]);
+        written += Encoding.ASCII.GetBytes(SoracomSignature.Version, destination[written..]);
+        written += WriteCrlf(destination[written..]);
+        return written;
+    }
+
+    /// <summary>The headers of <see cref="CreateIdentityHeaders"/> as HTTP/1.1 field lines, as <see cref="WriteHttpHeaderLines"/> writes them.</summary>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="ArgumentException">The destination is too small.</exception>
+    public static int WriteIdentityHeaderLines(SoracomIdentity identity, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var written = 0;
+        foreach (var field in SoracomField.All)
+        {
+            if (field.Get(identity) is { } value)
+            {
+                written += WriteName(field.HeaderName, destination[written..]);
+                written += Encoding.Latin1.GetBytes(value, destination[written..]);
+                written += WriteCrlf(destination[written..]);
+            }
+        }
+
+        return written;
+    }
+
     /// <summary>The identity headers alone, for entry points configured without a signature.</summary>
     public static List<KeyValuePair<string, string>> CreateIdentityHeaders(SoracomIdentity identity)
     {
@@ -144,5 +219,18 @@ public sealed class SoracomSigner
         Span<byte> hex = stackalloc byte[SoracomSignature.HexLength];
         SoracomSignature.ComputeHex(_psk, stringToSign, hex);
         return CryptographicOperations.FixedTimeEquals(hex, receivedHex);
+    }
+
+    private static int WriteName(string name, Span<byte> destination)
+    {
+        var n = Encoding.ASCII.GetBytes(name, destination);
+        ": "u8.CopyTo(destination[n..]);
+        return n + 2;
+    }
+
+    private static int WriteCrlf(Span<byte> destination)
+    {
+        "\r\n"u8.CopyTo(destination);
+        return 2;
     }
 }

@@ -75,6 +75,41 @@ public sealed class StringToSignProperties
     }
 
     [Fact]
+    public void Header_lines_are_the_created_headers_byte_for_byte_and_fit_the_announced_length()
+    {
+        static string Lines(IEnumerable<KeyValuePair<string, string>> headers) =>
+            string.Concat(headers.Select(h => $"{h.Key}: {h.Value}\r\n"));
+
+        var signer = new SoracomSigner("k");
+        Prop.ForAll(Arb.From(Identity), Arb.From(Timestamp), (id, ts) =>
+        {
+            var max = SoracomSigner.GetHttpHeaderLinesMaxLength(id);
+            var buffer = new byte[max];
+            var identityOnly = Encoding.Latin1.GetString(buffer, 0, SoracomSigner.WriteIdentityHeaderLines(id, buffer));
+            if (identityOnly != Encoding.Latin1.GetString(Encoding.Latin1.GetBytes(Lines(SoracomSigner.CreateIdentityHeaders(id)))))
+            {
+                return false;
+            }
+
+            if (id.IsEmpty)
+            {
+                return Assert.Throws<ArgumentException>(() => signer.WriteHttpHeaderLines(id, ts, buffer)) is not null;
+            }
+
+            var signed = Encoding.Latin1.GetString(buffer, 0, signer.WriteHttpHeaderLines(id, ts, buffer));
+            return signed == Encoding.Latin1.GetString(Encoding.Latin1.GetBytes(Lines(signer.CreateHttpHeaders(id, ts))));
+        }).Check(s_config);
+    }
+
+    [Fact]
+    public void Header_lines_into_too_small_a_destination_throw()
+    {
+        var id = new SoracomIdentity { Imsi = "440101234567890" };
+        var buffer = new byte[SoracomSigner.GetHttpHeaderLinesMaxLength(id) - 80];
+        Assert.Throws<ArgumentException>(() => new SoracomSigner("k").WriteHttpHeaderLines(id, 1445587157992, buffer));
+    }
+
+    [Fact]
     public void Tcp_first_line_round_trips_for_any_digit_identity()
     {
         var digits = Gen.Choose(1, 19).SelectMany(n => Gen.ArrayOf(Gen.Elements("0123456789".ToCharArray()), n)).Select(c => new string(c));

@@ -15,7 +15,8 @@ namespace Gateway.Beam.Relay;
 /// RFC 9421 entries, chunked or expected bodies, upgrades, odd targets, HTTP/1.0. That path (BeamHttpEntryPoint)
 /// answers exactly as before, so behaviour does not depend on which path served a request.
 /// </summary>
-internal sealed class HttpRelay(IdentityResolver resolver, UpstreamPool pool, TimeProvider time, IOptions<BeamOptions> options, ILogger<HttpRelay> logger)
+internal sealed class HttpRelay(
+    IdentityResolver resolver, UpstreamPool pool, TimeProvider time, IOptions<BeamOptions> options, ILogger<HttpRelay> logger) : IDisposable
 {
     /// <summary>The largest request head relayed; a larger one goes to Kestrel, which answers 431 (its limit is the same).</summary>
     public const int MaxRequestHeadBytes = 32 * 1024;
@@ -23,10 +24,11 @@ internal sealed class HttpRelay(IdentityResolver resolver, UpstreamPool pool, Ti
     /// <summary>The largest upstream response head accepted; a larger one is answered 502.</summary>
     public const int MaxResponseHeadBytes = 64 * 1024;
 
-    /// <summary>A device connection with no request for this long is closed (Kestrel's default keep-alive timeout).</summary>
-    public static TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
+    /// <summary>A device connection with no request for this long is closed (Kestrel is given the same limit).</summary>
+    internal TimeSpan KeepAliveTimeout { get; } = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
 
     private readonly ConditionalWeakTable<BeamEntry, RelayTarget> _targets = [];
+    private readonly RelayDeadlines _deadlines = new();
 
     // Made once: a lambda over the pool written at the call would be a new delegate per request.
     private readonly ConditionalWeakTable<BeamEntry, RelayTarget>.CreateValueCallback _newTarget = e => new RelayTarget(e.Destination, pool);
@@ -45,6 +47,8 @@ internal sealed class HttpRelay(IdentityResolver resolver, UpstreamPool pool, Ti
 
     internal RelayTarget TargetFor(BeamEntry entry) => _targets.GetValue(entry, _newTarget);
 
+    public void Dispose() => _deadlines.Dispose();
+
     private async Task ServeAsync(ConnectionContext connection, ConnectionDelegate kestrel, bool website)
     {
         if (connection.RemoteEndPoint is not IPEndPoint remote)
@@ -56,7 +60,15 @@ internal sealed class HttpRelay(IdentityResolver resolver, UpstreamPool pool, Ti
         bool handOver;
         using (var session = new RelayConnection(this, connection, remote.Address, website))
         {
-            handOver = await session.RunAsync();
+            _deadlines.Add(session);
+            try
+            {
+                handOver = await session.RunAsync();
+            }
+            finally
+            {
+                _deadlines.Remove(session);
+            }
         }
 
         if (handOver)

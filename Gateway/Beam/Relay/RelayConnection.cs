@@ -3,8 +3,10 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Gateway.Registry;
+using Gateway.Signing.Soracom;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Beam.Relay;
@@ -32,7 +34,13 @@ internal sealed class RelayConnection : IDisposable
     private byte[] _send = ArrayPool<byte>.Shared.Rent(BufferSize);
     private byte[] _receive = ArrayPool<byte>.Shared.Rent(BufferSize);
     private byte[]? _headCopy;
-    private CancellationTokenSource _timer = new();
+
+    // The deadline of what the connection waits for (Environment.TickCount64; long.MaxValue: none), the upstream
+    // socket it waits on, and whether RelayDeadlines ended the wait. Guarded by _deadlineLock.
+    private readonly Lock _deadlineLock = new();
+    private long _deadline = long.MaxValue;
+    private Socket? _waitingOn;
+    private bool _timedOut;
 
     public RelayConnection(HttpRelay relay, ConnectionContext connection, IPAddress remote, bool website)
     {
@@ -50,18 +58,22 @@ internal sealed class RelayConnection : IDisposable
     {
         while (true)
         {
-            ReadResult read;
-            StartTimer(HttpRelay.KeepAliveTimeout);
-            try
+            Arm(_relay.KeepAliveTimeout, null);
+            var read = await _input.ReadAsync();
+            if (Disarm())
             {
-                read = await _input.ReadAsync(_timer.Token);
-            }
-            catch (OperationCanceledException)
-            {
+                // No request within the keep-alive time.
+                _input.AdvanceTo(read.Buffer.Start);
                 return false;
             }
 
-            StopTimer();
+            if (read.IsCanceled)
+            {
+                // Meant for a wait that had already ended.
+                _input.AdvanceTo(read.Buffer.Start);
+                continue;
+            }
+
             var buffer = read.Buffer;
             var headLength = HeadLength(buffer);
             if (headLength < 0)
@@ -101,7 +113,6 @@ internal sealed class RelayConnection : IDisposable
 
     public void Dispose()
     {
-        _timer.Dispose();
         ArrayPool<byte>.Shared.Return(_send);
         ArrayPool<byte>.Shared.Return(_receive);
         if (_headCopy is not null)
@@ -195,8 +206,16 @@ internal sealed class RelayConnection : IDisposable
         }
 
         _added.Clear();
-        var editor = new HeaderEditor(head, request, _dropped, _added);
-        BeamHeaders.Apply(ref editor, entry, config, device, _relay.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var timestampMs = _relay.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        // With no Authorization option or custom header rules, Beam only adds its identity headers after the device's:
+        // they are written straight into the send buffer below, the same bytes BeamHeaders.Apply would give.
+        var identityOnly = entry.Authorization is null && entry.CustomHeaders.Count == 0;
+        if (!identityOnly)
+        {
+            var editor = new HeaderEditor(head, request, _dropped, _added);
+            BeamHeaders.Apply(ref editor, entry, config, device, timestampMs);
+        }
         // Values added under a name the device also sent join its line, and added values of one name share a line,
         // as HttpClient writes them ("X-Multi: device, beam"). The flags are the device's lines still to write.
         for (var i = 0; i < request.HeaderCount; i++)
@@ -260,6 +279,16 @@ internal sealed class RelayConnection : IDisposable
             writer.Write("\r\n"u8);
         }
 
+        if (identityOnly)
+        {
+            var identity = entry.IdentityFor(device.Subscriber!, device.Imei);
+            var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
+            var lines = writer.GetSpan(SoracomSigner.GetHttpHeaderLinesMaxLength(identity));
+            writer.Advance(signer is not null && !identity.IsEmpty
+                ? signer.WriteHttpHeaderLines(identity, timestampMs, lines)
+                : SoracomSigner.WriteIdentityHeaderLines(identity, lines));
+        }
+
         writer.Write("\r\n"u8);
 
         // The part of the body already read goes in the same send, if it fits.
@@ -274,18 +303,20 @@ internal sealed class RelayConnection : IDisposable
     }
 
     /// <summary>Sends the prepared request, streams the rest of the body, relays the response. False ends the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ExchangeAsync(Exchange exchange)
     {
         var entry = exchange.Entry;
         var started = Stopwatch.GetTimestamp();
-        StartTimer(entry.Timeout);
+        Arm(entry.Timeout, null);
         UpstreamConnection? upstream = null;
         int headLength, received;
         try
         {
             for (var attempt = 0; ; attempt++)
             {
-                upstream = await UpstreamPool.RentAsync(exchange.Target, _timer.Token);
+                upstream = await UpstreamPool.RentAsync(exchange.Target, Volatile.Read(ref _deadline));
+                WaitOn(upstream.Socket);
                 try
                 {
                     await SendAsync(upstream.Socket, _send.AsMemory(0, exchange.SendLength));
@@ -297,7 +328,7 @@ internal sealed class RelayConnection : IDisposable
                     (headLength, received) = await ReadResponseHeadAsync(upstream.Socket);
                     break;
                 }
-                catch (Exception e) when (attempt == 0 && upstream.Reused && exchange.BodyLeft == 0 && !_timer.IsCancellationRequested
+                catch (Exception e) when (attempt == 0 && upstream.Reused && exchange.BodyLeft == 0 && !TimedOut
                     && e is SocketException or IOException and not DeviceClosedException and not MalformedResponseException)
                 {
                     // An idle kept-alive connection the upstream had closed: nothing was answered, so the request,
@@ -309,14 +340,15 @@ internal sealed class RelayConnection : IDisposable
         }
         catch (DeviceClosedException)
         {
+            Disarm();
             upstream?.Dispose();
             return false;
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
+            // Connecting has its own cancellation, at the same deadline.
+            var timedOut = Disarm() | e is OperationCanceledException;
             upstream?.Dispose();
-            var timedOut = _timer.IsCancellationRequested;
-            StopTimer();
             var failure = e is MalformedResponseException malformed
                 ? new UpstreamFailure(502, malformed.Message, "upstream_malformed")
                 : UpstreamFailure.Classify(e, entry.Timeout, timedOut);
@@ -329,11 +361,20 @@ internal sealed class RelayConnection : IDisposable
             return keepAlive;
         }
 
+        if (Disarm())
+        {
+            // The answer came as the deadline passed and RelayDeadlines had already closed the connection under it.
+            upstream.Dispose();
+            BeamMetrics.Count(_name, "upstream_timeout");
+            await ReplyAsync(504, $"upstream timed out after {entry.Timeout.TotalSeconds:0.###} s", keepAlive: false);
+            return false;
+        }
+
         BeamMetrics.UpstreamDuration(_name, Stopwatch.GetElapsedTime(started));
-        StopTimer();
         return await RelayResponseAsync(exchange, upstream, headLength, received);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RelayResponseAsync(Exchange exchange, UpstreamConnection upstream, int headLength, int received)
     {
         var response = _response;
@@ -374,10 +415,14 @@ internal sealed class RelayConnection : IDisposable
             var flushed = await _output.FlushAsync();
             while (!complete && !flushed.IsCompleted)
             {
-                StartTimer(exchange.Entry.Timeout);
+                Arm(exchange.Entry.Timeout, upstream.Socket);
                 var memory = _output.GetMemory(BufferSize);
-                var n = await upstream.Socket.ReceiveAsync(memory, SocketFlags.None, _timer.Token);
-                StopTimer();
+                var n = await upstream.Socket.ReceiveAsync(memory, SocketFlags.None);
+                if (Disarm())
+                {
+                    throw new OperationCanceledException();
+                }
+
                 if (n == 0)
                 {
                     if (!closeDelimited)
@@ -404,10 +449,10 @@ internal sealed class RelayConnection : IDisposable
                 return false;
             }
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
             // The head is already sent: all that is left is to cut the device's response short.
-            StopTimer();
+            Disarm();
             upstream.Dispose();
             BeamMetrics.Count(_name, "upstream_body_failed");
             _connection.Abort(new ConnectionAbortedException("upstream body failed", e));
@@ -475,21 +520,35 @@ internal sealed class RelayConnection : IDisposable
         return true;
     }
 
-    private async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> data)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> data)
     {
         while (!data.IsEmpty)
         {
-            var n = await socket.SendAsync(data, SocketFlags.None, _timer.Token);
+            var n = await socket.SendAsync(data, SocketFlags.None);
             data = data[n..];
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StreamBodyAsync(Socket socket, long left)
     {
         while (left > 0)
         {
-            var read = await _input.ReadAsync(_timer.Token);
+            var read = await _input.ReadAsync();
             var buffer = read.Buffer;
+            if (read.IsCanceled)
+            {
+                _input.AdvanceTo(buffer.Start);
+                if (TimedOut)
+                {
+                    throw new OperationCanceledException();
+                }
+
+                // Meant for a wait that had already ended.
+                continue;
+            }
+
             if (buffer.IsEmpty && read.IsCompleted)
             {
                 _input.AdvanceTo(buffer.End);
@@ -508,6 +567,7 @@ internal sealed class RelayConnection : IDisposable
     }
 
     /// <summary>Reads until a final (non-1xx) response head is complete and parsed; returns its length and the bytes read.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(int HeadLength, int Received)> ReadResponseHeadAsync(Socket socket)
     {
         var received = 0;
@@ -550,7 +610,7 @@ internal sealed class RelayConnection : IDisposable
                 _receive = larger;
             }
 
-            var n = await socket.ReceiveAsync(_receive.AsMemory(received), SocketFlags.None, _timer.Token);
+            var n = await socket.ReceiveAsync(_receive.AsMemory(received), SocketFlags.None);
             if (n == 0)
             {
                 throw new IOException("the upstream closed the connection before responding");
@@ -567,14 +627,77 @@ internal sealed class RelayConnection : IDisposable
         return _output.WriteAsync(Encoding.UTF8.GetBytes(reply));
     }
 
-    private void StartTimer(TimeSpan timeout) => _timer.CancelAfter(timeout);
-
-    private void StopTimer()
+    /// <summary>Called by <see cref="RelayDeadlines"/>: ends the wait if its deadline has passed.</summary>
+    internal void Expire(long now)
     {
-        if (!_timer.TryReset())
+        if (now < Volatile.Read(ref _deadline))
         {
-            _timer.Dispose();
-            _timer = new CancellationTokenSource();
+            return;
+        }
+
+        Socket? socket;
+        lock (_deadlineLock)
+        {
+            if (now < _deadline)
+            {
+                return;
+            }
+
+            _deadline = long.MaxValue;
+            _timedOut = true;
+            socket = _waitingOn;
+        }
+
+        // A wait on the device ends with a cancelled read; one on the upstream with its socket closed under it.
+        _input.CancelPendingRead();
+        socket?.Dispose();
+    }
+
+    private bool TimedOut
+    {
+        get
+        {
+            lock (_deadlineLock)
+            {
+                return _timedOut;
+            }
+        }
+    }
+
+    /// <summary>Starts a wait of at most <paramref name="timeout"/>, on <paramref name="socket"/> if it is an upstream's.</summary>
+    private void Arm(TimeSpan timeout, Socket? socket)
+    {
+        lock (_deadlineLock)
+        {
+            _deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            _waitingOn = socket;
+            _timedOut = false;
+        }
+    }
+
+    /// <summary>The upstream socket the armed wait is now on (closed at once if the deadline has already passed).</summary>
+    private void WaitOn(Socket socket)
+    {
+        lock (_deadlineLock)
+        {
+            if (!_timedOut)
+            {
+                _waitingOn = socket;
+                return;
+            }
+        }
+
+        socket.Dispose();
+    }
+
+    /// <summary>Ends the wait; true when its deadline had passed (and an upstream socket it was on is closed).</summary>
+    private bool Disarm()
+    {
+        lock (_deadlineLock)
+        {
+            _deadline = long.MaxValue;
+            _waitingOn = null;
+            return _timedOut;
         }
     }
 
@@ -598,6 +721,15 @@ internal sealed class RelayConnection : IDisposable
             bytes.CopyTo(owner._send.AsSpan(Length));
             Length += (int)bytes.Length;
         }
+
+        /// <summary>Room for <paramref name="count"/> bytes at the end, to be filled and then <see cref="Advance"/>d.</summary>
+        public readonly Span<byte> GetSpan(int count)
+        {
+            Reserve(count);
+            return owner._send.AsSpan(Length, count);
+        }
+
+        public void Advance(int count) => Length += count;
 
         public void WriteAscii(string text)
         {

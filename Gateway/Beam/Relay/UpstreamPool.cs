@@ -30,8 +30,8 @@ internal sealed class UpstreamPool : IDisposable
     public Stack<UpstreamConnection> IdleFor(Uri destination) =>
         _idle.GetOrAdd((destination.IdnHost, destination.Port), static _ => new Stack<UpstreamConnection>());
 
-    /// <summary>An idle connection to the upstream, or a new one.</summary>
-    public static ValueTask<UpstreamConnection> RentAsync(RelayTarget target, CancellationToken cancellationToken)
+    /// <summary>An idle connection to the upstream, or a new one connected by <paramref name="deadline"/> (Environment.TickCount64).</summary>
+    public static ValueTask<UpstreamConnection> RentAsync(RelayTarget target, long deadline)
     {
         var stack = target.Idle;
         while (true)
@@ -44,7 +44,7 @@ internal sealed class UpstreamPool : IDisposable
 
             if (connection is null)
             {
-                return ConnectAsync(target.Destination, cancellationToken);
+                return ConnectAsync(target.Destination, deadline);
             }
 
             // Readable while idle means the upstream closed it (or sent something unasked): either way it is spent.
@@ -90,15 +90,16 @@ internal sealed class UpstreamPool : IDisposable
         }
     }
 
-    private static async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, CancellationToken cancellationToken)
+    private static async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, long deadline)
     {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)));
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             EndPoint endPoint = IPAddress.TryParse(destination.IdnHost, out var address)
                 ? new IPEndPoint(address, destination.Port)
                 : new DnsEndPoint(destination.IdnHost, destination.Port);
-            await socket.ConnectAsync(endPoint, cancellationToken);
+            await socket.ConnectAsync(endPoint, timeout.Token);
             return new UpstreamConnection(socket);
         }
         catch

@@ -48,6 +48,10 @@ public sealed class RelayTests : IAsyncLifetime
                       "addSignature": true, "psk": "topsecret" },
                     "http://beam.soracom.io:8888/raw": { "destination": "{{raw}}/r", "enabled": true, "timeoutSeconds": 5 },
                     "http://beam.soracom.io:8888/local": { "destination": "http://localhost:{{new Uri(raw).Port}}/l", "enabled": true, "timeoutSeconds": 5 },
+                    "http://beam.soracom.io:8888/eqid": { "destination": "{{raw}}/eqid/target", "enabled": true, "timeoutSeconds": 5,
+                      "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
+                      "addSignature": true, "psk": "topsecret" },
+                    "http://beam.soracom.io:8888/slow": { "destination": "{{raw}}/s", "enabled": true, "timeoutSeconds": 1 },
                     "http://beam.soracom.io:8888/rawp/": { "destination": "{{raw}}/p/", "enabled": true, "timeoutSeconds": 5 },
                     "http://beam.soracom.io:8888/eq": { "destination": "{{raw}}/eq/target?fixed=1", "enabled": true, "timeoutSeconds": 5,
                       "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
@@ -66,7 +70,8 @@ public sealed class RelayTests : IAsyncLifetime
             """;
         var path = Path.Combine(gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
-        await gateway.StartAsync("--registry", path, "--Gateway:Beam:MaxBodyBytes", "4194304", "--Gateway:Beam:DirectRelay", directRelay ? "true" : "false");
+        await gateway.StartAsync("--registry", path, "--Gateway:Beam:MaxBodyBytes", "4194304", "--Gateway:Beam:DirectRelay", directRelay ? "true" : "false",
+            "--Gateway:Beam:KeepAliveSeconds", "3");
     }
 
     private Task<DeviceConnection> ConnectAsync(string source = Device, bool website = false) =>
@@ -392,6 +397,7 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData("GET /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nX-Empty:\r\nX-Nospace:v\r\nX-Trail: v \t \r\nx-lower: Mixed Case\r\nAccept-Encoding: gzip\r\nCookie: a=1; b=2\r\n\r\n")]
     [InlineData("GET /eq HTTP/1.1\r\nHost: beam.soracom.io\r\nCookie: a=1\r\nX-Dup: 1\r\nCookie: b=2\r\nx-dup: 2\r\n\r\n")] // names on several lines
     [InlineData("get /eq HTTP/1.1\r\nHost: beam.soracom.io\r\n\r\n")]                    // a method token in lower case
+    [InlineData("POST /eqid HTTP/1.1\r\nHost: beam.soracom.io\r\nX-Custom: kept\r\nx-soracom-imsi: 999999999999999\r\nX-Soracom-Timestamp: 1\r\nAuthorization: Basic ZGV2aWNl\r\nCookie: a=1\r\nCookie: b=2\r\nContent-Length: 2\r\n\r\n{}")] // identity headers only
     public async Task Relay_and_Kestrel_paths_send_the_same_upstream_request(string request)
     {
         await using var device = await ConnectAsync();
@@ -410,7 +416,7 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal(viaKestrel.RequestLine, relayed.RequestLine);
         Assert.Equal(Comparable(viaKestrel), Comparable(relayed));
         Assert.Equal(viaKestrel.Body, relayed.Body);
-        Assert.Equal("Bearer eq-token", relayed.Header("authorization"));
+        Assert.Equal(request.Contains("/eqid", StringComparison.Ordinal) ? "Basic ZGV2aWNl" : "Bearer eq-token", relayed.Header("authorization"));
         Assert.Equal(Imsi, relayed.Header("x-soracom-imsi"));
         Assert.Equal("ok", new Gateway.Signing.Soracom.SoracomSignatureVerifier(new Gateway.Signing.Soracom.SoracomVerifierOptions { PreSharedKeys = { "topsecret" }, ReplayProtection = false })
             .Verify(ToHeaderDictionary(relayed)).Reason);
@@ -635,6 +641,68 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal("GET /site/a/b?x=1&y=two HTTP/1.1", r.RequestLine);
         Assert.Equal(Imsi, r.Header("x-soracom-imsi"));
         Assert.Equal(new Uri(_raw.BaseUri).Authority, r.Header("host"));
+    }
+
+    [Fact]
+    public async Task Upstream_that_does_not_answer_in_time_is_504_and_the_device_connection_goes_on()
+    {
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate", DelayMs: 4000)];
+        await using var device = await ConnectAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await device.SendAsync(Get("/slow"));
+        var response = await device.ReadResponseAsync();
+        var elapsed = started.Elapsed;
+        Assert.Equal((504, "upstream timed out after 1 s\n"), (response.Status, response.Text));
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(3500));
+
+        // The timed-out upstream connection is not reused for the next request.
+        _raw.Script = null;
+        var accepts = _raw.Accepts;
+        await device.SendAsync(Get("/slow"));
+        var next = await device.ReadResponseAsync();
+        Assert.Equal((200, "GET /s"), (next.Status, next.Text));
+        Assert.Equal(accepts + 1, _raw.Accepts);
+    }
+
+    [Fact]
+    public async Task Upstream_that_stalls_mid_body_past_the_timeout_aborts_the_device_connection()
+    {
+        _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst part"), new Reply("never in time", DelayMs: 5000)];
+        await using var device = await ConnectAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await device.SendAsync(Get("/slow"));
+        await Assert.ThrowsAsync<IOException>(() => device.ReadResponseAsync());
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(4000));
+    }
+
+    [Fact]
+    public async Task Device_that_stops_sending_its_body_gets_504_after_the_timeout_and_the_connection_closes()
+    {
+        await using var device = await ConnectAsync();
+        await device.SendAsync("POST /slow HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Length: 100\r\n\r\nonly ten..");
+        var response = await device.ReadResponseAsync();
+        Assert.Equal((504, "upstream timed out after 1 s\n"), (response.Status, response.Text));
+        Assert.Equal("close", response.Header("connection"));
+        Assert.True(await device.IsClosedAsync());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Idle_device_connection_is_closed_after_the_keep_alive_timeout(bool directRelay)
+    {
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
+        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await device.SendAsync(Get("/raw"));
+        Assert.Equal(200, (await device.ReadResponseAsync()).Status);
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await device.IsClosedAsync());
+        Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(6));
     }
 
     // ------------------------------------------------------------------ helpers

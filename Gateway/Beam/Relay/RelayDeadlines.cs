@@ -1,0 +1,82 @@
+namespace Gateway.Beam.Relay;
+
+/// <summary>
+/// One timer for every relay connection's deadline, the way Kestrel's heartbeat serves its timeouts: a connection
+/// arms a deadline by writing a number, and a tick every <see cref="Resolution"/> ends what has passed its deadline.
+/// Per-request timers and cancellation registrations on every socket call cost more than the relaying around them.
+/// </summary>
+internal sealed class RelayDeadlines : IDisposable
+{
+    /// <summary>How late past its deadline a connection may be ended.</summary>
+    public static readonly TimeSpan Resolution = TimeSpan.FromMilliseconds(200);
+
+    private readonly HashSet<RelayConnection> _connections = [];
+    private readonly Lock _lock = new();
+    private readonly Timer _timer;
+    private RelayConnection[] _snapshot = [];
+    private int _ticking;
+
+    public RelayDeadlines()
+    {
+        _timer = new Timer(static s => ((RelayDeadlines)s!).Tick(), this, Resolution, Resolution);
+    }
+
+    public void Add(RelayConnection connection)
+    {
+        lock (_lock)
+        {
+            _connections.Add(connection);
+        }
+    }
+
+    public void Remove(RelayConnection connection)
+    {
+        lock (_lock)
+        {
+            _connections.Remove(connection);
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private void Tick()
+    {
+        // A tick that outlasts the period is not overlapped by the next one (they share the snapshot).
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            ExpireAll();
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private void ExpireAll()
+    {
+        int count;
+        lock (_lock)
+        {
+            count = _connections.Count;
+            if (_snapshot.Length < count)
+            {
+                _snapshot = new RelayConnection[Math.Max(count, _snapshot.Length * 2)];
+            }
+
+            _connections.CopyTo(_snapshot);
+        }
+
+        // Outside the lock: ending a connection disposes sockets and must not hold up connections coming and going.
+        var now = Environment.TickCount64;
+        for (var i = 0; i < count; i++)
+        {
+            _snapshot[i].Expire(now);
+            _snapshot[i] = null!;
+        }
+    }
+}
