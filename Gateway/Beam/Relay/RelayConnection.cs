@@ -325,7 +325,22 @@ internal sealed class RelayConnection : IDisposable
                         await StreamBodyAsync(upstream.Socket, exchange.BodyLeft);
                     }
 
-                    (headLength, received) = await ReadResponseHeadAsync(upstream.Socket);
+                    // Read until a final response head is complete. Here rather than in a method of its own: every
+                    // request waits here, and each async method suspended on the wait costs a step per request
+                    // (relay-floor-style interleaved rounds: median 38.8 against 42.5 µs CPU per request).
+                    received = 0;
+                    var searched = 0;
+                    while ((headLength = TakeResponseHead(ref received, ref searched)) < 0)
+                    {
+                        var n = await upstream.Socket.ReceiveAsync(_receive.AsMemory(received), SocketFlags.None);
+                        if (n == 0)
+                        {
+                            throw new IOException("the upstream closed the connection before responding");
+                        }
+
+                        received += n;
+                    }
+
                     break;
                 }
                 catch (Exception e) when (attempt == 0 && upstream.Reused && exchange.BodyLeft == 0 && !TimedOut
@@ -566,58 +581,54 @@ internal sealed class RelayConnection : IDisposable
         }
     }
 
-    /// <summary>Reads until a final (non-1xx) response head is complete and parsed; returns its length and the bytes read.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(int HeadLength, int Received)> ReadResponseHeadAsync(Socket socket)
+    /// <summary>
+    /// The length of the final (non-1xx) response head at the start of the receive buffer once it is complete and
+    /// parsed, or -1 when more must be read (the buffer grown if it is full). Informational heads are dropped from
+    /// the buffer. <paramref name="searched"/> is where the search for the head's end resumes.
+    /// </summary>
+    private int TakeResponseHead(ref int received, ref int searched)
     {
-        var received = 0;
-        var searched = 0;
         while (true)
         {
             var end = _receive.AsSpan(searched, received - searched).IndexOf("\r\n\r\n"u8);
-            if (end >= 0)
+            if (end < 0)
             {
-                var headLength = searched + end + 4;
-                if (!_response.Parse(_receive.AsSpan(0, headLength)) || _response.Status == 101)
-                {
-                    throw new MalformedResponseException("upstream sent a malformed response");
-                }
-
-                if (_response.Status >= 200)
-                {
-                    return (headLength, received);
-                }
-
-                // 1xx: informational, not relayed (the HttpClient path does not relay them either); the final head
-                // follows, possibly already in the buffer.
-                _receive.AsSpan(headLength, received - headLength).CopyTo(_receive);
-                received -= headLength;
-                searched = 0;
-                continue;
+                break;
             }
 
-            searched = Math.Max(0, received - 3);
-            if (received == _receive.Length)
+            var headLength = searched + end + 4;
+            if (!_response.Parse(_receive.AsSpan(0, headLength)) || _response.Status == 101)
             {
-                if (_receive.Length >= HttpRelay.MaxResponseHeadBytes)
-                {
-                    throw new MalformedResponseException("upstream response head too large");
-                }
-
-                var larger = ArrayPool<byte>.Shared.Rent(_receive.Length * 2);
-                _receive.AsSpan(0, received).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_receive);
-                _receive = larger;
+                throw new MalformedResponseException("upstream sent a malformed response");
             }
 
-            var n = await socket.ReceiveAsync(_receive.AsMemory(received), SocketFlags.None);
-            if (n == 0)
+            if (_response.Status >= 200)
             {
-                throw new IOException("the upstream closed the connection before responding");
+                return headLength;
             }
 
-            received += n;
+            // 1xx: informational, not relayed (the HttpClient path does not relay them either); the final head
+            // follows, possibly already in the buffer.
+            _receive.AsSpan(headLength, received - headLength).CopyTo(_receive);
+            received -= headLength;
+            searched = 0;
         }
+
+        searched = Math.Max(0, received - 3);
+        if (received == _receive.Length)
+        {
+            if (_receive.Length >= HttpRelay.MaxResponseHeadBytes)
+            {
+                throw new MalformedResponseException("upstream response head too large");
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(_receive.Length * 2);
+            _receive.AsSpan(0, received).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_receive);
+            _receive = larger;
+        }
+
+        return -1;
     }
 
     private ValueTask<FlushResult> ReplyAsync(int status, string text, bool keepAlive)
