@@ -17,12 +17,9 @@ if [ -z "${HTTP_HALF_PEAK_LOCKED:-}" ]; then
 fi
 cd "$(dirname "$0")/../.."
 DURATION=${1:-15}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 . benchmarks/harness/lib.sh
+harness_begin
+
 start_upstream
 WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
 write_seed

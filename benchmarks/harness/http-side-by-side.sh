@@ -10,12 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-15}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 . benchmarks/harness/lib.sh
+harness_begin
+
 
 # Two nginx instances: the upstream (one worker), and the proxy under test (its own, so that its CPU time can be read
 # from its processes: the figure least disturbed by other work on a shared machine).

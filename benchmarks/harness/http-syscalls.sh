@@ -6,11 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-5}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
 . benchmarks/harness/lib.sh
+harness_begin
 start_upstream
 start_nginx_proxy "proxy_set_header x-soracom-imsi 440101234567890;"
 write_seed

@@ -1,5 +1,12 @@
-# Helpers the harness scripts share. Source it after setting WORK (a scratch directory) and PIDS (an array the
-# script's cleanup kills).
+# Helpers the harness scripts share. Source it from the repository root, then call harness_begin.
+
+# harness_begin: a scratch directory (WORK) and a list of started processes (PIDS), both cleaned up on exit.
+harness_begin() {
+  WORK=$(mktemp -d)
+  PIDS=()
+  trap harness_cleanup EXIT
+}
+harness_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
 
 # A TCP port free on loopback right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }

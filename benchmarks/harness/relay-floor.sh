@@ -17,12 +17,9 @@ fi
 cd "$(dirname "$0")/../.."
 SECONDS_PER_ROUND=${1:-4}
 ROUNDS=${2:-8}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 . benchmarks/harness/lib.sh
+harness_begin
+
 start_upstream
 WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
 write_seed

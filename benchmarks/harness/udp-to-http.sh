@@ -6,10 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-10}; CONCURRENCY=${2:-64}
-WORK=$(mktemp -d); PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
 . benchmarks/harness/lib.sh
+harness_begin
 UP=$(free_port); GU=$(free_port); GA=$(free_port)
 cat > "$WORK/n.conf" <<CONF
 worker_processes 1; pid $WORK/n.pid; error_log $WORK/e.log; events { worker_connections 4096; }

@@ -4,10 +4,8 @@
 # Alternates the two twice and prints wrk's Requests/sec. Needs wrk, nginx-light, dotnet.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-WORK=$(mktemp -d); PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
 . benchmarks/harness/lib.sh
+harness_begin
 UP=$(free_port); YP=$(free_port); GH=$(free_port); GA=$(free_port)
 cat > "$WORK/n.conf" <<CONF
 worker_processes 1; pid $WORK/n.pid; error_log $WORK/e.log; events { worker_connections 4096; }
