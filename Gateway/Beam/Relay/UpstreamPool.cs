@@ -92,7 +92,8 @@ internal sealed class UpstreamPool : IDisposable
 
     private static async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, long deadline)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)));
+        // Clamped to what a CancellationTokenSource takes (an entry's timeoutSeconds is not bounded).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(deadline - Environment.TickCount64, 1, int.MaxValue - 1)));
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
