@@ -20,13 +20,8 @@ DURATION=${1:-15}
 . benchmarks/harness/lib.sh
 harness_begin
 
-start_upstream
-WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
-write_seed
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
 dotnet build -c Release benchmarks/LoadGen -v q -nologo >/dev/null
-start_gateway
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
+start_http_paths
 grep -q '^HTTP/1.1 200' <(curl -si "http://127.0.0.1:$GH/") || { echo "gateway did not answer 200" >&2; exit 1; }
 
 peak() { wrk -t2 -c64 -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {printf "%.0f\n", $2}'; }

@@ -16,15 +16,8 @@ harness_begin
 
 # Two nginx instances: the upstream (one worker), and the proxy under test (its own, so that its CPU time can be read
 # from its processes: the figure least disturbed by other work on a shared machine).
-start_upstream
-WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
-write_seed
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-start_gateway
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
+start_http_paths
 
-# CPU time (user + system, clock ticks) of a process and its children still running (nginx's worker).
-ticks() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 peak() { wrk -t2 -c64 -d"${DURATION}s" --latency "$1" > "$WORK/peak.txt"; awk '/Requests\/sec/ {print $2}' "$WORK/peak.txt"; }
 # peak RPS and the proxy's CPU microseconds per request, for a URL and the proxy's process
 peak_cpu() {

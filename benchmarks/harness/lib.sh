@@ -72,3 +72,18 @@ start_gateway() {
   GATEWAY_PID=${PIDS[-1]}
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 }
+
+# start_http_paths [VAR=value …]: the three paths the side-by-side, half-peak and relay-floor scripts compare: the
+# upstream, nginx proxying to it with the static identity headers (worker_processes auto), and the gateway, built and
+# started with start_gateway's arguments. Waits until nginx's proxy answers.
+start_http_paths() {
+  start_upstream
+  WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
+  write_seed
+  dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
+  start_gateway "$@"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+
+# ticks PID: CPU time (user + system, clock ticks) of a process and its children still running (nginx's workers).
+ticks() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }

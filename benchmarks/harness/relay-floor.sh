@@ -20,22 +20,17 @@ ROUNDS=${2:-8}
 . benchmarks/harness/lib.sh
 harness_begin
 
-start_upstream
-WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
-write_seed
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
 dotnet build -c Release benchmarks/RelayFloor -v q -nologo >/dev/null
-start_gateway
+start_http_paths
 FP=$(free_port)
 dotnet benchmarks/RelayFloor/bin/Release/net10.0/relay-floor.dll "$FP" "$UP" & PIDS+=($!)
 FLOOR_PID=${PIDS[-1]}
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$FP/" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$FP/" >/dev/null 2>&1 && break; sleep 0.2; done
 for port in "$NP" "$FP" "$GH"; do
   grep -q '^HTTP/1.1 200' <(curl -si "http://127.0.0.1:$port/") || { echo "127.0.0.1:$port did not answer 200" >&2; exit 1; }
   wrk -t2 -c64 -d3s "http://127.0.0.1:$port/" >/dev/null   # warm-up: JIT, connection pools
 done
 
-ticks() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 for round in $(seq "$ROUNDS"); do
   for spec in "nginx $NP $NGINX_PROXY_PID" "floor $FP $FLOOR_PID" "gateway $GH $GATEWAY_PID"; do
     set -- $spec
