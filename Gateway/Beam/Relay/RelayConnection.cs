@@ -352,6 +352,13 @@ internal sealed class RelayConnection : IDisposable
                     upstream = null;
                 }
             }
+
+            // An answer that came as the deadline passed, with RelayDeadlines already closing the connection under
+            // it, is a timeout like any other (the flag stays set for the handler below).
+            if (Disarm())
+            {
+                throw new OperationCanceledException();
+            }
         }
         catch (DeviceClosedException)
         {
@@ -374,15 +381,6 @@ internal sealed class RelayConnection : IDisposable
             var keepAlive = !exchange.Close && exchange.BodyLeft == 0;
             await ReplyAsync(failure.Status, failure.Reason, keepAlive);
             return keepAlive;
-        }
-
-        if (Disarm())
-        {
-            // The answer came as the deadline passed and RelayDeadlines had already closed the connection under it.
-            upstream.Dispose();
-            BeamMetrics.Count(_name, "upstream_timeout");
-            await ReplyAsync(504, $"upstream timed out after {entry.Timeout.TotalSeconds:0.###} s", keepAlive: false);
-            return false;
         }
 
         BeamMetrics.UpstreamDuration(_name, Stopwatch.GetElapsedTime(started));
