@@ -53,6 +53,13 @@ internal sealed class BeamOptions
     /// </summary>
     public int KeepAliveSeconds { get; set; } = 130;
 
+    /// <summary>
+    /// Seconds a device has, from the first byte of a request, to send the whole request head before the gateway
+    /// answers <c>408 Request Timeout</c> and closes the connection (HTTP, website and HTTPS ports, relay and Kestrel
+    /// alike). Default 30, Kestrel's own default: a device trickling a head byte by byte cannot hold a connection.
+    /// </summary>
+    public int RequestHeadersTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -118,6 +125,11 @@ internal sealed class BeamOptions
         if (KeepAliveSeconds < 1)
         {
             errors.Add($"Gateway:Beam:KeepAliveSeconds must be positive (was {KeepAliveSeconds}).");
+        }
+
+        if (RequestHeadersTimeoutSeconds < 1)
+        {
+            errors.Add($"Gateway:Beam:RequestHeadersTimeoutSeconds must be positive (was {RequestHeadersTimeoutSeconds}).");
         }
 
         if (MaxBodyBytes < 1)

@@ -150,6 +150,7 @@ internal static partial class GatewayHost
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = beamOptions.MaxBodyBytes;
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(beamOptions.KeepAliveSeconds);
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(beamOptions.RequestHeadersTimeoutSeconds);
             k.Limits.MaxConcurrentConnections = beamOptions.MaxConnections;
             k.Limits.MaxConcurrentUpgradedConnections = beamOptions.MaxConnections;
             if (beamOptions.HttpPort != 0)

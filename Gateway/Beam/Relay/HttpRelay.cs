@@ -27,6 +27,9 @@ internal sealed class HttpRelay(
     /// <summary>A device connection with no request for this long is closed (Kestrel is given the same limit).</summary>
     internal TimeSpan KeepAliveTimeout { get; } = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
 
+    /// <summary>From a request's first byte, the time its head may take to arrive whole (Kestrel is given the same limit).</summary>
+    internal TimeSpan RequestHeadersTimeout { get; } = TimeSpan.FromSeconds(options.Value.RequestHeadersTimeoutSeconds);
+
     private readonly ConditionalWeakTable<BeamEntry, RelayTarget> _targets = [];
     private readonly RelayDeadlines _deadlines = new();
 

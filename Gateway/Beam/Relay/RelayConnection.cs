@@ -16,7 +16,7 @@ namespace Gateway.Beam.Relay;
 /// connection, relays the response, and returns true from <see cref="RunAsync"/> when a request is for Kestrel
 /// (the request is left unread in the pipe for it).
 /// </summary>
-internal sealed class RelayConnection : IDisposable
+internal sealed partial class RelayConnection : IDisposable
 {
     private const int BufferSize = 16 * 1024;
 
@@ -40,6 +40,7 @@ internal sealed class RelayConnection : IDisposable
     private readonly Lock _deadlineLock = new();
     private long _deadline = long.MaxValue;
     private Socket? _waitingOn;
+    private bool _waitingOnFlush;
     private bool _timedOut;
 
     public RelayConnection(HttpRelay relay, ConnectionContext connection, IPAddress remote, bool website)
@@ -56,14 +57,34 @@ internal sealed class RelayConnection : IDisposable
     /// <summary>Serves requests until the device goes; true when the rest of the connection is Kestrel's.</summary>
     public async Task<bool> RunAsync()
     {
+        // Once part of a request head has arrived, the time by which the rest must (Environment.TickCount64; 0: none
+        // under way). Kestrel's rule: the keep-alive time until a request's first byte, then its headers timeout.
+        long headDeadline = 0;
         while (true)
         {
-            Arm(_relay.KeepAliveTimeout, null);
+            if (headDeadline == 0)
+            {
+                Arm(_relay.KeepAliveTimeout, null);
+            }
+            else
+            {
+                ArmUntil(headDeadline, null);
+            }
+
             var read = await _input.ReadAsync();
             if (Disarm())
             {
-                // No request within the keep-alive time.
                 _input.AdvanceTo(read.Buffer.Start);
+                if (headDeadline == 0)
+                {
+                    // No request within the keep-alive time.
+                    return false;
+                }
+
+                // A head trickling in for longer than the limit: Kestrel's answer, and the connection closed.
+                BeamMetrics.Count(_name, "request_head_timeout");
+                LogHeadTimeout(_relay.Logger, _name, _remote.ToString(), (int)_relay.RequestHeadersTimeout.TotalSeconds);
+                await _output.WriteAsync(RequestTimeoutReply());
                 return false;
             }
 
@@ -91,9 +112,16 @@ internal sealed class RelayConnection : IDisposable
                     return false;
                 }
 
+                if (headDeadline == 0 && !buffer.IsEmpty)
+                {
+                    headDeadline = Environment.TickCount64 + (long)_relay.RequestHeadersTimeout.TotalMilliseconds;
+                }
+
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 continue;
             }
+
+            headDeadline = 0;
 
             // Over the limit: Kestrel answers 431, as for a head that never ends.
             var exchange = headLength > HttpRelay.MaxRequestHeadBytes ? null : Prepare(buffer, headLength);
@@ -425,7 +453,7 @@ internal sealed class RelayConnection : IDisposable
         var complete = BodyPart(_receive.AsSpan(headLength, extra), noBody, closeDelimited, ref chunked, ref left, ref reusable);
         try
         {
-            var flushed = await _output.FlushAsync();
+            var flushed = await FlushAsync(exchange.Entry.Timeout);
             while (!complete && !flushed.IsCompleted)
             {
                 Arm(exchange.Entry.Timeout, upstream.Socket);
@@ -452,7 +480,7 @@ internal sealed class RelayConnection : IDisposable
                 var part = memory.Span[..n];
                 complete = BodyPart(part, noBody, closeDelimited, ref chunked, ref left, ref reusable, out var used);
                 _output.Advance(used);
-                flushed = await _output.FlushAsync();
+                flushed = await FlushAsync(exchange.Entry.Timeout);
             }
 
             if (!complete)
@@ -461,6 +489,15 @@ internal sealed class RelayConnection : IDisposable
                 upstream.Dispose();
                 return false;
             }
+        }
+        catch (DeviceStalledException)
+        {
+            // The device stopped taking the response: its connection and the upstream's, mid-body, both end.
+            upstream.Dispose();
+            BeamMetrics.Count(_name, "device_write_timeout");
+            LogDeviceStalled(_relay.Logger, _name, exchange.Device.Label, (int)exchange.Entry.Timeout.TotalSeconds);
+            _connection.Abort(new ConnectionAbortedException("the device stopped reading the response"));
+            return false;
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -629,6 +666,38 @@ internal sealed class RelayConnection : IDisposable
         return -1;
     }
 
+    /// <summary>
+    /// Flushes what was written for the device. When the device is not taking it (the pipe is full), the wait is
+    /// bounded by <paramref name="timeout"/>: past it, <see cref="DeviceStalledException"/>.
+    /// </summary>
+    private ValueTask<FlushResult> FlushAsync(TimeSpan timeout)
+    {
+        var flush = _output.FlushAsync();
+        return flush.IsCompleted ? flush : AwaitFlushAsync(flush, timeout);
+    }
+
+    private async ValueTask<FlushResult> AwaitFlushAsync(ValueTask<FlushResult> flush, TimeSpan timeout)
+    {
+        ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, null, onFlush: true);
+        var result = await flush;
+        if (Disarm())
+        {
+            throw new DeviceStalledException();
+        }
+
+        return result;
+    }
+
+    /// <summary>What Kestrel sends when a request head takes too long (its headers timeout), byte for byte but the date.</summary>
+    private static byte[] RequestTimeoutReply() => Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\nDate: {DateTimeOffset.UtcNow:R}\r\n\r\n");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: {RemoteAddress} did not send a whole request head within {Seconds} s; answered 408 and closed")]
+    private static partial void LogHeadTimeout(ILogger logger, string entryPoint, string remoteAddress, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} took none of the response for {Seconds} s; connection closed")]
+    private static partial void LogDeviceStalled(ILogger logger, string entryPoint, string imsi, int seconds);
+
     private ValueTask<FlushResult> ReplyAsync(int status, string text, bool keepAlive)
     {
         var body = text + "\n";
@@ -645,6 +714,7 @@ internal sealed class RelayConnection : IDisposable
         }
 
         Socket? socket;
+        bool flush;
         lock (_deadlineLock)
         {
             if (now < _deadline)
@@ -655,10 +725,20 @@ internal sealed class RelayConnection : IDisposable
             _deadline = long.MaxValue;
             _timedOut = true;
             socket = _waitingOn;
+            flush = _waitingOnFlush;
         }
 
-        // A wait on the device ends with a cancelled read; one on the upstream with its socket closed under it.
-        _input.CancelPendingRead();
+        // A wait on the device ends with a cancelled read (or flush, when it is the device not taking the response);
+        // one on the upstream with its socket closed under it.
+        if (flush)
+        {
+            _output.CancelPendingFlush();
+        }
+        else
+        {
+            _input.CancelPendingRead();
+        }
+
         socket?.Dispose();
     }
 
@@ -674,12 +754,16 @@ internal sealed class RelayConnection : IDisposable
     }
 
     /// <summary>Starts a wait of at most <paramref name="timeout"/>, on <paramref name="socket"/> if it is an upstream's.</summary>
-    private void Arm(TimeSpan timeout, Socket? socket)
+    private void Arm(TimeSpan timeout, Socket? socket) => ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, socket);
+
+    /// <summary>Starts a wait that ends at <paramref name="deadline"/> (Environment.TickCount64), on <paramref name="socket"/> if it is an upstream's.</summary>
+    private void ArmUntil(long deadline, Socket? socket, bool onFlush = false)
     {
         lock (_deadlineLock)
         {
-            _deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            _deadline = deadline;
             _waitingOn = socket;
+            _waitingOnFlush = onFlush;
             _timedOut = false;
         }
     }
@@ -706,6 +790,7 @@ internal sealed class RelayConnection : IDisposable
         {
             _deadline = long.MaxValue;
             _waitingOn = null;
+            _waitingOnFlush = false;
             return _timedOut;
         }
     }
@@ -794,6 +879,9 @@ internal sealed class RelayConnection : IDisposable
             }
         }
     }
+
+    /// <summary>The device took none of the response for the entry's timeout.</summary>
+    private sealed class DeviceStalledException : Exception;
 
     /// <summary>The device closed its side while its request body was still being read.</summary>
     private sealed class DeviceClosedException : IOException;

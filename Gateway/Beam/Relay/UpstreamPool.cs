@@ -92,7 +92,7 @@ internal sealed class UpstreamPool : IDisposable
 
     private static async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, long deadline)
     {
-        // Clamped to what a CancellationTokenSource takes (an entry's timeoutSeconds is not bounded).
+        // Clamped to what a CancellationTokenSource takes: the registry bounds timeoutSeconds (300 s), this does not rely on it.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(deadline - Environment.TickCount64, 1, int.MaxValue - 1)));
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try

@@ -45,4 +45,11 @@ public sealed class MqttEntryValidationTests
         Assert.Contains("Gateway:Beam:MqttPort must be between 0 (off) and 65535 (was 70000).", new global::Gateway.Beam.BeamOptions { MqttPort = 70000 }.Validate());
         Assert.Contains("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort and HttpsPort must differ.", new global::Gateway.Beam.BeamOptions { MqttPort = 8023 }.Validate());
     }
+
+    [Fact]
+    public void Request_headers_timeout_must_be_positive()
+    {
+        Assert.Empty(new global::Gateway.Beam.BeamOptions { RequestHeadersTimeoutSeconds = 1 }.Validate());
+        Assert.Contains("Gateway:Beam:RequestHeadersTimeoutSeconds must be positive (was 0).", new global::Gateway.Beam.BeamOptions { RequestHeadersTimeoutSeconds = 0 }.Validate());
+    }
 }

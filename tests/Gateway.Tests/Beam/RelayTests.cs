@@ -71,7 +71,7 @@ public sealed class RelayTests : IAsyncLifetime
         var path = Path.Combine(gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
         await gateway.StartAsync("--registry", path, "--Gateway:Beam:MaxBodyBytes", "4194304", "--Gateway:Beam:DirectRelay", directRelay ? "true" : "false",
-            "--Gateway:Beam:KeepAliveSeconds", "3");
+            "--Gateway:Beam:KeepAliveSeconds", "3", "--Gateway:Beam:RequestHeadersTimeoutSeconds", "2");
     }
 
     private Task<DeviceConnection> ConnectAsync(string source = Device, bool website = false) =>
@@ -705,7 +705,117 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(9));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Request_head_trickled_past_the_headers_timeout_is_408_and_the_connection_closes(bool directRelay)
+    {
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
+        using var timeouts = new BeamResultCounter("request_head_timeout");
+        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        // A byte every 300 ms: each arrives well within the keep-alive time (3 s), the head never within 2 s.
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                await device.SendAsync("GET /raw HTTP/1.1\r\n");
+                for (var i = 0; i < 40; i++)
+                {
+                    await Task.Delay(300, TestContext.Current.CancellationToken);
+                    await device.SendAsync("X");
+                }
+            }
+            catch (IOException)
+            {
+                // The gateway closed the connection, as it should.
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var response = await device.ReadResponseAsync();
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(1800), TimeSpan.FromSeconds(8));
+        Assert.Equal("HTTP/1.1 408 Request Timeout", response.Head.Split("\r\n")[0]);
+        Assert.Equal("close", response.Header("connection"));
+        Assert.Equal("0", response.Header("content-length"));
+        Assert.Empty(response.Body);
+        Assert.True(await device.IsClosedAsync());
+        await trickle;
+        Assert.Empty(_raw.Requests);
+        if (directRelay)
+        {
+            Assert.True(timeouts.Count >= 1, "the relay counts the timeout");
+        }
+    }
+
+    [Fact]
+    public async Task Device_that_stops_reading_a_large_response_is_cut_off_after_the_timeout()
+    {
+        // 64 MiB: more than the gateway's output buffer and both sockets' kernel buffers can hold for a device that
+        // reads nothing, so the relay has to wait on the device.
+        const int BodyLength = 64 * 1024 * 1024;
+        _raw.Script = (_, _) => [new Reply([.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {BodyLength}\r\n\r\n"), .. new byte[BodyLength]])];
+        using var stalls = new BeamResultCounter("device_write_timeout");
+        await using var device = await DeviceConnection.ConnectAsync(Device, _gateway.HttpPort, receiveBufferSize: 4096);
+        await device.SendAsync(Get("/slow"));
+
+        // The entry's timeout is 1 s; the device reads nothing for 4.
+        await Task.Delay(4000, TestContext.Current.CancellationToken);
+        Assert.True(stalls.Count >= 1, "the relay counts the stalled device");
+        var received = 0L;
+        await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            var response = await device.ReadResponseAsync();
+            received = response.Body.Length;
+        });
+        Assert.True(received < BodyLength);
+
+        // The gateway serves the device's next connection as before.
+        _raw.Script = null;
+        await using var again = await ConnectAsync();
+        await again.SendAsync(Get("/raw"));
+        Assert.Equal(200, (await again.ReadResponseAsync()).Status);
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /// <summary>Counts the Beam messages counter's measurements for one result, from any entry point in this process.</summary>
+    private sealed class BeamResultCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private int _count;
+
+        public BeamResultCounter(string result)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == global::Gateway.Beam.BeamMetrics.MeterName && instrument.Name == "gateway.beam.messages")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "result" && Equals(tag.Value, result))
+                    {
+                        Interlocked.Increment(ref _count);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
 
     /// <summary>One write of a scripted upstream reply: bytes, an optional pause before it, and whether to close after it.</summary>
     internal sealed record Reply(byte[] Bytes, bool Close = false, int DelayMs = 0)
@@ -1004,9 +1114,14 @@ public sealed class RelayTests : IAsyncLifetime
             _reader = new ByteReader(_stream, _timeout.Token);
         }
 
-        public static async Task<DeviceConnection> ConnectAsync(string source, int port)
+        public static async Task<DeviceConnection> ConnectAsync(string source, int port, int receiveBufferSize = 0)
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            if (receiveBufferSize > 0)
+            {
+                socket.ReceiveBufferSize = receiveBufferSize;
+            }
+
             socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), TestContext.Current.CancellationToken);
             return new DeviceConnection(socket);
