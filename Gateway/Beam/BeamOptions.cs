@@ -60,6 +60,13 @@ internal sealed class BeamOptions
     /// </summary>
     public int RequestHeadersTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds a TCP→HTTP or TCP→TCP connection may stay open with nothing moving before the gateway closes it: on
+    /// TCP→TCP no byte either way, on TCP→HTTP no message from the device (and no reply taken) while no POST is under
+    /// way. Default 1800 (30 min, SORACOM's documented MQTT idle cut for keepalive 0).
+    /// </summary>
+    public int TcpIdleSeconds { get; set; } = 1800;
+
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -130,6 +137,11 @@ internal sealed class BeamOptions
         if (RequestHeadersTimeoutSeconds < 1)
         {
             errors.Add($"Gateway:Beam:RequestHeadersTimeoutSeconds must be positive (was {RequestHeadersTimeoutSeconds}).");
+        }
+
+        if (TcpIdleSeconds < 1)
+        {
+            errors.Add($"Gateway:Beam:TcpIdleSeconds must be positive (was {TcpIdleSeconds}).");
         }
 
         if (MaxBodyBytes < 1)

@@ -6,6 +6,7 @@ using System.Text;
 using Gateway.Registry;
 using Gateway.Signing.Soracom;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Beam;
 
@@ -15,12 +16,13 @@ namespace Gateway.Beam;
 /// on, then relays bytes both ways. A side that finishes sending is passed on as a half-close; the connection ends
 /// when both directions are done, or after the idle timeout with no traffic either way.
 /// </summary>
-internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, TimeProvider time, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
+internal sealed partial class TcpRelayConnectionHandler(
+    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
 {
     public const string Name = "tcp_relay";
 
-    /// <summary>With no byte in either direction for this long, both sides are closed.</summary>
-    public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>With no byte in either direction for this long, both sides are closed (<see cref="BeamOptions.TcpIdleSeconds"/>).</summary>
+    private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.TcpIdleSeconds);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -62,9 +64,9 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
 
             BeamMetrics.Count(Name, "connected");
             using var idle = new CancellationTokenSource();
-            idle.CancelAfter(IdleTimeout);
-            var toUpstream = PumpToUpstreamAsync(connection.Transport.Input, upstream, socket, idle);
-            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, IdleTimeout);
+            idle.CancelAfter(_idleTimeout);
+            var toUpstream = PumpToUpstreamAsync(connection.Transport.Input, upstream, socket, idle, _idleTimeout);
+            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, _idleTimeout);
             await Task.WhenAll(toUpstream, toDevice);
         }
     }
@@ -82,7 +84,7 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
         return signer is not null ? signer.CreateTcpFirstLine(identity, ts) : SoracomSigner.CreateUnsignedTcpFirstLine(identity, ts);
     }
 
-    private static async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, Socket socket, CancellationTokenSource idle)
+    private static async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, Socket socket, CancellationTokenSource idle, TimeSpan idleTimeout)
     {
         try
         {
@@ -95,7 +97,7 @@ internal sealed partial class TcpRelayConnectionHandler(TcpAdmission admission, 
                 }
 
                 device.AdvanceTo(result.Buffer.End);
-                idle.CancelAfter(IdleTimeout);
+                idle.CancelAfter(idleTimeout);
                 if (result.IsCompleted)
                 {
                     break;

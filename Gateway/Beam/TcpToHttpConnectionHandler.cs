@@ -3,6 +3,7 @@ using System.Net;
 using Gateway.Framing;
 using Gateway.Registry;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Beam;
 
@@ -12,10 +13,14 @@ namespace Gateway.Beam;
 /// bad CRC is dropped and answered <c>400 invalid Binary Format v1 frame: CRC mismatch</c>. Replies go back on
 /// the same connection, in order, which stays open for more data.
 /// </summary>
-internal sealed class TcpToHttpConnectionHandler(TcpAdmission admission, PayloadPoster poster) : ConnectionHandler
+internal sealed partial class TcpToHttpConnectionHandler(
+    TcpAdmission admission, PayloadPoster poster, IOptions<BeamOptions> options, ILogger<TcpToHttpConnectionHandler> logger) : ConnectionHandler
 {
     public const string Name = "tcp";
     public const int MaxMessage = 65536;
+
+    /// <summary>How long the device may leave the connection with nothing to do (<see cref="BeamOptions.TcpIdleSeconds"/>).</summary>
+    private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.TcpIdleSeconds);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -30,13 +35,17 @@ internal sealed class TcpToHttpConnectionHandler(TcpAdmission admission, Payload
         var input = connection.Transport.Input;
 
         // Not ConnectionClosed: Kestrel signals it as soon as the device half-closes, and a device that sends and
-        // then shuts down its side still expects its reply. Each POST has its own timeout; reads end with the input.
+        // then shuts down its side still expects its reply. Each POST has its own timeout (the idle time does not
+        // run during one); waits on the device, for its next message or for it to take a reply, end after the idle time.
         var token = CancellationToken.None;
+        using var idle = new CancellationTokenSource();
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(token);
+                idle.CancelAfter(_idleTimeout);
+                var result = await input.ReadAsync(idle.Token);
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
                 var buffer = result.Buffer;
                 if (entry.BinaryFormatV1)
                 {
@@ -59,10 +68,7 @@ internal sealed class TcpToHttpConnectionHandler(TcpAdmission admission, Payload
                             reply = DeviceReply.Refusal(400, status == FrameStatus.BadCrc ? "invalid Binary Format v1 frame: CRC mismatch" : "invalid Binary Format v1 frame: zero length", entry.EndOfData);
                         }
 
-                        if (reply.Length > 0)
-                        {
-                            await output.WriteAsync(reply, token);
-                        }
+                        await WriteReplyAsync(output, reply, idle);
                     }
 
                     input.AdvanceTo(buffer.Start, buffer.End);
@@ -74,10 +80,7 @@ internal sealed class TcpToHttpConnectionHandler(TcpAdmission admission, Payload
                         var chunk = buffer.Slice(0, Math.Min(buffer.Length, MaxMessage));
                         var reply = DeviceReply.Format(entry, await poster.PostAsync(Name, device, config, entry, chunk.ToArray(), token), tcp: true);
                         buffer = buffer.Slice(chunk.End);
-                        if (reply.Length > 0)
-                        {
-                            await output.WriteAsync(reply, token);
-                        }
+                        await WriteReplyAsync(output, reply, idle);
                     }
 
                     input.AdvanceTo(buffer.End);
@@ -94,10 +97,30 @@ internal sealed class TcpToHttpConnectionHandler(TcpAdmission admission, Payload
                 }
             }
         }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            BeamMetrics.Count(Name, "idle_timeout");
+            LogIdle(logger, device.Label, (int)_idleTimeout.TotalSeconds);
+        }
         catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException)
         {
             // The device went away; nothing to answer.
         }
     }
 
+    /// <summary>A reply to the device; one that it does not take within the idle time ends the connection.</summary>
+    private async ValueTask WriteReplyAsync(System.IO.Pipelines.PipeWriter output, byte[] reply, CancellationTokenSource idle)
+    {
+        if (reply.Length == 0)
+        {
+            return;
+        }
+
+        idle.CancelAfter(_idleTimeout);
+        await output.WriteAsync(reply, idle.Token);
+        idle.CancelAfter(Timeout.InfiniteTimeSpan);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Beam tcp: subscriber {Imsi} idle for {Seconds} s; connection closed")]
+    private static partial void LogIdle(ILogger logger, string imsi, int seconds);
 }

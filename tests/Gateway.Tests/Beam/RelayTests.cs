@@ -784,39 +784,6 @@ public sealed class RelayTests : IAsyncLifetime
 
     // ------------------------------------------------------------------ helpers
 
-    /// <summary>Counts the Beam messages counter's measurements for one result, from any entry point in this process.</summary>
-    private sealed class BeamResultCounter : IDisposable
-    {
-        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-        private int _count;
-
-        public BeamResultCounter(string result)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == global::Gateway.Beam.BeamMetrics.MeterName && instrument.Name == "gateway.beam.messages")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "result" && Equals(tag.Value, result))
-                    {
-                        Interlocked.Increment(ref _count);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public int Count => Volatile.Read(ref _count);
-
-        public void Dispose() => _listener.Dispose();
-    }
-
     /// <summary>One write of a scripted upstream reply: bytes, an optional pause before it, and whether to close after it.</summary>
     internal sealed record Reply(byte[] Bytes, bool Close = false, int DelayMs = 0)
     {

@@ -13,6 +13,7 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
 {
     private readonly GatewayProcess _gateway = new();
     private readonly EchoServer _echo = new();
+    private readonly EchoServer _idleEcho = new();
     private RecordingUpstream _upstream = null!;
 
     public async ValueTask InitializeAsync()
@@ -46,6 +47,8 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
                     "SoracomBeam": {
                       "udp://beam.soracom.io:23080": { "destination": "{{up}}/anon", "enabled": true, "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" },
                       "tcp://beam.soracom.io:23080": { "destination": "{{up}}/anon", "enabled": true, "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" } } } },
+                { "groupId": "g-relay-idle", "configuration": { "SoracomBeam": {
+                    "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{_idleEcho.Port}}", "enabled": true, "addSubscriberHeader": true } } } },
                 { "groupId": "g-relay-down", "configuration": { "SoracomBeam": {
                     "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{closed}}", "enabled": true } } } }
               ],
@@ -56,13 +59,14 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
                 { "imsi": "440101234567034", "groupId": "g-bf", "ipAddress": "127.0.0.34" },
                 { "imsi": "440101234567035", "imei": "353000000000035", "groupId": "g-relay", "ipAddress": "127.0.0.35" },
                 { "imsi": "440101234567036", "groupId": "g-relay-down", "ipAddress": "127.0.0.36" },
-                { "imsi": "440101234567037", "groupId": "g-parser", "ipAddress": "127.0.0.37" }
+                { "imsi": "440101234567037", "groupId": "g-parser", "ipAddress": "127.0.0.37" },
+                { "imsi": "440101234567038", "groupId": "g-relay-idle", "ipAddress": "127.0.0.38" }
               ]
             }
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
-        await _gateway.StartAsync("--registry", path);
+        await _gateway.StartAsync("--registry", path, "--Gateway:Beam:TcpIdleSeconds", "3");
     }
 
     public async ValueTask DisposeAsync()
@@ -70,6 +74,7 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
         await _echo.DisposeAsync();
+        await _idleEcho.DisposeAsync();
     }
 
     private string Udp(string source) => $"UDP:127.0.0.1:{_gateway.UnifiedPort},bind={source}";
@@ -234,6 +239,42 @@ public sealed class TcpUdpEntryPointTests : IAsyncLifetime
             await stream.WriteAsync("two"u8.ToArray(), TestContext.Current.CancellationToken);
             Assert.Equal("200 pong\n", await ReadUntilAsync(stream, "\n"));
             Assert.Equal(2, _upstream.Requests.Count);
+        }
+    }
+
+    [Fact]
+    public async Task Idle_tcp_to_http_connection_is_closed_after_the_idle_time()
+    {
+        using var idles = new BeamResultCounter("idle_timeout");
+        var (client, stream) = await ConnectAsync("127.0.0.31", _gateway.UnifiedPort);
+        using (client)
+        {
+            await stream.WriteAsync("one"u8.ToArray(), TestContext.Current.CancellationToken);
+            Assert.Equal("200 pong\n", await ReadUntilAsync(stream, "\n"));
+
+            // Then nothing from the device: closed after the idle time (3 s here), with nothing more sent to it.
+            var idle = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(string.Empty, await ReadUntilAsync(stream, "\n"));
+            Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(10));
+            Assert.True(idles.Count >= 1, "the idle cut is counted");
+        }
+    }
+
+    [Fact]
+    public async Task Idle_tcp_relay_closes_both_sides_after_the_idle_time()
+    {
+        var (client, stream) = await ConnectAsync("127.0.0.38", _gateway.TcpPort);
+        using (client)
+        {
+            // The upstream echoes the identity first line; then nothing moves either way.
+            Assert.Equal("imsi=440101234567038", (await ReadUntilAsync(stream, "\n")).Split(' ')[0]);
+            var idle = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(string.Empty, await ReadUntilAsync(stream, "\n"));
+            Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(10));
+
+            // The upstream's connection was closed too: its read ended with everything it got, the first line.
+            var received = await _idleEcho.Received.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            Assert.StartsWith("imsi=440101234567038 ", received);
         }
     }
 
