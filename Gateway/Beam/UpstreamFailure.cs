@@ -25,6 +25,12 @@ internal readonly record struct UpstreamFailure(int Status, string Reason, strin
                     return new(502, "upstream host not found", "upstream_dns");
                 case SocketException se:
                     return new(502, $"upstream unreachable ({se.SocketErrorCode})", "upstream_unreachable");
+
+                // HttpClient's words for what the relay finds itself (the same replies on both paths).
+                case HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse }:
+                    return new(502, "upstream sent a malformed response", "upstream_malformed");
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded }:
+                    return new(502, "upstream response head too large", "upstream_malformed");
                 default:
                     break;
             }

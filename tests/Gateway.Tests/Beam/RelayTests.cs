@@ -289,6 +289,34 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal(2, _raw.Accepts);
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public async Task Upstream_response_head_over_64_KiB_or_malformed_is_502_with_the_same_reason_on_both_paths(bool directRelay, bool garbage)
+    {
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
+        // 70 lines of 1,000 bytes: a head of about 70 KiB, over the 64 KiB both paths accept.
+        var lines = string.Concat(Enumerable.Range(0, 70).Select(i => $"X-Big-{i:D2}: {new string('b', 990)}\r\n"));
+        _raw.Script = (_, _) => [new Reply(garbage ? "garbage\r\n\r\n" : $"HTTP/1.1 200 OK\r\n{lines}Content-Length: 2\r\n\r\nok")];
+        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await device.SendAsync(Get("/raw"));
+        var response = await device.ReadResponseAsync();
+        Assert.Equal(502, response.Status);
+        Assert.DoesNotContain("X-Big-00", response.Head, StringComparison.Ordinal);
+        Assert.Equal(garbage ? "upstream sent a malformed response\n" : "upstream response head too large\n", response.Text);
+
+        // The device's connection goes on.
+        _raw.Script = null;
+        await device.SendAsync(Get("/raw"));
+        Assert.Equal(200, (await device.ReadResponseAsync()).Status);
+    }
+
     // 7
     [Fact]
     public async Task Megabyte_body_is_streamed_byte_identical()
