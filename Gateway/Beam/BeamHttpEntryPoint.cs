@@ -108,7 +108,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             }
 
             BeamMetrics.Count(name, "ok");
-            await WebSocketRelay.RelayAsync(context, upstream);
+            await WebSocketRelay.RelayAsync(context, upstream, TimeSpan.FromSeconds(options.Value.WebSocketIdleSeconds));
         }
         finally
         {

@@ -67,6 +67,12 @@ internal sealed class BeamOptions
     /// </summary>
     public int TcpIdleSeconds { get; set; } = 1800;
 
+    /// <summary>
+    /// Seconds a WebSocket relayed by the website entry point may pass without a message either way before both
+    /// sides are dropped. Default 300, SORACOM's documented WebSocket idle time.
+    /// </summary>
+    public int WebSocketIdleSeconds { get; set; } = 300;
+
     /// <summary>Largest request body the HTTP and website entry points accept. Default 16 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -142,6 +148,11 @@ internal sealed class BeamOptions
         if (TcpIdleSeconds < 1)
         {
             errors.Add($"Gateway:Beam:TcpIdleSeconds must be positive (was {TcpIdleSeconds}).");
+        }
+
+        if (WebSocketIdleSeconds < 1)
+        {
+            errors.Add($"Gateway:Beam:WebSocketIdleSeconds must be positive (was {WebSocketIdleSeconds}).");
         }
 
         if (MaxBodyBytes < 1)

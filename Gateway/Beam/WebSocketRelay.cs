@@ -6,12 +6,11 @@ namespace Gateway.Beam;
 /// <summary>
 /// The website entry point's WebSocket relay: connect upstream first (with the Beam headers), and only then
 /// accept the device, so a failed upstream is an HTTP 502 the device can see. Messages pass both ways unchanged;
-/// a close on either side is passed on; 300 s without a message closes both, as SORACOM documents.
+/// a close on either side is passed on; with no message either way for the idle time (SORACOM documents 300 s,
+/// <see cref="BeamOptions.WebSocketIdleSeconds"/>) both are dropped.
 /// </summary>
 internal static class WebSocketRelay
 {
-    public static TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
-
     /// <summary>The upstream URI for a destination: http→ws, https→wss; ws and wss stay.</summary>
     public static Uri ToWebSocketUri(Uri target)
     {
@@ -24,16 +23,16 @@ internal static class WebSocketRelay
         return builder.Uri;
     }
 
-    public static async Task RelayAsync(HttpContext context, ClientWebSocket upstream)
+    public static async Task RelayAsync(HttpContext context, ClientWebSocket upstream, TimeSpan idleTimeout)
     {
         using var device = await context.WebSockets.AcceptWebSocketAsync(upstream.SubProtocol);
-        using var idle = new CancellationTokenSource(IdleTimeout);
+        using var idle = new CancellationTokenSource(idleTimeout);
         // Each direction ends when its sender closes; the close is passed on and the other direction runs until the
         // close comes back, which completes the handshake on both sides. A failure on one side aborts the other.
-        await Task.WhenAll(PumpAsync(device, upstream, idle), PumpAsync(upstream, device, idle));
+        await Task.WhenAll(PumpAsync(device, upstream, idle, idleTimeout), PumpAsync(upstream, device, idle, idleTimeout));
     }
 
-    private static async Task PumpAsync(WebSocket from, WebSocket to, CancellationTokenSource idle)
+    private static async Task PumpAsync(WebSocket from, WebSocket to, CancellationTokenSource idle, TimeSpan idleTimeout)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
@@ -41,7 +40,7 @@ internal static class WebSocketRelay
             while (true)
             {
                 var received = await from.ReceiveAsync(buffer, idle.Token);
-                idle.CancelAfter(IdleTimeout);
+                idle.CancelAfter(idleTimeout);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     if (to.State is WebSocketState.Open or WebSocketState.CloseReceived)

@@ -49,8 +49,9 @@ public sealed class MqttEntryValidationTests
     [Fact]
     public void Device_timeouts_must_be_positive()
     {
-        Assert.Empty(new global::Gateway.Beam.BeamOptions { RequestHeadersTimeoutSeconds = 1, TcpIdleSeconds = 1 }.Validate());
+        Assert.Empty(new global::Gateway.Beam.BeamOptions { RequestHeadersTimeoutSeconds = 1, TcpIdleSeconds = 1, WebSocketIdleSeconds = 1 }.Validate());
         Assert.Contains("Gateway:Beam:RequestHeadersTimeoutSeconds must be positive (was 0).", new global::Gateway.Beam.BeamOptions { RequestHeadersTimeoutSeconds = 0 }.Validate());
         Assert.Contains("Gateway:Beam:TcpIdleSeconds must be positive (was -5).", new global::Gateway.Beam.BeamOptions { TcpIdleSeconds = -5 }.Validate());
+        Assert.Contains("Gateway:Beam:WebSocketIdleSeconds must be positive (was 0).", new global::Gateway.Beam.BeamOptions { WebSocketIdleSeconds = 0 }.Validate());
     }
 }

@@ -62,7 +62,7 @@ public sealed class WebSocketTests : IAsyncLifetime
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
-        await _gateway.StartAsync("--registry", path);
+        await _gateway.StartAsync("--registry", path, "--Gateway:Beam:WebSocketIdleSeconds", "3");
     }
 
     public async ValueTask DisposeAsync()
@@ -84,6 +84,24 @@ public sealed class WebSocketTests : IAsyncLifetime
 
         await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
         Assert.Equal(WebSocketState.Closed, ws.State);
+    }
+
+    [Fact]
+    public async Task Websocket_with_no_message_for_the_idle_time_is_dropped()
+    {
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_gateway.WebsitePort}/quiet"), TestContext.Current.CancellationToken);
+        await ws.SendAsync("hi"u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        var buffer = new byte[1024];
+        var r = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        Assert.Equal("echo /base/quiet:hi", Encoding.UTF8.GetString(buffer, 0, r.Count));
+
+        // Then silence both ways: dropped after the idle time (3 s here), without a close handshake.
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(15));
+        await Assert.ThrowsAsync<WebSocketException>(async () => await ws.ReceiveAsync(buffer, limit.Token));
+        Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(12));
     }
 
     [Fact]
