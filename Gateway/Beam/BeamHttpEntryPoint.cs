@@ -196,17 +196,52 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             BeamMetrics.UpstreamDuration(name, Stopwatch.GetElapsedTime(started));
             context.Response.StatusCode = (int)response.StatusCode;
             CopyResponseHeaders(response, context.Response);
+            // As on the relay: each wait for more of the upstream's body, and each for the device to take what was
+            // written, is bounded by the entry's timeout (Kestrel's minimum data rate allows pending bytes / 240 s).
+            // The step's own timer, apart from RequestAborted: Kestrel aborts the request when a write is cancelled,
+            // and a stalled device must still be told from one that went away.
+            using var step = new CancellationTokenSource();
+            using var stepOrAborted = CancellationTokenSource.CreateLinkedTokenSource(step.Token, context.RequestAborted);
+            var writing = false;
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
             try
             {
                 await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted);
-                await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+                while (true)
+                {
+                    writing = false;
+                    step.CancelAfter(entry.Timeout);
+                    var n = await body.ReadAsync(buffer, stepOrAborted.Token);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    writing = true;
+                    step.CancelAfter(entry.Timeout);
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, n), stepOrAborted.Token);
+                }
+
                 BeamMetrics.Count(name, "ok");
             }
             catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
             {
                 // The head is already sent: all that is left is to cut the device's response short.
-                BeamMetrics.Count(name, "upstream_body_failed");
+                if (writing && step.IsCancellationRequested)
+                {
+                    BeamMetrics.Count(name, "device_write_timeout");
+                    LogDeviceStalled(logger, name, device.Label, (int)entry.Timeout.TotalSeconds);
+                }
+                else
+                {
+                    BeamMetrics.Count(name, "upstream_body_failed");
+                }
+
                 context.Abort();
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
@@ -287,4 +322,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
     /// <summary>An upstream failure on an HTTP-upstream entry point (this one, the relay, TCP/UDP→HTTP): one message for all.</summary>
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} → {Upstream}: {Reason}")]
     internal static partial void LogUpstreamFailed(ILogger logger, string entryPoint, string imsi, string upstream, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} took none of the response for {Seconds} s; connection closed")]
+    internal static partial void LogDeviceStalled(ILogger logger, string entryPoint, string imsi, int seconds);
 }

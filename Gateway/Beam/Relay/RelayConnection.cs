@@ -495,7 +495,7 @@ internal sealed partial class RelayConnection : IDisposable
             // The device stopped taking the response: its connection and the upstream's, mid-body, both end.
             upstream.Dispose();
             BeamMetrics.Count(_name, "device_write_timeout");
-            LogDeviceStalled(_relay.Logger, _name, exchange.Device.Label, (int)exchange.Entry.Timeout.TotalSeconds);
+            BeamHttpEntryPoint.LogDeviceStalled(_relay.Logger, _name, exchange.Device.Label, (int)exchange.Entry.Timeout.TotalSeconds);
             _connection.Abort(new ConnectionAbortedException("the device stopped reading the response"));
             return false;
         }
@@ -694,9 +694,6 @@ internal sealed partial class RelayConnection : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: {RemoteAddress} did not send a whole request head within {Seconds} s; answered 408 and closed")]
     private static partial void LogHeadTimeout(ILogger logger, string entryPoint, string remoteAddress, int seconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam {EntryPoint}: subscriber {Imsi} took none of the response for {Seconds} s; connection closed")]
-    private static partial void LogDeviceStalled(ILogger logger, string entryPoint, string imsi, int seconds);
 
     private ValueTask<FlushResult> ReplyAsync(int status, string text, bool keepAlive)
     {

@@ -692,11 +692,19 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal(accepts + 1, _raw.Accepts);
     }
 
-    [Fact]
-    public async Task Upstream_that_stalls_mid_body_past_the_timeout_aborts_the_device_connection()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Upstream_that_stalls_mid_body_past_the_timeout_aborts_the_device_connection(bool directRelay)
     {
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
         _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst part"), new Reply("never in time", DelayMs: 5000)];
-        await using var device = await ConnectAsync();
+        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
         var started = System.Diagnostics.Stopwatch.StartNew();
         await device.SendAsync(Get("/slow"));
         await Assert.ThrowsAsync<IOException>(() => device.ReadResponseAsync());
@@ -781,20 +789,30 @@ public sealed class RelayTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Device_that_stops_reading_a_large_response_is_cut_off_after_the_timeout()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Device_that_stops_reading_a_large_response_is_cut_off_after_the_timeout(bool directRelay)
     {
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
         // 64 MiB: more than the gateway's output buffer and both sockets' kernel buffers can hold for a device that
         // reads nothing, so the relay has to wait on the device.
         const int BodyLength = 64 * 1024 * 1024;
         _raw.Script = (_, _) => [new Reply([.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {BodyLength}\r\n\r\n"), .. new byte[BodyLength]])];
         using var stalls = new BeamResultCounter("device_write_timeout");
-        await using var device = await DeviceConnection.ConnectAsync(Device, _gateway.HttpPort, receiveBufferSize: 4096);
+        var port = directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort;
+        await using var device = await DeviceConnection.ConnectAsync(Device, port, receiveBufferSize: 4096);
         await device.SendAsync(Get("/slow"));
 
-        // The entry's timeout is 1 s; the device reads nothing for 4.
+        // The entry's timeout is 1 s, on both paths; the device reads nothing for 4.
         await Task.Delay(4000, TestContext.Current.CancellationToken);
-        Assert.True(stalls.Count >= 1, "the relay counts the stalled device");
+        Assert.True(stalls.Count >= 1, "the stalled device is counted");
+
         var received = 0L;
         await Assert.ThrowsAnyAsync<IOException>(async () =>
         {
@@ -805,7 +823,7 @@ public sealed class RelayTests : IAsyncLifetime
 
         // The gateway serves the device's next connection as before.
         _raw.Script = null;
-        await using var again = await ConnectAsync();
+        await using var again = await DeviceConnection.ConnectAsync(Device, port);
         await again.SendAsync(Get("/raw"));
         Assert.Equal(200, (await again.ReadResponseAsync()).Status);
     }
