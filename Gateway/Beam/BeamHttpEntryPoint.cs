@@ -183,6 +183,14 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
             LogUpstreamFailed(logger, name, device.Label, target.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(name, failure.Metric);
+
+            // As on the relay: a body not read to its end leaves the connection out of step, so it closes after the
+            // reply (said in the reply, rather than Kestrel waiting for the rest and closing later).
+            if (BodyLeftUnread(context))
+            {
+                context.Response.Headers.Connection = "close";
+            }
+
             await TextAsync(context, failure.Status, failure.Reason);
             return;
         }
@@ -290,6 +298,32 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         var collection = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
         collection.ImportFromPemFile(file);
         return collection;
+    }
+
+    /// <summary>Whether the request has body bytes not yet read (or not yet arrived): checked without waiting.</summary>
+    private static bool BodyLeftUnread(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!context.Request.BodyReader.TryRead(out var result))
+            {
+                return true;
+            }
+
+            var done = result.IsCompleted && result.Buffer.IsEmpty;
+            context.Request.BodyReader.AdvanceTo(result.Buffer.Start);
+            return !done;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or BadHttpRequestException)
+        {
+            // A read still pending from the cancelled upstream send, or a body already broken: not usable again.
+            return true;
+        }
     }
 
     /// <summary>The HTTP entry's target for the path below its matched prefix (escaped, slashes kept; no query).</summary>

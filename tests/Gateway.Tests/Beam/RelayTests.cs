@@ -711,10 +711,18 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(4500));
     }
 
-    [Fact]
-    public async Task Device_that_stops_sending_its_body_gets_504_after_the_timeout_and_the_connection_closes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Device_that_stops_sending_its_body_gets_504_after_the_timeout_and_the_connection_closes(bool directRelay)
     {
-        await using var device = await ConnectAsync();
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
+        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
         await device.SendAsync("POST /slow HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Length: 100\r\n\r\nonly ten..");
         var response = await device.ReadResponseAsync();
         Assert.Equal((504, "upstream timed out after 1 s\n"), (response.Status, response.Text));
