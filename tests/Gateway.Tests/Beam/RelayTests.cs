@@ -671,11 +671,19 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal(new Uri(_raw.BaseUri).Authority, r.Header("host"));
     }
 
-    [Fact]
-    public async Task Upstream_that_does_not_answer_in_time_is_504_and_the_device_connection_goes_on()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Upstream_that_does_not_answer_in_time_is_504_and_the_device_connection_goes_on(bool directRelay)
     {
+        await using var kestrelOnly = new GatewayProcess();
+        if (!directRelay)
+        {
+            await StartGatewayAsync(kestrelOnly, directRelay: false);
+        }
+
         _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate", DelayMs: 4000)];
-        await using var device = await ConnectAsync();
+        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
         var started = System.Diagnostics.Stopwatch.StartNew();
         await device.SendAsync(Get("/slow"));
         var response = await device.ReadResponseAsync();
