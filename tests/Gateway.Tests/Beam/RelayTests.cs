@@ -18,6 +18,7 @@ public sealed class RelayTests : IAsyncLifetime
     private const string Imsi = "440101234567890";
 
     private readonly GatewayProcess _gateway = new();
+    private readonly List<GatewayProcess> _kestrelOnly = [];
     private RecordingUpstream _upstream = null!;
     private RawUpstream _raw = null!;
 
@@ -30,6 +31,11 @@ public sealed class RelayTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var gateway in _kestrelOnly)
+        {
+            await gateway.DisposeAsync();
+        }
+
         await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
         await _raw.DisposeAsync();
@@ -72,6 +78,23 @@ public sealed class RelayTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
         await gateway.StartAsync("--registry", path, "--Gateway:Beam:MaxBodyBytes", "4194304", "--Gateway:Beam:DirectRelay", directRelay ? "true" : "false",
             "--Gateway:Beam:KeepAliveSeconds", "3", "--Gateway:Beam:RequestHeadersTimeoutSeconds", "2");
+    }
+
+    /// <summary>
+    /// The HTTP port of the path under test: the shared gateway's relay, or a gateway of the test's own with the
+    /// relay off (Kestrel and HttpClient), same seed, so that both paths can be held to the same answers.
+    /// </summary>
+    private async Task<int> HttpPortAsync(bool directRelay)
+    {
+        if (directRelay)
+        {
+            return _gateway.HttpPort;
+        }
+
+        var kestrelOnly = new GatewayProcess();
+        _kestrelOnly.Add(kestrelOnly);
+        await StartGatewayAsync(kestrelOnly, directRelay: false);
+        return kestrelOnly.HttpPort;
     }
 
     private Task<DeviceConnection> ConnectAsync(string source = Device, bool website = false) =>
@@ -295,16 +318,12 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false, true)]
     public async Task Upstream_response_head_over_64_KiB_or_malformed_is_502_with_the_same_reason_on_both_paths(bool directRelay, bool garbage)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
         // 70 lines of 1,000 bytes: a head of about 70 KiB, over the 64 KiB both paths accept.
         var lines = string.Concat(Enumerable.Range(0, 70).Select(i => $"X-Big-{i:D2}: {new string('b', 990)}\r\n"));
         _raw.Script = (_, _) => [new Reply(garbage ? "garbage\r\n\r\n" : $"HTTP/1.1 200 OK\r\n{lines}Content-Length: 2\r\n\r\nok")];
-        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
         await device.SendAsync(Get("/raw"));
         var response = await device.ReadResponseAsync();
         Assert.Equal(502, response.Status);
@@ -433,9 +452,7 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Equal(200, (await device.ReadResponseAsync()).Status);
         var relayed = Assert.Single(_raw.Requests);
 
-        await using var kestrelOnly = new GatewayProcess();
-        await StartGatewayAsync(kestrelOnly, directRelay: false);
-        await using var device2 = await DeviceConnection.ConnectAsync(Device, kestrelOnly.HttpPort);
+        await using var device2 = await DeviceConnection.ConnectAsync(Device, await HttpPortAsync(directRelay: false));
         await device2.SendAsync(request);
         Assert.Equal(200, (await device2.ReadResponseAsync()).Status);
         var viaKestrel = _raw.Requests.Last();
@@ -535,13 +552,7 @@ public sealed class RelayTests : IAsyncLifetime
     {
         // Kestrel's limit on request headers is 32 KB. The big head is pipelined behind a request the upstream answers
         // slowly, so that it is all in the gateway's buffer by the time it is looked at.
-        await using var kestrelOnly = new GatewayProcess();
-        var port = _gateway.HttpPort;
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-            port = kestrelOnly.HttpPort;
-        }
+        var port = await HttpPortAsync(directRelay);
 
         _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow", DelayMs: 500)];
         await using var device = await DeviceConnection.ConnectAsync(Device, port);
@@ -597,9 +608,7 @@ public sealed class RelayTests : IAsyncLifetime
         }
 
         var relayed = await SendAsync(_gateway.HttpPort);
-        await using var kestrelOnly = new GatewayProcess();
-        await StartGatewayAsync(kestrelOnly, directRelay: false);
-        var viaKestrel = await SendAsync(kestrelOnly.HttpPort);
+        var viaKestrel = await SendAsync(await HttpPortAsync(directRelay: false));
         Assert.Equal(viaKestrel, relayed);
     }
 
@@ -676,14 +685,10 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Upstream_that_does_not_answer_in_time_is_504_and_the_device_connection_goes_on(bool directRelay)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
         _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate", DelayMs: 4000)];
-        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
         var started = System.Diagnostics.Stopwatch.StartNew();
         await device.SendAsync(Get("/slow"));
         var response = await device.ReadResponseAsync();
@@ -705,14 +710,10 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Upstream_that_stalls_mid_body_past_the_timeout_aborts_the_device_connection(bool directRelay)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
         _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst part"), new Reply("never in time", DelayMs: 5000)];
-        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
         var started = System.Diagnostics.Stopwatch.StartNew();
         await device.SendAsync(Get("/slow"));
         await Assert.ThrowsAsync<IOException>(() => device.ReadResponseAsync());
@@ -724,13 +725,9 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Device_that_stops_sending_its_body_gets_504_after_the_timeout_and_the_connection_closes(bool directRelay)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
-        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
         await device.SendAsync("POST /slow HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Length: 100\r\n\r\nonly ten..");
         var response = await device.ReadResponseAsync();
         Assert.Equal((504, "upstream timed out after 1 s\n"), (response.Status, response.Text));
@@ -743,13 +740,9 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Idle_device_connection_is_closed_after_the_keep_alive_timeout(bool directRelay)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
-        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
         await device.SendAsync(Get("/raw"));
         Assert.Equal(200, (await device.ReadResponseAsync()).Status);
         var idle = System.Diagnostics.Stopwatch.StartNew();
@@ -762,14 +755,10 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Request_head_trickled_past_the_headers_timeout_is_408_and_the_connection_closes(bool directRelay)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
         using var timeouts = new BeamResultCounter("request_head_timeout");
-        await using var device = await DeviceConnection.ConnectAsync(Device, directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         // A byte every 300 ms: each arrives well within the keep-alive time (3 s), the head never within 2 s.
@@ -810,18 +799,13 @@ public sealed class RelayTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Device_that_stops_reading_a_large_response_is_cut_off_after_the_timeout(bool directRelay)
     {
-        await using var kestrelOnly = new GatewayProcess();
-        if (!directRelay)
-        {
-            await StartGatewayAsync(kestrelOnly, directRelay: false);
-        }
+        var port = await HttpPortAsync(directRelay);
 
         // 64 MiB: more than the gateway's output buffer and both sockets' kernel buffers can hold for a device that
         // reads nothing, so the relay has to wait on the device.
         const int BodyLength = 64 * 1024 * 1024;
         _raw.Script = (_, _) => [new Reply([.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {BodyLength}\r\n\r\n"), .. new byte[BodyLength]])];
         using var stalls = new BeamResultCounter("device_write_timeout");
-        var port = directRelay ? _gateway.HttpPort : kestrelOnly.HttpPort;
         await using var device = await DeviceConnection.ConnectAsync(Device, port, receiveBufferSize: 4096);
         await device.SendAsync(Get("/slow"));
 

@@ -71,15 +71,22 @@ public sealed class WebSocketTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
+    /// <summary>A WebSocket to the website port at <paramref name="path"/>, after one message echoed through it.</summary>
+    private async Task<ClientWebSocket> ConnectAndEchoAsync(string path, string text)
+    {
+        var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_gateway.WebsitePort}{path}"), TestContext.Current.CancellationToken);
+        await ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        var buffer = new byte[1024];
+        var r = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        Assert.Equal($"echo /base{path}:{text}", Encoding.UTF8.GetString(buffer, 0, r.Count));
+        return ws;
+    }
+
     [Fact]
     public async Task Websocket_is_relayed_with_identity_and_closes_cleanly()
     {
-        using var ws = new ClientWebSocket();
-        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_gateway.WebsitePort}/live"), TestContext.Current.CancellationToken);
-        await ws.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
-        var buffer = new byte[1024];
-        var r = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
-        Assert.Equal("echo /base/live:hello", Encoding.UTF8.GetString(buffer, 0, r.Count));
+        using var ws = await ConnectAndEchoAsync("/live", "hello");
         Assert.Equal("440101234567051", _seenImsi);
 
         await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
@@ -89,12 +96,8 @@ public sealed class WebSocketTests : IAsyncLifetime
     [Fact]
     public async Task Websocket_with_no_message_for_the_idle_time_is_dropped()
     {
-        using var ws = new ClientWebSocket();
-        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_gateway.WebsitePort}/quiet"), TestContext.Current.CancellationToken);
-        await ws.SendAsync("hi"u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        using var ws = await ConnectAndEchoAsync("/quiet", "hi");
         var buffer = new byte[1024];
-        var r = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
-        Assert.Equal("echo /base/quiet:hi", Encoding.UTF8.GetString(buffer, 0, r.Count));
 
         // Then silence both ways: dropped after the idle time (3 s here), without a close handshake.
         var idle = System.Diagnostics.Stopwatch.StartNew();
