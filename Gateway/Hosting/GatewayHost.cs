@@ -222,7 +222,10 @@ internal static partial class GatewayHost
             LogRootKeyGenerated(app.Logger, root.Id, root.File);
         }
 
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        // Ready only once every listener is bound: Kestrel serves the admin port while it is still binding the device
+        // ports, and a device port that fails to bind ends the process.
+        var started = app.Lifetime.ApplicationStarted;
+        app.MapGet("/healthz", () => started.IsCancellationRequested ? Results.Text("ok\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapAdminApi();
         try
         {
