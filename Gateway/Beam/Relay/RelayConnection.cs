@@ -678,7 +678,7 @@ internal sealed partial class RelayConnection : IDisposable
 
     private async ValueTask<FlushResult> AwaitFlushAsync(ValueTask<FlushResult> flush, TimeSpan timeout)
     {
-        ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, null, onFlush: true);
+        Arm(timeout, null, onFlush: true);
         var result = await flush;
         if (Disarm())
         {
@@ -750,8 +750,12 @@ internal sealed partial class RelayConnection : IDisposable
         }
     }
 
-    /// <summary>Starts a wait of at most <paramref name="timeout"/>, on <paramref name="socket"/> if it is an upstream's.</summary>
-    private void Arm(TimeSpan timeout, Socket? socket) => ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, socket);
+    /// <summary>
+    /// Starts a wait of at most <paramref name="timeout"/>, on <paramref name="socket"/> if it is an upstream's, or on
+    /// the device taking its response when <paramref name="onFlush"/>.
+    /// </summary>
+    private void Arm(TimeSpan timeout, Socket? socket, bool onFlush = false) =>
+        ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, socket, onFlush);
 
     /// <summary>Starts a wait that ends at <paramref name="deadline"/> (Environment.TickCount64), on <paramref name="socket"/> if it is an upstream's.</summary>
     private void ArmUntil(long deadline, Socket? socket, bool onFlush = false)
