@@ -89,6 +89,13 @@ internal sealed class BeamOptions
     /// </summary>
     public bool DirectRelay { get; set; } = true;
 
+    /// <summary>
+    /// Whether the relay runs on its own epoll event loops, one per core (<c>Relay/Loop</c>), instead of on
+    /// Kestrel's socket transport. Default true on Linux (elsewhere the loops cannot run and this is ignored); only
+    /// with <see cref="DirectRelay"/>. Requests the relay hands over reach Kestrel's HTTP layer either way.
+    /// </summary>
+    public bool EventLoopRelay { get; set; } = true;
+
     /// <summary>Every device TCP port as configured, 0 (off) included.</summary>
     public int[] DevicePorts => [HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort];
 

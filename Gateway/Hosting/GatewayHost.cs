@@ -127,6 +127,13 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<BeamHttpEntryPoint>();
         builder.Services.AddSingleton<Gateway.Beam.Relay.UpstreamPool>();
         builder.Services.AddSingleton<Gateway.Beam.Relay.HttpRelay>();
+        if (UsesEventLoops(beamOptions))
+        {
+            // Added after Kestrel's socket transport, so Kestrel asks it first; it binds only the relay's ports.
+            builder.Services.AddSingleton<Gateway.Beam.Relay.Loop.LoopTransportFactory>();
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(
+                static sp => sp.GetRequiredService<Gateway.Beam.Relay.Loop.LoopTransportFactory>());
+        }
         builder.Services.AddSingleton<PayloadPoster>();
         builder.Services.AddSingleton<UdpEntryPoint>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
@@ -155,12 +162,12 @@ internal static partial class GatewayHost
             k.Limits.MaxConcurrentUpgradedConnections = beamOptions.MaxConnections;
             if (beamOptions.HttpPort != 0)
             {
-                k.Listen(listen, beamOptions.HttpPort, l => UseRelay(l, beamOptions, website: false));
+                ListenRelay(k, new System.Net.IPEndPoint(listen, beamOptions.HttpPort), beamOptions, website: false);
             }
 
             if (beamOptions.WebsitePort != 0)
             {
-                k.Listen(listen, beamOptions.WebsitePort, l => UseRelay(l, beamOptions, website: true));
+                ListenRelay(k, new System.Net.IPEndPoint(listen, beamOptions.WebsitePort), beamOptions, website: true);
             }
 
             if (beamOptions.HttpsPort != 0)
@@ -254,13 +261,29 @@ internal static partial class GatewayHost
     /// Puts the byte-level relay in front of Kestrel's HTTP layer on a device port (unless turned off): it serves
     /// the plain requests itself and leaves the rest of a connection to Kestrel and <see cref="BeamHttpEntryPoint"/>.
     /// </summary>
-    private static void UseRelay(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen, BeamOptions options, bool website)
+    /// <summary>
+    /// An HTTP or website port: on the relay's event loops (Kestrel sees only the connections handed to it), or
+    /// with the relay as a connection middleware on Kestrel's socket transport, or plain Kestrel.
+    /// </summary>
+    private static void ListenRelay(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, System.Net.IPEndPoint address, BeamOptions options, bool website)
     {
-        if (options.DirectRelay)
+        if (UsesEventLoops(options))
         {
-            listen.Use(next => listen.ApplicationServices.GetRequiredService<Gateway.Beam.Relay.HttpRelay>().Middleware(website)(next));
+            kestrel.Listen(new Gateway.Beam.Relay.Loop.LoopEndPoint(address, website));
+        }
+        else if (options.DirectRelay)
+        {
+            kestrel.Listen(address, listen =>
+                listen.Use(next => listen.ApplicationServices.GetRequiredService<Gateway.Beam.Relay.HttpRelay>().Middleware(website)(next)));
+        }
+        else
+        {
+            kestrel.Listen(address);
         }
     }
+
+    private static bool UsesEventLoops(BeamOptions options) =>
+        options.DirectRelay && options.EventLoopRelay && Gateway.Beam.Relay.Loop.Native.IsSupported;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Generated the root auth key {AuthKeyId}; its secret is in {File} (readable by this user only).")]
     private static partial void LogRootKeyGenerated(ILogger logger, string authKeyId, string file);

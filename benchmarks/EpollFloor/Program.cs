@@ -3,10 +3,11 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Gateway.EpollFloor;
 
-// usage: epoll-floor LISTEN_PORT UPSTREAM_PORT (both on 127.0.0.1). One event loop per core, each with its own
+// usage: epoll-floor LISTEN_PORT UPSTREAM_PORT [--async] (both on 127.0.0.1). One event loop per core, each with its own
 // listening socket on the port (SO_REUSEPORT, the kernel spreads connections), its own upstream connections and no
 // locks. Relays what benchmarks/RelayFloor relays: enough to measure, not to serve anyone.
-if (args.Length != 2 || !ushort.TryParse(args[0], CultureInfo.InvariantCulture, out var port) || !ushort.TryParse(args[1], CultureInfo.InvariantCulture, out var upstreamPort))
+var useAsync = args.Length == 3 && args[2] == "--async";
+if (args.Length is < 2 or > 3 || !ushort.TryParse(args[0], CultureInfo.InvariantCulture, out var port) || !ushort.TryParse(args[1], CultureInfo.InvariantCulture, out var upstreamPort))
 {
     Console.Error.WriteLine("usage: epoll-floor LISTEN_PORT UPSTREAM_PORT");
     return 2;
@@ -15,7 +16,7 @@ if (args.Length != 2 || !ushort.TryParse(args[0], CultureInfo.InvariantCulture, 
 var threads = new List<Thread>();
 for (var i = 0; i < Environment.ProcessorCount; i++)
 {
-    var loop = new Loop(port, upstreamPort);
+    var loop = new Loop(port, upstreamPort, useAsync);
     var thread = new Thread(loop.Run) { IsBackground = true, Name = $"epoll-floor {i}" };
     thread.Start();
     threads.Add(thread);
@@ -31,7 +32,7 @@ return 0;
 namespace Gateway.EpollFloor
 {
     /// <summary>One event loop: a listening socket, its device connections and its upstream connections.</summary>
-    internal sealed unsafe class Loop
+    internal sealed class Loop
     {
         private const int BufferSize = 16 * 1024;
 
@@ -45,8 +46,11 @@ namespace Gateway.EpollFloor
         private readonly List<object?> _tokens = [null];
         private readonly Stack<Upstream> _idle = new();
 
-        public Loop(ushort port, ushort upstreamPort)
+        private readonly bool _async;
+
+        public unsafe Loop(ushort port, ushort upstreamPort, bool useAsync)
         {
+            _async = useAsync;
             _upstreamPort = upstreamPort;
             _epoll = Check(Native.epoll_create1(Native.EPOLL_CLOEXEC));
             _listener = Check(Native.socket(Native.AF_INET, Native.SOCK_STREAM | Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC, 0));
@@ -59,7 +63,7 @@ namespace Gateway.EpollFloor
             Add(_listener, Native.EPOLLIN, 0);
         }
 
-        public void Run()
+        public unsafe void Run()
         {
             var events = stackalloc Native.EpollEvent[256];
             while (true)
@@ -84,17 +88,31 @@ namespace Gateway.EpollFloor
                     }
                     else if (_tokens[token] is Device device)
                     {
-                        OnDevice(device);
+                        if (_async)
+                        {
+                            device.Signal();
+                        }
+                        else
+                        {
+                            OnDevice(device);
+                        }
                     }
                     else if (_tokens[token] is Upstream upstream)
                     {
-                        OnUpstream(upstream);
+                        if (_async)
+                        {
+                            upstream.Signal();
+                        }
+                        else
+                        {
+                            OnUpstream(upstream);
+                        }
                     }
                 }
             }
         }
 
-        private void Accept()
+        private unsafe void Accept()
         {
             while (true)
             {
@@ -109,6 +127,10 @@ namespace Gateway.EpollFloor
                 var device = new Device(fd, _tokens.Count);
                 _tokens.Add(device);
                 Add(fd, Native.EPOLLIN | Native.EPOLLRDHUP | Native.EPOLLET, device.Token);
+                if (_async)
+                {
+                    _ = ServeAsync(device);
+                }
             }
         }
 
@@ -132,7 +154,7 @@ namespace Gateway.EpollFloor
         }
 
         /// <summary>Sends the request at the start of the device's buffer, if a whole head has arrived.</summary>
-        private void Serve(Device device)
+        private unsafe void Serve(Device device)
         {
             var end = device.Buffer.AsSpan(0, device.Have).IndexOf("\r\n\r\n"u8);
             if (end < 0)
@@ -161,7 +183,71 @@ namespace Gateway.EpollFloor
             device.Waiting = upstream;
         }
 
-        private void OnUpstream(Upstream upstream)
+        /// <summary>The same relaying as OnDevice and OnUpstream, written as one async method over awaited reads.</summary>
+        private async Task ServeAsync(Device device)
+        {
+            while (true)
+            {
+                int end;
+                while ((end = device.Buffer.AsSpan(0, device.Have).IndexOf("\r\n\r\n"u8)) < 0)
+                {
+                    if (await device.ReceiveAsync() <= 0)
+                    {
+                        Close(device);
+                        return;
+                    }
+                }
+
+                var upstream = Rent();
+                var kept = end + 2;
+                device.Buffer.AsSpan(0, kept).CopyTo(upstream.Buffer);
+                s_identity.CopyTo(upstream.Buffer, kept);
+                SendAll(upstream.Fd, upstream.Buffer, kept + s_identity.Length);
+                device.Have -= end + 4;
+                device.Buffer.AsSpan(end + 4, device.Have).CopyTo(device.Buffer);
+
+                upstream.Have = 0;
+                int total;
+                while ((total = ReplyLength(upstream.Buffer.AsSpan(0, upstream.Have))) < 0 || upstream.Have < total)
+                {
+                    if (await upstream.ReceiveAsync() <= 0)
+                    {
+                        throw new IOException("the upstream closed the connection");
+                    }
+                }
+
+                SendAll(device.Fd, upstream.Buffer, total);
+                Release(upstream, upstream.Buffer.AsSpan(0, total));
+            }
+        }
+
+        private static int ReplyLength(ReadOnlySpan<byte> received)
+        {
+            var headEnd = received.IndexOf("\r\n\r\n"u8);
+            if (headEnd < 0)
+            {
+                return -1;
+            }
+
+            var head = received[..headEnd];
+            var at = head.IndexOf("Content-Length:"u8) + "Content-Length:".Length;
+            var line = head[at..];
+            var lineEnd = line.IndexOf("\r"u8);
+            return headEnd + 4 + int.Parse(Encoding.ASCII.GetString(lineEnd < 0 ? line : line[..lineEnd]).Trim(), CultureInfo.InvariantCulture);
+        }
+
+        private static unsafe void SendAll(int fd, byte[] buffer, int length)
+        {
+            fixed (byte* p = buffer)
+            {
+                if (Native.send(fd, p, (nuint)length, Native.MSG_NOSIGNAL) != length)
+                {
+                    throw new IOException("a short send (not handled by this floor)");
+                }
+            }
+        }
+
+        private unsafe void OnUpstream(Upstream upstream)
         {
             if (upstream.Owner is not { } device)
             {
@@ -198,7 +284,7 @@ namespace Gateway.EpollFloor
             }
 
             upstream.Owner = null;
-            _idle.Push(upstream);
+            Release(upstream, head);
             device.Waiting = null;
             if (device.Pending)
             {
@@ -211,7 +297,20 @@ namespace Gateway.EpollFloor
             }
         }
 
-        private Upstream Rent()
+        /// <summary>Back to the pool, unless the upstream said it closes the connection (nginx does after 1,000 requests).</summary>
+        private void Release(Upstream upstream, ReadOnlySpan<byte> head)
+        {
+            if (head.IndexOf("Connection: close"u8) < 0)
+            {
+                _idle.Push(upstream);
+                return;
+            }
+
+            Native.close(upstream.Fd);
+            _tokens[upstream.Token] = null;
+        }
+
+        private unsafe Upstream Rent()
         {
             if (_idle.TryPop(out var idle))
             {
@@ -236,7 +335,7 @@ namespace Gateway.EpollFloor
         /// epoll reports the next arrival, so no read is spent to learn "nothing more" (nginx does the same).
         /// -1 when the peer has closed.
         /// </summary>
-        private static int Read(int fd, byte[] buffer, ref int have)
+        private static unsafe int Read(int fd, byte[] buffer, ref int have)
         {
             fixed (byte* p = buffer)
             {
@@ -285,7 +384,7 @@ namespace Gateway.EpollFloor
             _tokens[device.Token] = null;
         }
 
-        private void Add(int fd, uint events, int token)
+        private unsafe void Add(int fd, uint events, int token)
         {
             var e = new Native.EpollEvent { Events = events, Data = (ulong)token };
             Check(Native.epoll_ctl(_epoll, Native.EPOLL_CTL_ADD, fd, &e));
@@ -294,8 +393,16 @@ namespace Gateway.EpollFloor
         private static int Check(int result) =>
             result >= 0 ? result : throw new IOException($"system call failed: errno {Marshal.GetLastPInvokeError()}");
 
-        private sealed class Device(int fd, int token)
+        /// <summary>
+        /// A socket the loop reads for an awaiting method. Edge-triggered readiness is remembered, so a read that
+        /// came back short is not followed by one that can only say "nothing yet": the next wait is for the edge.
+        /// </summary>
+        private abstract class Endpoint(int fd, int token) : System.Threading.Tasks.Sources.IValueTaskSource<int>
         {
+            private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<int> _core;
+            private bool _readable = true;
+            private bool _waiting;
+
             public int Fd { get; } = fd;
 
             public int Token { get; } = token;
@@ -304,21 +411,71 @@ namespace Gateway.EpollFloor
 
             public int Have;
 
+            /// <summary>Bytes read into the buffer (0: closed), once there are some.</summary>
+            public ValueTask<int> ReceiveAsync()
+            {
+                if (_readable && TryReceive(out var n))
+                {
+                    return new ValueTask<int>(n);
+                }
+
+                _waiting = true;
+                _core.Reset();
+                return new ValueTask<int>(this, _core.Version);
+            }
+
+            /// <summary>The loop saw the socket become readable.</summary>
+            public void Signal()
+            {
+                _readable = true;
+                if (_waiting && TryReceive(out var n))
+                {
+                    _waiting = false;
+                    _core.SetResult(n);
+                }
+            }
+
+            private unsafe bool TryReceive(out int n)
+            {
+                fixed (byte* p = Buffer)
+                {
+                    var room = Buffer.Length - Have;
+                    n = (int)Native.recv(Fd, p + Have, (nuint)room, 0);
+                    if (n > 0)
+                    {
+                        Have += n;
+                        _readable = n == room;
+                        return true;
+                    }
+
+                    if (n == 0 || Marshal.GetLastPInvokeError() != Native.EAGAIN)
+                    {
+                        n = 0;
+                        return true;
+                    }
+
+                    _readable = false;
+                    return false;
+                }
+            }
+
+            public int GetResult(short token) => _core.GetResult(token);
+
+            public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+            public void OnCompleted(Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags) =>
+                _core.OnCompleted(continuation, state, token, flags);
+        }
+
+        private sealed class Device(int fd, int token) : Endpoint(fd, token)
+        {
             public Upstream? Waiting { get; set; }
 
             public bool Pending { get; set; }
         }
 
-        private sealed class Upstream(int fd, int token)
+        private sealed class Upstream(int fd, int token) : Endpoint(fd, token)
         {
-            public int Fd { get; } = fd;
-
-            public int Token { get; } = token;
-
-            public byte[] Buffer { get; } = new byte[BufferSize];
-
-            public int Have;
-
             public Device? Owner { get; set; }
         }
     }

@@ -23,7 +23,8 @@ internal sealed partial class RelayConnection : IDisposable
     private readonly HttpRelay _relay;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly ConnectionContext _connection;
+    private readonly Action<ConnectionAbortedException> _abort;
+    private readonly IUpstreamSource _upstreams;
     private readonly IPAddress _remote;
     private readonly bool _website;
     private readonly string _name;
@@ -39,16 +40,23 @@ internal sealed partial class RelayConnection : IDisposable
     // socket it waits on, and whether RelayDeadlines ended the wait. Guarded by _deadlineLock.
     private readonly Lock _deadlineLock = new();
     private long _deadline = long.MaxValue;
-    private Socket? _waitingOn;
+    private UpstreamConnection? _waitingOn;
     private bool _waitingOnFlush;
     private bool _timedOut;
 
-    public RelayConnection(HttpRelay relay, ConnectionContext connection, IPAddress remote, bool website)
+    /// <param name="relay">The relay's shared parts.</param>
+    /// <param name="transport">The device's connection: Kestrel's, or one of the relay's event loop.</param>
+    /// <param name="abort">Cuts the device's connection off (a response that cannot be finished).</param>
+    /// <param name="upstreams">Where upstream connections come from: the shared pool, or the event loop's own.</param>
+    /// <param name="remote">The device's address.</param>
+    /// <param name="website">The website entry point (path and query kept) rather than the HTTP one.</param>
+    public RelayConnection(HttpRelay relay, IDuplexPipe transport, Action<ConnectionAbortedException> abort, IUpstreamSource upstreams, IPAddress remote, bool website)
     {
         _relay = relay;
-        _connection = connection;
-        _input = connection.Transport.Input;
-        _output = connection.Transport.Output;
+        _abort = abort;
+        _upstreams = upstreams;
+        _input = transport.Input;
+        _output = transport.Output;
         _remote = remote;
         _website = website;
         _name = website ? BeamHttpEntryPoint.WebsiteName : BeamHttpEntryPoint.HttpName;
@@ -343,14 +351,14 @@ internal sealed partial class RelayConnection : IDisposable
         {
             for (var attempt = 0; ; attempt++)
             {
-                upstream = await UpstreamPool.RentAsync(exchange.Target, Volatile.Read(ref _deadline));
-                WaitOn(upstream.Socket);
+                upstream = await _upstreams.RentAsync(exchange.Target, Volatile.Read(ref _deadline));
+                WaitOn(upstream);
                 try
                 {
-                    await SendAsync(upstream.Socket, _send.AsMemory(0, exchange.SendLength));
+                    await upstream.SendAsync(_send.AsMemory(0, exchange.SendLength));
                     if (exchange.BodyLeft > 0)
                     {
-                        await StreamBodyAsync(upstream.Socket, exchange.BodyLeft);
+                        await StreamBodyAsync(upstream, exchange.BodyLeft);
                     }
 
                     // Read until a final response head is complete. Here rather than in a method of its own: every
@@ -360,7 +368,7 @@ internal sealed partial class RelayConnection : IDisposable
                     var searched = 0;
                     while ((headLength = TakeResponseHead(ref received, ref searched)) < 0)
                     {
-                        var n = await upstream.Socket.ReceiveAsync(_receive.AsMemory(received), SocketFlags.None);
+                        var n = await upstream.ReceiveAsync(_receive.AsMemory(received));
                         if (n == 0)
                         {
                             throw new IOException("the upstream closed the connection before responding");
@@ -456,9 +464,9 @@ internal sealed partial class RelayConnection : IDisposable
             var flushed = await FlushAsync(exchange.Entry.Timeout);
             while (!complete && !flushed.IsCompleted)
             {
-                Arm(exchange.Entry.Timeout, upstream.Socket);
+                Arm(exchange.Entry.Timeout, upstream);
                 var memory = _output.GetMemory(BufferSize);
-                var n = await upstream.Socket.ReceiveAsync(memory, SocketFlags.None);
+                var n = await upstream.ReceiveAsync(memory);
                 if (Disarm())
                 {
                     throw new OperationCanceledException();
@@ -496,7 +504,7 @@ internal sealed partial class RelayConnection : IDisposable
             upstream.Dispose();
             BeamMetrics.Count(_name, "device_write_timeout");
             BeamHttpEntryPoint.LogDeviceStalled(_relay.Logger, _name, exchange.Device.Label, (int)exchange.Entry.Timeout.TotalSeconds);
-            _connection.Abort(new ConnectionAbortedException("the device stopped reading the response"));
+            _abort(new ConnectionAbortedException("the device stopped reading the response"));
             return false;
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
@@ -505,13 +513,13 @@ internal sealed partial class RelayConnection : IDisposable
             Disarm();
             upstream.Dispose();
             BeamMetrics.Count(_name, "upstream_body_failed");
-            _connection.Abort(new ConnectionAbortedException("upstream body failed", e));
+            _abort(new ConnectionAbortedException("upstream body failed", e));
             return false;
         }
 
         if (reusable)
         {
-            UpstreamPool.Return(exchange.Target, upstream);
+            _upstreams.Return(exchange.Target, upstream);
         }
         else
         {
@@ -571,17 +579,7 @@ internal sealed partial class RelayConnection : IDisposable
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var n = await socket.SendAsync(data, SocketFlags.None);
-            data = data[n..];
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask StreamBodyAsync(Socket socket, long left)
+    private async ValueTask StreamBodyAsync(UpstreamConnection upstream, long left)
     {
         while (left > 0)
         {
@@ -608,7 +606,7 @@ internal sealed partial class RelayConnection : IDisposable
             var take = buffer.Slice(0, Math.Min(left, buffer.Length));
             foreach (var segment in take)
             {
-                await SendAsync(socket, segment);
+                await upstream.SendAsync(segment);
             }
 
             left -= take.Length;
@@ -710,7 +708,7 @@ internal sealed partial class RelayConnection : IDisposable
             return;
         }
 
-        Socket? socket;
+        UpstreamConnection? upstream;
         bool flush;
         lock (_deadlineLock)
         {
@@ -721,7 +719,7 @@ internal sealed partial class RelayConnection : IDisposable
 
             _deadline = long.MaxValue;
             _timedOut = true;
-            socket = _waitingOn;
+            upstream = _waitingOn;
             flush = _waitingOnFlush;
         }
 
@@ -736,7 +734,7 @@ internal sealed partial class RelayConnection : IDisposable
             _input.CancelPendingRead();
         }
 
-        socket?.Dispose();
+        upstream?.Dispose();
     }
 
     private bool TimedOut
@@ -751,40 +749,40 @@ internal sealed partial class RelayConnection : IDisposable
     }
 
     /// <summary>
-    /// Starts a wait of at most <paramref name="timeout"/>, on <paramref name="socket"/> if it is an upstream's, or on
+    /// Starts a wait of at most <paramref name="timeout"/>, on <paramref name="upstream"/> if it is on one, or on
     /// the device taking its response when <paramref name="onFlush"/>.
     /// </summary>
-    private void Arm(TimeSpan timeout, Socket? socket, bool onFlush = false) =>
-        ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, socket, onFlush);
+    private void Arm(TimeSpan timeout, UpstreamConnection? upstream, bool onFlush = false) =>
+        ArmUntil(Environment.TickCount64 + (long)timeout.TotalMilliseconds, upstream, onFlush);
 
-    /// <summary>Starts a wait that ends at <paramref name="deadline"/> (Environment.TickCount64), on <paramref name="socket"/> if it is an upstream's.</summary>
-    private void ArmUntil(long deadline, Socket? socket, bool onFlush = false)
+    /// <summary>Starts a wait that ends at <paramref name="deadline"/> (Environment.TickCount64), on <paramref name="upstream"/> if it is on one.</summary>
+    private void ArmUntil(long deadline, UpstreamConnection? upstream, bool onFlush = false)
     {
         lock (_deadlineLock)
         {
             _deadline = deadline;
-            _waitingOn = socket;
+            _waitingOn = upstream;
             _waitingOnFlush = onFlush;
             _timedOut = false;
         }
     }
 
-    /// <summary>The upstream socket the armed wait is now on (closed at once if the deadline has already passed).</summary>
-    private void WaitOn(Socket socket)
+    /// <summary>The upstream connection the armed wait is now on (closed at once if the deadline has already passed).</summary>
+    private void WaitOn(UpstreamConnection upstream)
     {
         lock (_deadlineLock)
         {
             if (!_timedOut)
             {
-                _waitingOn = socket;
+                _waitingOn = upstream;
                 return;
             }
         }
 
-        socket.Dispose();
+        upstream.Dispose();
     }
 
-    /// <summary>Ends the wait; true when its deadline had passed (and an upstream socket it was on is closed).</summary>
+    /// <summary>Ends the wait; true when its deadline had passed (and an upstream connection it was on is closed).</summary>
     private bool Disarm()
     {
         lock (_deadlineLock)

@@ -4,13 +4,16 @@ namespace Gateway.Beam.Relay;
 
 /// <summary>
 /// What the relay needs for an entry's destination, worked out once per entry: the Host line and exact target as
-/// bytes, and the pool's idle connections to that host and port.
+/// bytes, and the pool's idle connections to that host and port (and its number for the event loops' pools).
 /// </summary>
 internal sealed class RelayTarget(Uri destination, UpstreamPool pool)
 {
     public Uri Destination { get; } = destination;
 
     public Stack<UpstreamConnection> Idle { get; } = pool.IdleFor(destination);
+
+    /// <summary>The destination's host and port as a small number, for the event loops' pools.</summary>
+    public int UpstreamKey { get; } = pool.KeyFor(destination);
 
     /// <summary><c>Host: host[:port]\r\n</c>, as HttpClient would send it (IDN form, brackets for IPv6, default port left out).</summary>
     public byte[] HostLine { get; } = Encoding.ASCII.GetBytes($"Host: {HostValue(destination)}\r\n");

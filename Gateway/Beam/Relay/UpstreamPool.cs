@@ -10,7 +10,7 @@ namespace Gateway.Beam.Relay;
 /// checked before reuse (an upstream may have closed it), and a reused one that fails before any response byte
 /// is replaced once by the relay.
 /// </summary>
-internal sealed class UpstreamPool : IDisposable
+internal sealed class UpstreamPool : IUpstreamSource, IDisposable
 {
     /// <summary>Connections idle longer than this are closed (the same as the HttpClient path's pool).</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
@@ -19,6 +19,7 @@ internal sealed class UpstreamPool : IDisposable
     private const long CheckAfterIdleMs = 1000;
 
     private readonly ConcurrentDictionary<(string Host, int Port), Stack<UpstreamConnection>> _idle = new();
+    private readonly ConcurrentDictionary<(string Host, int Port), int> _keys = new();
     private readonly Timer _sweep;
 
     public UpstreamPool()
@@ -30,8 +31,27 @@ internal sealed class UpstreamPool : IDisposable
     public Stack<UpstreamConnection> IdleFor(Uri destination) =>
         _idle.GetOrAdd((destination.IdnHost, destination.Port), static _ => new Stack<UpstreamConnection>());
 
+    /// <summary>
+    /// A small number for the destination's host and port, the same for every entry naming them: the event loops'
+    /// own pools (<see cref="Loop.LoopUpstreamPool"/>) index their idle connections by it.
+    /// </summary>
+    public int KeyFor(Uri destination)
+    {
+        var key = (destination.IdnHost, destination.Port);
+        if (_keys.TryGetValue(key, out var number))
+        {
+            return number;
+        }
+
+        // Numbers are handed out under a lock so that two new hosts never get the same one.
+        lock (_keys)
+        {
+            return _keys.GetOrAdd(key, _keys.Count);
+        }
+    }
+
     /// <summary>An idle connection to the upstream, or a new one connected by <paramref name="deadline"/> (Environment.TickCount64).</summary>
-    public static ValueTask<UpstreamConnection> RentAsync(RelayTarget target, long deadline)
+    public ValueTask<UpstreamConnection> RentAsync(RelayTarget target, long deadline)
     {
         var stack = target.Idle;
         while (true)
@@ -47,8 +67,7 @@ internal sealed class UpstreamPool : IDisposable
                 return ConnectAsync(target.Destination, deadline);
             }
 
-            // Readable while idle means the upstream closed it (or sent something unasked): either way it is spent.
-            if (Environment.TickCount64 - connection.IdleSince > CheckAfterIdleMs && connection.Socket.Poll(0, SelectMode.SelectRead))
+            if (Environment.TickCount64 - connection.IdleSince > CheckAfterIdleMs && connection.IsSpent())
             {
                 connection.Dispose();
                 continue;
@@ -58,7 +77,7 @@ internal sealed class UpstreamPool : IDisposable
         }
     }
 
-    public static void Return(RelayTarget target, UpstreamConnection connection)
+    public void Return(RelayTarget target, UpstreamConnection connection)
     {
         connection.Reused = true;
         connection.IdleSince = Environment.TickCount64;
@@ -101,7 +120,7 @@ internal sealed class UpstreamPool : IDisposable
                 ? new IPEndPoint(address, destination.Port)
                 : new DnsEndPoint(destination.IdnHost, destination.Port);
             await socket.ConnectAsync(endPoint, timeout.Token);
-            return new UpstreamConnection(socket);
+            return new SocketUpstream(socket);
         }
         catch
         {
