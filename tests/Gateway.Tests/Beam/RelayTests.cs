@@ -10,9 +10,10 @@ namespace Gateway.Tests.Beam;
 /// <summary>
 /// The byte-level relay on the HTTP (:8888) and website (:18080) ports, end to end: devices are raw sockets from
 /// distinct loopback addresses (exact bytes, several requests per connection), upstreams are a recording Kestrel
-/// and a scripted raw-socket server for what Kestrel cannot produce.
+/// and a scripted raw-socket server for what Kestrel cannot produce. The relay runs on its own event loops here;
+/// <see cref="RelayOnKestrelTransportTests"/> runs every test again with it on Kestrel's socket transport.
 /// </summary>
-public sealed class RelayTests : IAsyncLifetime
+public class RelayTests : IAsyncLifetime
 {
     private const string Device = "127.0.0.21";
     private const string Imsi = "440101234567890";
@@ -21,6 +22,9 @@ public sealed class RelayTests : IAsyncLifetime
     private readonly List<GatewayProcess> _kestrelOnly = [];
     private RecordingUpstream _upstream = null!;
     private RawUpstream _raw = null!;
+
+    /// <summary>Whether the relay runs on its event loops (Gateway:Beam:EventLoopRelay) or on Kestrel's transport.</summary>
+    protected virtual bool EventLoops => true;
 
     public async ValueTask InitializeAsync()
     {
@@ -39,6 +43,7 @@ public sealed class RelayTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
         await _raw.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     private async Task StartGatewayAsync(GatewayProcess gateway, bool directRelay)
@@ -77,6 +82,7 @@ public sealed class RelayTests : IAsyncLifetime
         var path = Path.Combine(gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
         await gateway.StartAsync("--registry", path, "--Gateway:Beam:MaxBodyBytes", "4194304", "--Gateway:Beam:DirectRelay", directRelay ? "true" : "false",
+            "--Gateway:Beam:EventLoopRelay", EventLoops ? "true" : "false",
             "--Gateway:Beam:KeepAliveSeconds", "3", "--Gateway:Beam:RequestHeadersTimeoutSeconds", "2");
     }
 
@@ -246,6 +252,24 @@ public sealed class RelayTests : IAsyncLifetime
         Assert.Null(response.Header("content-length"));
         Assert.Equal(body, response.Text);
         Assert.True(await device.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Close_delimited_response_whose_end_comes_with_its_last_bytes_is_relayed_at_once()
+    {
+        // Head, body and the upstream's FIN in one segment: on the event loop they are one epoll edge, and the read
+        // that takes the body comes back short. The end must still be seen then, not when the 5 s timeout closes
+        // the upstream (which also cut the device off with a reset).
+        for (var i = 0; i < 3; i++)
+        {
+            _raw.Script = (_, _) => [new Reply("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it", EndInSameSegment: true)];
+            await using var device = await ConnectAsync();
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await device.SendAsync(Get("/raw"));
+            var response = await device.ReadResponseAsync();
+            Assert.Equal((200, "all of it"), (response.Status, response.Text));
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(3), $"took {started.Elapsed}");
+        }
     }
 
     [Fact]
@@ -830,11 +854,15 @@ public sealed class RelayTests : IAsyncLifetime
 
     // ------------------------------------------------------------------ helpers
 
-    /// <summary>One write of a scripted upstream reply: bytes, an optional pause before it, and whether to close after it.</summary>
-    internal sealed record Reply(byte[] Bytes, bool Close = false, int DelayMs = 0)
+    /// <summary>
+    /// One write of a scripted upstream reply: bytes, an optional pause before it, and whether to close after it.
+    /// <paramref name="EndInSameSegment"/>: the bytes and the end of the stream (FIN) leave in one TCP segment (the
+    /// socket corked, then shut down), and the connection is then held open, so nothing but the FIN tells the end.
+    /// </summary>
+    internal sealed record Reply(byte[] Bytes, bool Close = false, int DelayMs = 0, bool EndInSameSegment = false)
     {
-        public Reply(string text, bool Close = false, int DelayMs = 0)
-            : this(Encoding.Latin1.GetBytes(text), Close, DelayMs)
+        public Reply(string text, bool Close = false, int DelayMs = 0, bool EndInSameSegment = false)
+            : this(Encoding.Latin1.GetBytes(text), Close, DelayMs, EndInSameSegment)
         {
         }
     }
@@ -931,6 +959,17 @@ public sealed class RelayTests : IAsyncLifetime
                             if (reply.DelayMs > 0)
                             {
                                 await Task.Delay(reply.DelayMs, _stop.Token);
+                            }
+
+                            if (reply.EndInSameSegment)
+                            {
+                                // TCP_CORK (3 at IPPROTO_TCP, 6; set raw, since .NET reads (Tcp, 3) as TcpKeepAliveTime)
+                                // holds the bytes back until the shutdown puts the FIN on them.
+                                client.Client.SetRawSocketOption(6, 3, BitConverter.GetBytes(1));
+                                await client.GetStream().WriteAsync(reply.Bytes, _stop.Token);
+                                client.Client.Shutdown(SocketShutdown.Send);
+                                await reader.ReadToEndAsync();
+                                return;
                             }
 
                             await client.GetStream().WriteAsync(reply.Bytes, _stop.Token);
