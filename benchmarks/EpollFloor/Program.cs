@@ -99,7 +99,11 @@ namespace Gateway.EpollFloor
                     }
                     else if (_tokens[token] is Upstream upstream)
                     {
-                        if (_async)
+                        if (upstream.Owner is null)
+                        {
+                            CheckIdle(upstream);
+                        }
+                        else if (_async)
                         {
                             upstream.Signal();
                         }
@@ -199,6 +203,7 @@ namespace Gateway.EpollFloor
                 }
 
                 var upstream = Rent();
+                upstream.Owner = device;
                 var kept = end + 2;
                 device.Buffer.AsSpan(0, kept).CopyTo(upstream.Buffer);
                 s_identity.CopyTo(upstream.Buffer, kept);
@@ -217,6 +222,7 @@ namespace Gateway.EpollFloor
                 }
 
                 SendAll(device.Fd, upstream.Buffer, total);
+                upstream.Owner = null;
                 Release(upstream, upstream.Buffer.AsSpan(0, total));
             }
         }
@@ -310,11 +316,28 @@ namespace Gateway.EpollFloor
             _tokens[upstream.Token] = null;
         }
 
+        /// <summary>An idle upstream connection became readable: the upstream closed it (nginx does after its keepalive_timeout).</summary>
+        private unsafe void CheckIdle(Upstream upstream)
+        {
+            var one = stackalloc byte[1];
+            if (Native.recv(upstream.Fd, one, 1, 0) < 0 && Marshal.GetLastPInvokeError() == Native.EAGAIN)
+            {
+                return;
+            }
+
+            upstream.Dead = true;
+            Native.close(upstream.Fd);
+            _tokens[upstream.Token] = null;
+        }
+
         private unsafe Upstream Rent()
         {
-            if (_idle.TryPop(out var idle))
+            while (_idle.TryPop(out var idle))
             {
-                return idle;
+                if (!idle.Dead)
+                {
+                    return idle;
+                }
             }
 
             // Connected blocking (once per upstream connection), then made non-blocking.
@@ -477,6 +500,8 @@ namespace Gateway.EpollFloor
         private sealed class Upstream(int fd, int token) : Endpoint(fd, token)
         {
             public Device? Owner { get; set; }
+
+            public bool Dead { get; set; }
         }
     }
 
