@@ -27,6 +27,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private readonly Stack<int> _free = new();
     private int _wakePending;
     private volatile bool _stopping;
+    private bool _closed;
     private long _nextTick;
 
     public EventLoop(int id, ILogger logger)
@@ -108,8 +109,16 @@ internal sealed unsafe partial class EventLoop : IDisposable
         _posted.Enqueue((work, state));
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
-            ulong one = 1;
-            Native.write(_wake, (byte*)&one, sizeof(ulong));
+            // Under the lock Dispose closes the descriptor with: a late post (a connect timing out as the gateway
+            // stops) must not write into a descriptor number the process has since reused.
+            lock (_posted)
+            {
+                if (!_closed)
+                {
+                    ulong one = 1;
+                    Native.write(_wake, (byte*)&one, sizeof(ulong));
+                }
+            }
         }
     }
 
@@ -120,12 +129,18 @@ internal sealed unsafe partial class EventLoop : IDisposable
     {
         _stopping = true;
         Post(static _ => { }, null);
-        if (!IsCurrent && _thread.IsAlive)
+        if (!IsCurrent && _thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(5)))
         {
-            _thread.Join(TimeSpan.FromSeconds(5));
+            // Still running (stuck in relay code): its descriptors stay open rather than be closed under it.
+            return;
         }
 
-        Native.close(_wake);
+        lock (_posted)
+        {
+            _closed = true;
+            Native.close(_wake);
+        }
+
         Native.close(_epoll);
     }
 

@@ -112,27 +112,7 @@ internal sealed class LoopDeviceReader : PipeReader
     /// <summary>Reads what the socket has; true when that is something or the end (errors count as the end, as a reset does).</summary>
     private bool TryFill()
     {
-        if (_buffer is null)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(MinimumRead * 4);
-        }
-        else if (_buffer.Length - _end < MinimumRead)
-        {
-            if (_start > 0)
-            {
-                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                _end -= _start;
-                _start = 0;
-            }
-
-            if (_buffer.Length - _end < MinimumRead)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-                _buffer.AsSpan(0, _end).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = larger;
-            }
-        }
+        PooledBuffer.Reserve(ref _buffer, ref _start, ref _end, MinimumRead, MinimumRead * 4);
 
         int n;
         try

@@ -32,14 +32,12 @@ internal sealed class LoopDeviceWriter : PipeWriter
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
-        Reserve(sizeHint);
-        return _buffer.AsMemory(_end);
+        return Reserve(sizeHint).AsMemory(_end);
     }
 
     public override Span<byte> GetSpan(int sizeHint = 0)
     {
-        Reserve(sizeHint);
-        return _buffer.AsSpan(_end);
+        return Reserve(sizeHint).AsSpan(_end);
     }
 
     public override void Advance(int bytes) => _end += bytes;
@@ -110,31 +108,10 @@ internal sealed class LoopDeviceWriter : PipeWriter
         return true;
     }
 
-    private void Reserve(int sizeHint)
+    private byte[] Reserve(int sizeHint)
     {
-        var size = Math.Max(sizeHint, 1);
-        if (_buffer is null)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, MinimumBuffer));
-            return;
-        }
-
-        if (_buffer.Length - _end >= size)
-        {
-            return;
-        }
-
-        var kept = _end - _start;
-        var target = kept + size <= _buffer.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, kept + size));
-        _buffer.AsSpan(_start, kept).CopyTo(target);
-        if (!ReferenceEquals(target, _buffer))
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = target;
-        }
-
-        _start = 0;
-        _end = kept;
+        PooledBuffer.Reserve(ref _buffer, ref _start, ref _end, Math.Max(sizeHint, 1), MinimumBuffer);
+        return _buffer;
     }
 
     private void OnWritable()

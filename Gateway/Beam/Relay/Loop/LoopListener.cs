@@ -155,12 +155,14 @@ internal sealed partial class LoopListener : IConnectionListener
         device.Release();
         var fd = device.Socket.Detach();
         ConnectionContext connection;
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         try
         {
-            connection = _handOver.Create(new Socket(new SafeSocketHandle(fd, ownsHandle: true)));
+            connection = _handOver.Create(socket);
         }
         catch (Exception e)
         {
+            socket.Dispose();
             LogHandOverFailed(_logger, device.Remote.ToString(), e);
             return;
         }
@@ -265,7 +267,20 @@ internal sealed partial class LoopListener : IConnectionListener
 
                 var one = 1;
                 Native.setsockopt(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, &one, sizeof(int));
-                _ = ServeAsync(new LoopDevice(new LoopSocket(loop, fd), remote));
+                LoopSocket socket;
+                try
+                {
+                    socket = new LoopSocket(loop, fd);
+                }
+                catch (SocketException e)
+                {
+                    Interlocked.Decrement(ref listener._group.Connections);
+                    Native.close(fd);
+                    LogAcceptFailed(listener._logger, e);
+                    continue;
+                }
+
+                _ = ServeAsync(new LoopDevice(socket, remote));
             }
         }
 

@@ -24,7 +24,19 @@ internal sealed class LoopUpstream : UpstreamConnection
     /// </summary>
     public static async ValueTask<LoopUpstream> ConnectAsync(EventLoop loop, IPEndPoint address, CancellationToken cancel)
     {
-        var upstream = new LoopUpstream(new LoopSocket(loop, Open(address)));
+        var fd = Open(address);
+        LoopSocket socket;
+        try
+        {
+            socket = new LoopSocket(loop, fd);
+        }
+        catch
+        {
+            Native.close(fd);
+            throw;
+        }
+
+        var upstream = new LoopUpstream(socket);
         using (cancel.UnsafeRegister(static (s, _) => ((LoopUpstream)s!).CancelConnect(), upstream))
         {
             try
