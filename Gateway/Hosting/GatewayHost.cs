@@ -129,10 +129,9 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<Gateway.Beam.Relay.HttpRelay>();
         if (UsesEventLoops(beamOptions))
         {
-            // Added after Kestrel's socket transport, so Kestrel asks it first; it binds only the relay's ports.
-            builder.Services.AddSingleton<Gateway.Beam.Relay.Loop.LoopTransportFactory>();
-            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(
-                static sp => sp.GetRequiredService<Gateway.Beam.Relay.Loop.LoopTransportFactory>());
+            // Added after Kestrel's socket transport, so Kestrel asks it first; it binds only the relay's ports. One
+            // registration: the container disposes what each registration made, and the loops are to stop once.
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, Gateway.Beam.Relay.Loop.LoopTransportFactory>();
         }
         builder.Services.AddSingleton<PayloadPoster>();
         builder.Services.AddSingleton<UdpEntryPoint>();

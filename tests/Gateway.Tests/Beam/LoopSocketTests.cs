@@ -56,4 +56,37 @@ public sealed class LoopSocketTests
         Assert.Equal((10, 0), (first, second));
         await server;
     }
+
+    [Fact]
+    public void Loop_disposed_twice_closes_its_descriptors_once()
+    {
+        // The container may dispose a loop twice (once per registration that returned it). The second time must not
+        // close its descriptor numbers again: by then the process may have given them to files, pipes or sockets.
+        var loop = new EventLoop(0, NullLogger.Instance);
+        loop.Start();
+        loop.Dispose();
+
+        // The lowest free numbers are given out first: files opened now take the loop's old ones, if nothing else has.
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, "kept");
+        var files = Enumerable.Range(0, 8).Select(_ => File.OpenHandle(path)).ToArray();
+        try
+        {
+            loop.Dispose();
+            var buffer = new byte[4];
+            foreach (var file in files)
+            {
+                Assert.Equal(4, RandomAccess.Read(file, buffer, 0));
+            }
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Dispose();
+            }
+
+            File.Delete(path);
+        }
+    }
 }

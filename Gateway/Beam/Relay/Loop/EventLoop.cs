@@ -28,6 +28,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private int _wakePending;
     private volatile bool _stopping;
     private bool _closed;
+    private int _disposed;
     private long _nextTick;
 
     public EventLoop(int id, ILogger logger)
@@ -127,6 +128,12 @@ internal sealed unsafe partial class EventLoop : IDisposable
 
     public void Dispose()
     {
+        // Once only: a second call would close descriptor numbers the process may have given to something else.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping = true;
         Post(static _ => { }, null);
         if (!IsCurrent && _thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(5)))

@@ -12,5 +12,6 @@ internal sealed class LoopEndPoint(IPEndPoint address, bool website) : EndPoint
 
     public bool Website { get; } = website;
 
-    public override string ToString() => $"http://{Address} (Beam relay event loops)";
+    /// <summary>As an IP endpoint prints: Kestrel's "Now listening on" line puts the scheme before it.</summary>
+    public override string ToString() => Address.ToString();
 }

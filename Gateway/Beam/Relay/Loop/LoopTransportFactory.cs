@@ -38,5 +38,12 @@ internal sealed class LoopTransportFactory(HttpRelay relay, IOptions<BeamOptions
             loopEndPoint, group, relay, handOver, options.Value.MaxConnections, loggers.CreateLogger<LoopListener>()));
     }
 
-    public void Dispose() => _group?.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _group?.Dispose();
+            _group = null;
+        }
+    }
 }
