@@ -95,16 +95,7 @@ internal sealed class LoopDeviceReader : PipeReader
     public override void Complete(Exception? exception = null) => Release();
 
     /// <summary>Gives the buffer back to the pool.</summary>
-    public void Release()
-    {
-        if (_buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
-        }
-
-        _start = _end = 0;
-    }
+    public void Release() => PooledBuffer.Return(ref _buffer, ref _start, ref _end);
 
     private ReadResult Result(bool canceled) =>
         new(_buffer is null ? default : new ReadOnlySequence<byte>(_buffer, _start, _end - _start), canceled, _ended);

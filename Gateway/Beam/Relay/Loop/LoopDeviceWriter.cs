@@ -68,16 +68,7 @@ internal sealed class LoopDeviceWriter : PipeWriter
     public override void Complete(Exception? exception = null) => Release();
 
     /// <summary>Gives the buffer back to the pool (what was not sent is dropped).</summary>
-    public void Release()
-    {
-        if (_buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
-        }
-
-        _start = _end = 0;
-    }
+    public void Release() => PooledBuffer.Return(ref _buffer, ref _start, ref _end);
 
     /// <summary>Sends what is buffered; true when all of it went (or the device is gone), false when the socket is full.</summary>
     private bool TrySend()

@@ -36,4 +36,16 @@ internal static class PooledBuffer
         start = 0;
         end = kept;
     }
+
+    /// <summary>Hands the buffer back to the pool (when there is one); nothing is in use after.</summary>
+    public static void Return(ref byte[]? buffer, ref int start, ref int end)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
+        }
+
+        start = end = 0;
+    }
 }
