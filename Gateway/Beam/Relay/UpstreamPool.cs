@@ -15,7 +15,9 @@ internal sealed class UpstreamPool : IUpstreamSource, IDisposable
     /// <summary>Connections idle longer than this are closed (the same as the HttpClient path's pool).</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
 
-    private const int MaxIdlePerUpstream = 1024;
+    /// <summary>Idle connections kept per upstream (per event loop on the loops); more are closed.</summary>
+    internal const int MaxIdlePerUpstream = 1024;
+
     private const long CheckAfterIdleMs = 1000;
 
     private readonly ConcurrentDictionary<(string Host, int Port), Stack<UpstreamConnection>> _idle = new();
@@ -67,7 +69,7 @@ internal sealed class UpstreamPool : IUpstreamSource, IDisposable
                 return ConnectAsync(target.Destination, deadline);
             }
 
-            if (Environment.TickCount64 - connection.IdleSince > CheckAfterIdleMs && connection.IsSpent())
+            if (IsStale(connection))
             {
                 connection.Dispose();
                 continue;
@@ -109,10 +111,49 @@ internal sealed class UpstreamPool : IUpstreamSource, IDisposable
         }
     }
 
+    /// <summary>A connection idle over a second that the upstream has closed meanwhile (checked only then: it costs a system call).</summary>
+    internal static bool IsStale(UpstreamConnection connection) =>
+        Environment.TickCount64 - connection.IdleSince > CheckAfterIdleMs && connection.IsSpent();
+
+    /// <summary>The time left until <paramref name="deadline"/> (Environment.TickCount64) for a connect's cancellation.</summary>
+    internal static TimeSpan ConnectTimeout(long deadline) =>
+        // Clamped to what a CancellationTokenSource takes: the registry bounds timeoutSeconds (300 s), this does not rely on it.
+        TimeSpan.FromMilliseconds(Math.Clamp(deadline - Environment.TickCount64, 1, int.MaxValue - 1));
+
+    /// <summary>
+    /// Takes the connections idle for <see cref="IdleTimeout"/> out of <paramref name="stack"/>, keeping the others
+    /// in their order (newest first), and returns them for the caller to close (outside any lock).
+    /// </summary>
+    internal static List<UpstreamConnection>? TakeExpired(Stack<UpstreamConnection> stack, long now)
+    {
+        if (stack.Count == 0)
+        {
+            return null;
+        }
+
+        UpstreamConnection[] all = [.. stack];
+        stack.Clear();
+        List<UpstreamConnection>? expired = null;
+
+        // Newest first in the array: pushing back oldest first keeps the order.
+        for (var i = all.Length - 1; i >= 0; i--)
+        {
+            if (now - all[i].IdleSince < IdleTimeout.TotalMilliseconds)
+            {
+                stack.Push(all[i]);
+            }
+            else
+            {
+                (expired ??= []).Add(all[i]);
+            }
+        }
+
+        return expired;
+    }
+
     private static async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, long deadline)
     {
-        // Clamped to what a CancellationTokenSource takes: the registry bounds timeoutSeconds (300 s), this does not rely on it.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(deadline - Environment.TickCount64, 1, int.MaxValue - 1)));
+        using var timeout = new CancellationTokenSource(ConnectTimeout(deadline));
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -134,29 +175,13 @@ internal sealed class UpstreamPool : IUpstreamSource, IDisposable
         var now = Environment.TickCount64;
         foreach (var stack in _idle.Values)
         {
-            UpstreamConnection[] all;
+            List<UpstreamConnection>? expired;
             lock (stack)
             {
-                all = [.. stack];
-                stack.Clear();
-
-                // The stack's order is newest first; pushing back oldest first keeps it so.
-                for (var i = all.Length - 1; i >= 0; i--)
-                {
-                    if (now - all[i].IdleSince < IdleTimeout.TotalMilliseconds)
-                    {
-                        stack.Push(all[i]);
-                    }
-                }
+                expired = TakeExpired(stack, now);
             }
 
-            foreach (var connection in all)
-            {
-                if (now - connection.IdleSince >= IdleTimeout.TotalMilliseconds)
-                {
-                    connection.Dispose();
-                }
-            }
+            expired?.ForEach(static c => c.Dispose());
         }
     }
 }

@@ -11,8 +11,8 @@ namespace Gateway.Beam.Relay.Loop;
 /// </summary>
 internal sealed unsafe partial class EventLoop : IDisposable
 {
-    /// <summary>How often the loop checks deadlines: how late past one a wait may be ended.</summary>
-    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
+    /// <summary>How often the loop checks deadlines: as late past one as a wait may be ended on Kestrel's transport too.</summary>
+    public static readonly TimeSpan TickInterval = RelayDeadlines.Resolution;
 
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace Gateway.Beam.Relay.Loop;
 
 /// <summary>
@@ -115,7 +113,6 @@ internal sealed unsafe class LoopSocket : ILoopItem
         }
     }
 
-
     /// <summary>The pending error of a socket whose connect has completed (0: connected).</summary>
     public int TakeError()
     {
@@ -149,7 +146,7 @@ internal sealed unsafe class LoopSocket : ILoopItem
         {
             // SO_LINGER 0: close sends RST at once rather than trying to deliver what the peer is not reading.
             var linger = stackalloc int[2] { 1, 0 };
-            Native.setsockopt(fd, Native.SOL_SOCKET, 13, linger, 2 * sizeof(int));
+            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_LINGER, linger, 2 * sizeof(int));
         }
         else
         {
@@ -187,7 +184,4 @@ internal sealed unsafe class LoopSocket : ILoopItem
             Writable?.Invoke();
         }
     }
-
-    /// <summary>The exception a closed socket's waiter gets, as a .NET socket's would be.</summary>
-    public static SocketException Aborted() => new((int)SocketError.OperationAborted);
 }

@@ -11,6 +11,9 @@ internal sealed class LoopUpstream : UpstreamConnection
     private Memory<byte> _receiveBuffer;
     private ReadOnlyMemory<byte> _sendLeft;
 
+    // The pending send is the connect's completion (reported as writability), not data.
+    private bool _connecting;
+
     private LoopUpstream(LoopSocket socket)
     {
         _socket = socket;
@@ -54,28 +57,21 @@ internal sealed class LoopUpstream : UpstreamConnection
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
-        while (!data.IsEmpty)
+        _sendLeft = data;
+        try
         {
-            int n;
-            try
+            if (SendLeft())
             {
-                n = _socket.Send(data.Span);
+                return ValueTask.CompletedTask;
             }
-            catch (Exception e)
-            {
-                return ValueTask.FromException(e);
-            }
-
-            if (n < 0)
-            {
-                _sendLeft = data;
-                return _send.WaitWithoutResult();
-            }
-
-            data = data[n..];
+        }
+        catch (Exception e)
+        {
+            _sendLeft = default;
+            return ValueTask.FromException(e);
         }
 
-        return ValueTask.CompletedTask;
+        return _send.WaitWithoutResult();
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer)
@@ -129,6 +125,23 @@ internal sealed class LoopUpstream : UpstreamConnection
         return fd;
     }
 
+    /// <summary>Sends what is left to send until it is all gone (true) or the socket is full (false). Errors throw.</summary>
+    private bool SendLeft()
+    {
+        while (!_sendLeft.IsEmpty)
+        {
+            var n = _socket.Send(_sendLeft.Span);
+            if (n < 0)
+            {
+                return false;
+            }
+
+            _sendLeft = _sendLeft[n..];
+        }
+
+        return true;
+    }
+
     private unsafe ValueTask<int> ConnectedAsync(IPEndPoint address)
     {
         var sockaddr = stackalloc byte[Native.SockAddrLength];
@@ -149,8 +162,6 @@ internal sealed class LoopUpstream : UpstreamConnection
         _connecting = true;
         return _send.Wait();
     }
-
-    private bool _connecting;
 
     private void CancelConnect()
     {
@@ -202,14 +213,14 @@ internal sealed class LoopUpstream : UpstreamConnection
         if (_connecting)
         {
             _connecting = false;
-            var error = _socket.IsClosed ? 9 : _socket.TakeError();
+            var error = _socket.IsClosed ? -1 : _socket.TakeError();
             if (error == 0)
             {
                 _send.SetResult(0);
             }
             else
             {
-                _send.SetException(_socket.IsClosed ? new ObjectDisposedException(nameof(LoopUpstream)) : Native.Error(error));
+                _send.SetException(error < 0 ? new ObjectDisposedException(nameof(LoopUpstream)) : Native.Error(error));
             }
 
             return;
@@ -217,15 +228,9 @@ internal sealed class LoopUpstream : UpstreamConnection
 
         try
         {
-            while (!_sendLeft.IsEmpty)
+            if (!SendLeft())
             {
-                var n = _socket.Send(_sendLeft.Span);
-                if (n < 0)
-                {
-                    return;
-                }
-
-                _sendLeft = _sendLeft[n..];
+                return;
             }
         }
         catch (Exception e)

@@ -11,9 +11,7 @@ namespace Gateway.Beam.Relay.Loop;
 /// </summary>
 internal sealed class LoopUpstreamPool : IUpstreamSource
 {
-    private const int MaxIdlePerUpstream = 1024;
-    private const long CheckAfterIdleMs = 1000;
-    private static readonly long SweepEveryMs = 15_000;
+    private const long SweepEveryMs = 15_000;
 
     private readonly EventLoop _loop;
     private Stack<UpstreamConnection>?[] _idle = new Stack<UpstreamConnection>?[8];
@@ -31,7 +29,7 @@ internal sealed class LoopUpstreamPool : IUpstreamSource
         var stack = target.UpstreamKey < _idle.Length ? _idle[target.UpstreamKey] : null;
         while (stack is not null && stack.TryPop(out var connection))
         {
-            if (Environment.TickCount64 - connection.IdleSince > CheckAfterIdleMs && connection.IsSpent())
+            if (UpstreamPool.IsStale(connection))
             {
                 connection.Dispose();
                 continue;
@@ -53,7 +51,7 @@ internal sealed class LoopUpstreamPool : IUpstreamSource
         }
 
         var stack = _idle[target.UpstreamKey] ??= new Stack<UpstreamConnection>();
-        if (stack.Count < MaxIdlePerUpstream)
+        if (stack.Count < UpstreamPool.MaxIdlePerUpstream)
         {
             stack.Push(connection);
             return;
@@ -64,8 +62,7 @@ internal sealed class LoopUpstreamPool : IUpstreamSource
 
     private async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, long deadline)
     {
-        // Clamped to what a CancellationTokenSource takes: the registry bounds timeoutSeconds (300 s), this does not rely on it.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(deadline - Environment.TickCount64, 1, int.MaxValue - 1)));
+        using var timeout = new CancellationTokenSource(UpstreamPool.ConnectTimeout(deadline));
         if (!IPAddress.TryParse(destination.IdnHost, out var address))
         {
             // The resolver answers on another thread; the socket must be made on the loop.
@@ -88,24 +85,9 @@ internal sealed class LoopUpstreamPool : IUpstreamSource
         _nextSweep = now + SweepEveryMs;
         foreach (var stack in _idle)
         {
-            if (stack is null || stack.Count == 0)
+            if (stack is not null)
             {
-                continue;
-            }
-
-            // Newest first: keep those idle less than the limit, in the same order.
-            var all = stack.ToArray();
-            stack.Clear();
-            for (var i = all.Length - 1; i >= 0; i--)
-            {
-                if (now - all[i].IdleSince < UpstreamPool.IdleTimeout.TotalMilliseconds)
-                {
-                    stack.Push(all[i]);
-                }
-                else
-                {
-                    all[i].Dispose();
-                }
+                UpstreamPool.TakeExpired(stack, now)?.ForEach(static c => c.Dispose());
             }
         }
     }

@@ -15,13 +15,13 @@ internal static unsafe partial class Native
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEADDR = 2;
     public const int SO_ERROR = 4;
+    public const int SO_LINGER = 13;
     public const int IPPROTO_TCP = 6;
     public const int IPPROTO_IPV6 = 41;
     public const int IPV6_V6ONLY = 26;
     public const int TCP_NODELAY = 1;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
-    public const int SHUT_RDWR = 2;
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
