@@ -1,0 +1,58 @@
+namespace Gateway.Pipeline;
+
+/// <summary>
+/// The one path every device message takes after its entry point identified the device and shaped the bytes:
+/// to each service the device's group enables (or the one service the entry point addresses), concurrently when
+/// there are several, and back as one result per service. Entry points render the results in their own form
+/// (<see cref="UnifiedReply"/>); a new service registers an <see cref="IDeviceService"/> and no entry point changes.
+/// </summary>
+internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
+{
+    private readonly IDeviceService[] _services = [.. services];
+
+    /// <summary>The registered services, in the order their results are reported.</summary>
+    public IReadOnlyList<IDeviceService> Services => _services;
+
+    public ValueTask<PipelineResult> ProcessAsync(DeviceMessage message, CancellationToken cancellationToken)
+    {
+        // The common case (one service) takes no list and no extra task.
+        IDeviceService? single = null;
+        List<IDeviceService>? several = null;
+        foreach (var service in _services)
+        {
+            if ((message.OnlyService is null || message.OnlyService == service.Name) && service.Accepts(message))
+            {
+                if (single is null)
+                {
+                    single = service;
+                }
+                else
+                {
+                    several ??= [single];
+                    several.Add(service);
+                }
+            }
+        }
+
+        if (single is null)
+        {
+            return ValueTask.FromResult(PipelineResult.None);
+        }
+
+        return several is null ? DeliverOneAsync(single, message, cancellationToken) : DeliverAllAsync(several, message, cancellationToken);
+    }
+
+    private static async ValueTask<PipelineResult> DeliverOneAsync(IDeviceService service, DeviceMessage message, CancellationToken cancellationToken) =>
+        new([await service.DeliverAsync(message, cancellationToken)]);
+
+    private static async ValueTask<PipelineResult> DeliverAllAsync(List<IDeviceService> services, DeviceMessage message, CancellationToken cancellationToken)
+    {
+        var pending = new Task<ServiceResult>[services.Count];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            pending[i] = services[i].DeliverAsync(message, cancellationToken).AsTask();
+        }
+
+        return new(await Task.WhenAll(pending));
+    }
+}
