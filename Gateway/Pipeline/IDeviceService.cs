@@ -1,3 +1,5 @@
+using Gateway.Registry;
+
 namespace Gateway.Pipeline;
 
 /// <summary>
@@ -11,8 +13,12 @@ internal interface IDeviceService
     /// <summary>The service's name in the unified reply's <c>detail</c> and in <see cref="DeviceMessage.OnlyService"/>: <c>beam</c>, <c>funnel</c>, <c>harvest</c>.</summary>
     string Name { get; }
 
-    /// <summary>True when the message's group enables this service for the message's protocol. Cheap: compiled config only.</summary>
-    bool Accepts(DeviceMessage message);
+    /// <summary>
+    /// True when the device's group enables this service for messages arriving over <paramref name="protocol"/>.
+    /// Cheap (compiled configuration only); asked per message, and by connection-oriented entry points when a
+    /// device connects, before it has sent anything.
+    /// </summary>
+    bool Accepts(DeviceIdentity device, SourceProtocol protocol);
 
     /// <summary>
     /// Delivers the message. Returns once the destination accepted or refused it (or it was stored durably), so a

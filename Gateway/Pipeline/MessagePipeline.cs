@@ -1,3 +1,5 @@
+using Gateway.Registry;
+
 namespace Gateway.Pipeline;
 
 /// <summary>
@@ -13,6 +15,20 @@ internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
     /// <summary>The registered services, in the order their results are reported.</summary>
     public IReadOnlyList<IDeviceService> Services => _services;
 
+    /// <summary>True when some service (or <paramref name="onlyService"/>) takes this device's messages over <paramref name="protocol"/>.</summary>
+    public bool Serves(DeviceIdentity device, SourceProtocol protocol, string? onlyService = null)
+    {
+        foreach (var service in _services)
+        {
+            if ((onlyService is null || onlyService == service.Name) && service.Accepts(device, protocol))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public ValueTask<PipelineResult> ProcessAsync(DeviceMessage message, CancellationToken cancellationToken)
     {
         // The common case (one service) takes no list and no extra task.
@@ -20,7 +36,7 @@ internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
         List<IDeviceService>? several = null;
         foreach (var service in _services)
         {
-            if ((message.OnlyService is null || message.OnlyService == service.Name) && service.Accepts(message))
+            if ((message.OnlyService is null || message.OnlyService == service.Name) && service.Accepts(message.Device, message.Protocol))
             {
                 if (single is null)
                 {
