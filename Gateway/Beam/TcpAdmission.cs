@@ -1,13 +1,14 @@
 using System.Net;
+using Gateway.Pipeline;
 using Gateway.Registry;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Beam;
 
 /// <summary>
-/// The start every TCP entry point shares: resolve the device from the connection's source address and pick its
-/// group's entry; when it may not be served, tell it so in the entry point's own form (<c>403 …</c>, <c>404 …</c>),
-/// log, count, and let the connection end.
+/// The start every TCP entry point shares: resolve the device from the connection's source address and check that
+/// its group has something for it there (a Beam entry, or a service of the message pipeline); when it may not be
+/// served, tell it so in the entry point's own form (<c>403 …</c>, <c>404 …</c>), log, count, and let the connection end.
 /// </summary>
 internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.Extensions.Options.IOptions<BeamOptions> options, ILogger<TcpAdmission> logger)
 {
@@ -15,13 +16,42 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
     private readonly int _maxPerDevice = options.Value.MaxConnectionsPerDevice;
 
     /// <summary>
-    /// Admits a connection; the returned lease must be disposed when the connection ends. Null when the device was
-    /// refused (the refusal has been written). <paramref name="refusal"/> turns a refusal (403 unknown device, 404 no
-    /// entry, 503 too many connections) into the entry point's bytes; by default the <c>&lt;status&gt; &lt;reason&gt;</c> line.
+    /// Admits a connection to one Beam entry (TCP→TCP, MQTT); the returned lease must be disposed when the connection
+    /// ends. Null when the device was refused (the refusal has been written). <paramref name="refusal"/> turns a
+    /// refusal (403 unknown device, 404 no entry, 503 too many connections) into the entry point's bytes; by default
+    /// the <c>&lt;status&gt; &lt;reason&gt;</c> line.
     /// </summary>
     public async Task<(DeviceIdentity Device, BeamGroupConfig Config, BeamEntry Entry, IDisposable Lease)?> AdmitAsync(
         ConnectionContext connection, string entryPoint, Func<BeamGroupConfig, BeamEntry?> select, string noEntryReason,
         Func<int, string, byte[]>? refusal = null)
+    {
+        var admitted = await AdmitAsync(
+            connection, entryPoint, static (device, s) => s.Select(BeamGroupConfig.For(device.Group, s.Resolver.Snapshot)) is { Enabled: true },
+            (Resolver: resolver, Select: select), noEntryReason, refusal);
+        if (admitted is not var (device, lease))
+        {
+            return null;
+        }
+
+        // The same compiled object as the check above: it is cached per group object, which the identity holds.
+        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
+        return (device, config, select(config)!, lease);
+    }
+
+    /// <summary>
+    /// Admits a connection whose messages go through the pipeline (TCP→HTTP and the unified endpoint): the device
+    /// must be one some service (or <paramref name="onlyService"/>) takes messages from over <paramref name="protocol"/>.
+    /// </summary>
+    public Task<(DeviceIdentity Device, IDisposable Lease)?> AdmitAsync(
+        ConnectionContext connection, string entryPoint, MessagePipeline pipeline, SourceProtocol protocol, string noEntryReason,
+        string? onlyService = null, Func<int, string, byte[]>? refusal = null) =>
+        AdmitAsync(
+            connection, entryPoint, static (device, s) => s.Pipeline.Serves(device, s.Protocol, s.OnlyService),
+            (Pipeline: pipeline, Protocol: protocol, OnlyService: onlyService), noEntryReason, refusal);
+
+    private async Task<(DeviceIdentity Device, IDisposable Lease)?> AdmitAsync<TState>(
+        ConnectionContext connection, string entryPoint, Func<DeviceIdentity, TState, bool> serves, TState state, string noEntryReason,
+        Func<int, string, byte[]>? refusal)
     {
         refusal ??= static (status, reason) => DeviceReply.Refusal(status, reason, [0x0a]);
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
@@ -35,8 +65,7 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
             return null;
         }
 
-        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
-        if (select(config) is not { Enabled: true } entry)
+        if (!serves(device, state))
         {
             LogNoEntry(logger, entryPoint, remote!.ToString(), device.Label);
             BeamMetrics.Count(entryPoint, "no_entry");
@@ -56,7 +85,7 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
             return null;
         }
 
-        return (device, config, entry, new Lease(this, imsi));
+        return (device, new Lease(this, imsi));
     }
 
     private void Release(string imsi)

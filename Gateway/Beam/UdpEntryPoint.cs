@@ -1,17 +1,19 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Pipeline;
 using Gateway.Registry;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Beam;
 
 /// <summary>
-/// UDP→HTTP on the unified port: one datagram, one POST; the reply goes back as one datagram to the sender's
-/// address and port. Datagrams are handled concurrently up to a bound; past it the device is told <c>503 busy</c>
+/// UDP on the unified port, an entry point of the message pipeline: one datagram, one message (to Beam's UDP→HTTP
+/// entry: one POST); the reply goes back as one datagram to the sender's address and port. Datagrams are handled concurrently up to a bound; past it the device is told <c>503 busy</c>
 /// rather than the gateway queuing without limit.
 /// </summary>
-internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPoster poster, IOptions<BeamOptions> options, ILogger<UdpEntryPoint> logger) : BackgroundService
+internal sealed partial class UdpEntryPoint(
+    IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, IOptions<BeamOptions> options, ILogger<UdpEntryPoint> logger) : BackgroundService
 {
     public const string Name = "udp";
     public const int MaxInFlight = 1024;
@@ -85,16 +87,32 @@ internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPo
                 return;
             }
 
-            var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
-            if (config.UdpToHttp is not { Enabled: true } entry)
+            // Asked before the shape stage, so that the parser does not run for a message no service takes.
+            if (!pipeline.Serves(device, SourceProtocol.Udp))
             {
-                BeamMetrics.Count(Name, "no_entry");
-                await ReplyAsync(socket, source, DeviceReply.Refusal(404, "no Beam UDP entry for this device's group", []), cancellationToken);
+                await RefuseNoEntryAsync(socket, source, cancellationToken);
                 return;
             }
 
-            var reply = await poster.PostAsync(Name, device, config, entry, buffer.AsMemory(0, length), cancellationToken);
-            var bytes = DeviceReply.Format(entry, reply, tcp: false);
+            var payload = buffer.AsMemory(0, length);
+            var message = new DeviceMessage
+            {
+                Device = device,
+                Protocol = SourceProtocol.Udp,
+                EntryPoint = Name,
+                Source = source,
+                Payload = payload,
+                Json = GroupBinaryParser.Parse(device.Group, payload.Span),
+                ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            };
+            var result = await pipeline.ProcessAsync(message, cancellationToken);
+            if (result.IsEmpty)
+            {
+                await RefuseNoEntryAsync(socket, source, cancellationToken);
+                return;
+            }
+
+            var bytes = UnifiedReply.Text(result, []);
             if (bytes.Length > 0)
             {
                 await ReplyAsync(socket, source, bytes, cancellationToken);
@@ -114,6 +132,12 @@ internal sealed partial class UdpEntryPoint(IdentityResolver resolver, PayloadPo
             ArrayPool<byte>.Shared.Return(buffer);
             _inFlight.Release();
         }
+    }
+
+    private Task RefuseNoEntryAsync(Socket socket, IPEndPoint source, CancellationToken cancellationToken)
+    {
+        BeamMetrics.Count(Name, "no_entry");
+        return ReplyAsync(socket, source, DeviceReply.Refusal(404, "no Beam UDP entry for this device's group", []), cancellationToken);
     }
 
     private async Task ReplyAsync(Socket socket, IPEndPoint target, byte[] bytes, CancellationToken cancellationToken)

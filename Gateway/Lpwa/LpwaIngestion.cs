@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
-using Gateway.Beam;
 using Gateway.Pipeline;
 using Gateway.Registry;
-using Gateway.Signing;
 
 namespace Gateway.Lpwa;
 
@@ -11,11 +9,11 @@ namespace Gateway.Lpwa;
 /// The endpoints network servers call with uplinks. Each request is checked in this order, each refusal logged and
 /// counted: the integration exists (404), the secret matches (401), the body is at most 64 KiB (413) of well-formed
 /// JSON in the network server's shape (400), the device is a registered, active LoRa/Sigfox device (403), its group
-/// has an enabled Beam entry for the network (404). The uplink is then forwarded, and the network server gets 204
-/// once the upstream accepted it (2xx), the upstream's own status otherwise, or 502/504 when it could not be reached,
-/// so nothing is acknowledged that was not delivered.
+/// has an enabled Beam entry for the network (404). The uplink then goes through the message pipeline, and the
+/// network server gets 204 once the upstream accepted it (2xx), the upstream's own status otherwise, or 502/504 when
+/// it could not be reached, so nothing is acknowledged that was not delivered.
 /// </summary>
-internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaIntegrations integrations, LpwaForwarder forwarder, TimeProvider time, ILogger<LpwaIngestion> logger)
+internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaIntegrations integrations, MessagePipeline pipeline, TimeProvider time, ILogger<LpwaIngestion> logger)
 {
     /// <summary>Largest body accepted. Uplink events are a few KiB even with many gateways' metadata.</summary>
     public const int MaxBodyBytes = 64 * 1024;
@@ -144,22 +142,18 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
             return;
         }
 
-        var config = BeamGroupConfig.For(device.Group, resolver.Snapshot);
-        var entry = lora is not null ? config.LoraToHttp : config.SigfoxToHttp;
-        if (entry is null || !entry.Enabled)
+        var protocol = lora is not null ? SourceProtocol.Lora : SourceProtocol.Sigfox;
+        if (!pipeline.Serves(device, protocol))
         {
-            LogNoEntry(logger, type, device.Subscriber!.Imsi, device.Subscriber.GroupId);
-            LpwaMetrics.Count(network, LpwaMetrics.NoEntry);
-            await TextAsync(context, StatusCodes.Status404NotFound, lora is not null ? "no Beam LoRaWAN entry for this device's group" : "no Beam Sigfox entry for this device's group");
+            await RefuseNoEntryAsync(context, network, device.Subscriber!, protocol);
             return;
         }
 
-        // The registry's spelling of the ID is what goes into the header and the signature (lowercase DevEUI,
-        // uppercase Sigfox ID); the Sigfox body keeps the backend's own spelling.
-        var subscriber = device.Subscriber!;
-        var identity = lora is not null ? new SoracomIdentity { LoraDeviceId = subscriber.LoraDeviceId } : new SoracomIdentity { SigfoxDeviceId = subscriber.SigfoxDeviceId };
+        // The shape stage: the body Beam forwards (with the group's parser fields merged in), built here because its
+        // fields are the network server's.
         var parser = GroupBinaryParser.For(device.Group);
-        var body = new ArrayBufferWriter<byte>(256 + (lora?.Payload.Length ?? sigfox!.Payload.Length) * 4);
+        var payload = lora?.Payload ?? sigfox!.Payload;
+        var body = new ArrayBufferWriter<byte>(256 + payload.Length * 4);
         if (lora is not null)
         {
             LpwaBodyWriter.WriteLora(lora, parser, body);
@@ -169,23 +163,65 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
             LpwaBodyWriter.WriteSigfox(sigfox!, parser, body);
         }
 
-        var result = await forwarder.PostAsync(network, device, config, entry, identity, body.WrittenMemory, now, context.RequestAborted);
-        if (result.Failure is { } failure)
+        var message = new DeviceMessage
         {
-            LpwaMetrics.Count(network, failure.Metric);
-            await TextAsync(context, failure.Status, failure.Reason);
+            Device = device,
+            Protocol = protocol,
+            EntryPoint = type,
+            Payload = payload,
+            Json = body.WrittenMemory,
+            ReceivedAtMs = now,
+        };
+        var result = await pipeline.ProcessAsync(message, context.RequestAborted);
+        if (result.IsEmpty)
+        {
+            await RefuseNoEntryAsync(context, network, device.Subscriber!, protocol);
+            return;
         }
-        else if (result.Status is >= 200 and < 300)
+
+        await AnswerAsync(context, network, type, device.Subscriber!, result);
+    }
+
+    /// <summary>
+    /// The network server's answer: 204 once the upstream accepted the uplink (2xx), the upstream's own status
+    /// otherwise, or the gateway's failure status and reason. With several services, the first that did not accept
+    /// answers, so nothing is acknowledged that was not delivered everywhere.
+    /// </summary>
+    private async Task AnswerAsync(HttpContext context, LpwaNetwork network, string type, Subscriber subscriber, PipelineResult result)
+    {
+        var answer = result.Results[0];
+        foreach (var r in result.Results)
+        {
+            if (r.Failure is not null || r.Status is < 200 or >= 300)
+            {
+                answer = r;
+                break;
+            }
+        }
+
+        if (answer.Failure is { } failure)
+        {
+            LpwaMetrics.Count(network, answer.FailureMetric ?? "failed");
+            await TextAsync(context, answer.Status, failure);
+        }
+        else if (answer.Status is >= 200 and < 300)
         {
             LpwaMetrics.Count(network, LpwaMetrics.Ok);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
         else
         {
-            LogUpstreamStatus(logger, type, subscriber.Imsi, entry.Destination.GetLeftPart(UriPartial.Authority), result.Status);
+            LogUpstreamStatus(logger, type, subscriber.Imsi, answer.Service, answer.Status);
             LpwaMetrics.Count(network, LpwaMetrics.UpstreamErrorStatus);
-            await TextAsync(context, result.Status, $"upstream answered {result.Status}");
+            await TextAsync(context, answer.Status, $"upstream answered {answer.Status}");
         }
+    }
+
+    private Task RefuseNoEntryAsync(HttpContext context, LpwaNetwork network, Subscriber subscriber, SourceProtocol protocol)
+    {
+        LogNoEntry(logger, LpwaMetrics.Tag(network), subscriber.Imsi, subscriber.GroupId);
+        LpwaMetrics.Count(network, LpwaMetrics.NoEntry);
+        return TextAsync(context, StatusCodes.Status404NotFound, protocol == SourceProtocol.Lora ? "no Beam LoRaWAN entry for this device's group" : "no Beam Sigfox entry for this device's group");
     }
 
     /// <summary>Reads up to one byte past the limit, so that "exactly the limit" and "over it" can be told apart.</summary>
@@ -224,6 +260,6 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
     [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type}: subscriber {Imsi} in group {GroupId} has no enabled Beam entry for this network")]
     private static partial void LogNoEntry(ILogger logger, string type, string imsi, string? groupId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type}: subscriber {Imsi} → {Upstream} answered {Status}")]
-    private static partial void LogUpstreamStatus(ILogger logger, string type, string imsi, string upstream, int status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LPWA {Type}: subscriber {Imsi}: {Service}'s upstream answered {Status}")]
+    private static partial void LogUpstreamStatus(ILogger logger, string type, string imsi, string service, int status);
 }

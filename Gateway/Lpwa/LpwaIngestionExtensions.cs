@@ -1,4 +1,4 @@
-using Gateway.Beam;
+using Gateway.Pipeline;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -24,9 +24,8 @@ internal static class LpwaIngestionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LpwaOptions>, LpwaOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<BeamHttpClient>();
+        services.AddMessagePipeline();
         services.TryAddSingleton<LpwaIntegrations>();
-        services.TryAddSingleton<LpwaForwarder>();
         services.TryAddSingleton<LpwaIngestion>();
         return services;
     }

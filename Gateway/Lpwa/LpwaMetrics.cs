@@ -26,9 +26,6 @@ internal static class LpwaMetrics
     private static readonly Counter<long> s_uplinks = s_meter.CreateCounter<long>(
         UplinksName, description: "Uplinks posted by LPWA network servers, by integration type and result.");
 
-    private static readonly Histogram<double> s_upstream = s_meter.CreateHistogram<double>(
-        "gateway.lpwa.upstream.duration", unit: "s", description: "Time from sending an LPWA uplink upstream to the response head.");
-
     // Tag values made once per network, not per message.
     private static readonly string[] s_types = ["chirpstack", "tts", "sigfox"];
 
@@ -43,7 +40,4 @@ internal static class LpwaMetrics
 
     public static void Count(LpwaNetwork network, string result) =>
         s_uplinks.Add(1, new KeyValuePair<string, object?>("type", Tag(network)), new KeyValuePair<string, object?>("result", result));
-
-    public static void UpstreamDuration(LpwaNetwork network, TimeSpan elapsed) =>
-        s_upstream.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("type", Tag(network)));
 }

@@ -23,7 +23,8 @@ internal sealed class DeviceMessage
 
     /// <summary>
     /// The bytes as the device sent them (one datagram, one TCP read or frame, one HTTP body, one PUBLISH payload).
-    /// For LPWA uplinks: the uplink's own payload bytes.
+    /// For LPWA uplinks: the uplink's own payload bytes. It may be the entry point's pooled buffer, valid until the
+    /// pipeline's delivery returns: a service that keeps the bytes longer (a queue) copies them.
     /// </summary>
     public required ReadOnlyMemory<byte> Payload { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,6 +19,22 @@ internal static class GroupBinaryParser
     /// <summary>The decoder, or null when the group has the parser off (or no group).</summary>
     public static BinaryDecoder? For(Group? group) =>
         group is null ? null : s_cache.GetValue(group, static g => new Holder(Compile(g))).Decoder;
+
+    /// <summary>
+    /// The shape stage for TCP and UDP payloads: the parser's JSON object for <paramref name="payload"/>, or null when
+    /// the group has the parser off (the message then travels as bytes).
+    /// </summary>
+    public static ReadOnlyMemory<byte>? Parse(Group? group, ReadOnlySpan<byte> payload)
+    {
+        if (For(group) is not { } decoder)
+        {
+            return null;
+        }
+
+        var json = new ArrayBufferWriter<byte>(payload.Length * 4 + 64);
+        decoder.Decode(payload, json);
+        return json.WrittenMemory;
+    }
 
     private static BinaryDecoder? Compile(Group group)
     {

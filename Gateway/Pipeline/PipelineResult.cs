@@ -10,6 +10,23 @@ internal sealed class PipelineResult(IReadOnlyList<ServiceResult> results)
     /// <summary>No service of the device's group takes this message (the entry point answers with its own refusal).</summary>
     public bool IsEmpty => Results.Count == 0;
 
+    /// <summary>TCP: some service asked for the connection to be closed after this reply.</summary>
+    public bool CloseConnection
+    {
+        get
+        {
+            foreach (var r in Results)
+            {
+                if (r.CloseConnection)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     public bool AllSucceeded
     {
         get

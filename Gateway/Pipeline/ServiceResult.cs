@@ -19,6 +19,12 @@ internal sealed class ServiceResult
     /// <summary>The gateway's own reason when the delivery failed or was refused before reaching a destination; null otherwise.</summary>
     public string? Failure { get; init; }
 
+    /// <summary>
+    /// The metric tag of <see cref="Failure"/> (<c>upstream_refused</c>, <c>upstream_timeout</c>, …), so that an entry
+    /// point that counts outcomes in a counter of its own keeps counting the same words; null without a failure.
+    /// </summary>
+    public string? FailureMetric { get; init; }
+
     /// <summary>TCP/UDP: the exact bytes the device gets when this service answers alone (SORACOM's per-service rules). Empty: send nothing.</summary>
     public byte[] NativeText { get; init; } = [];
 

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Gateway.Beam;
+using Gateway.Beam.Mqtt;
+using Gateway.Beam.Relay;
+using Gateway.Beam.Relay.Loop;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Gateway.Hosting;
+
+/// <summary>The process's listeners on Kestrel: the admin port, then each device port that is turned on, with its protocol.</summary>
+internal static class GatewayListeners
+{
+    public static void Configure(KestrelServerOptions k, GatewaySettings settings)
+    {
+        var beam = settings.Beam;
+        var listen = IPAddress.Parse(beam.ListenAddress);
+        k.Listen(settings.AdminAddress, settings.AdminPort);
+        k.AddServerHeader = false;
+        k.Limits.MaxRequestBodySize = beam.MaxBodyBytes;
+        k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(beam.KeepAliveSeconds);
+        k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(beam.RequestHeadersTimeoutSeconds);
+        k.Limits.MaxConcurrentConnections = beam.MaxConnections;
+        k.Limits.MaxConcurrentUpgradedConnections = beam.MaxConnections;
+        if (beam.HttpPort != 0)
+        {
+            ListenRelay(k, new IPEndPoint(listen, beam.HttpPort), beam, website: false);
+        }
+
+        if (beam.WebsitePort != 0)
+        {
+            ListenRelay(k, new IPEndPoint(listen, beam.WebsitePort), beam, website: true);
+        }
+
+        if (beam.HttpsPort != 0)
+        {
+            ListenHttps(k, listen, beam);
+        }
+
+        // An out-of-range port is left to the LPWA options validator, which names the setting.
+        if (settings.LpwaPort is > 0 and <= 65535)
+        {
+            k.Listen(listen, settings.LpwaPort);
+        }
+
+        if (beam.UnifiedPort != 0)
+        {
+            k.Listen(listen, beam.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+        }
+
+        if (beam.TcpPort != 0)
+        {
+            k.Listen(listen, beam.TcpPort, l => l.UseConnectionHandler<TcpRelayConnectionHandler>());
+        }
+
+        if (beam.MqttPort != 0)
+        {
+            k.Listen(listen, beam.MqttPort, l => l.UseConnectionHandler<MqttConnectionHandler>());
+        }
+    }
+
+    /// <summary>The HTTPS device port: a client certificate is required, and judged by the entry point rather than the handshake.</summary>
+    private static void ListenHttps(KestrelServerOptions k, IPAddress listen, BeamOptions beam)
+    {
+        using var serverCertificate = X509Certificate2.CreateFromPemFile(beam.TlsCertificateFile!, beam.TlsKeyFile);
+        k.Listen(listen, beam.HttpsPort, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = X509CertificateLoader.LoadPkcs12(serverCertificate.Export(X509ContentType.Pkcs12), null),
+            ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+
+            // Any certificate may complete the handshake: the entry point then pins it by thumbprint in the
+            // registry, or accepts its subject only if it chains to the device CA (ClientCaFile). An unknown
+            // certificate is refused there with 403, which a device can read, rather than a bare TLS alert.
+            ClientCertificateValidation = static (_, _, _) => true,
+        }));
+    }
+
+    /// <summary>
+    /// An HTTP or website port: on the relay's event loops (Kestrel sees only the connections handed to it), or
+    /// with the relay as a connection middleware on Kestrel's socket transport, or plain Kestrel.
+    /// </summary>
+    private static void ListenRelay(KestrelServerOptions kestrel, IPEndPoint address, BeamOptions options, bool website)
+    {
+        if (BeamServiceCollectionExtensions.UsesEventLoops(options))
+        {
+            kestrel.Listen(new LoopEndPoint(address, website));
+        }
+        else if (options.DirectRelay)
+        {
+            kestrel.Listen(address, listen =>
+                listen.Use(next => listen.ApplicationServices.GetRequiredService<HttpRelay>().Middleware(website)(next)));
+        }
+        else
+        {
+            kestrel.Listen(address);
+        }
+    }
+}
