@@ -149,8 +149,23 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
             return;
         }
 
-        // The shape stage: the body Beam forwards (with the group's parser fields merged in), built here because its
-        // fields are the network server's.
+        var message = Shape(device, protocol, type, lora, sigfox, now);
+        var result = await pipeline.ProcessAsync(message, context.RequestAborted);
+        if (result.IsEmpty)
+        {
+            await RefuseNoEntryAsync(context, network, device.Subscriber!, protocol);
+            return;
+        }
+
+        await AnswerAsync(context, network, type, device.Subscriber!, result);
+    }
+
+    /// <summary>
+    /// The shape stage: the uplink's bytes, and the body Beam forwards (with the group's parser fields merged in),
+    /// built here because its fields are the network server's.
+    /// </summary>
+    private static DeviceMessage Shape(DeviceIdentity device, SourceProtocol protocol, string type, LoraUplink? lora, SigfoxCallback? sigfox, long now)
+    {
         var parser = GroupBinaryParser.For(device.Group);
         var payload = lora?.Payload ?? sigfox!.Payload;
         var body = new ArrayBufferWriter<byte>(256 + payload.Length * 4);
@@ -163,7 +178,7 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
             LpwaBodyWriter.WriteSigfox(sigfox!, parser, body);
         }
 
-        var message = new DeviceMessage
+        return new DeviceMessage
         {
             Device = device,
             Protocol = protocol,
@@ -172,14 +187,6 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
             Json = body.WrittenMemory,
             ReceivedAtMs = now,
         };
-        var result = await pipeline.ProcessAsync(message, context.RequestAborted);
-        if (result.IsEmpty)
-        {
-            await RefuseNoEntryAsync(context, network, device.Subscriber!, protocol);
-            return;
-        }
-
-        await AnswerAsync(context, network, type, device.Subscriber!, result);
     }
 
     /// <summary>
