@@ -66,9 +66,26 @@ internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
         var pending = new Task<ServiceResult>[services.Count];
         for (var i = 0; i < pending.Length; i++)
         {
-            pending[i] = services[i].DeliverAsync(message, cancellationToken).AsTask();
+            pending[i] = Start(services[i], message, cancellationToken);
         }
 
         return new(await Task.WhenAll(pending));
+    }
+
+    /// <summary>
+    /// A service that throws before its first await (a bug: failures are results) becomes a faulted task rather than
+    /// an exception out of the loop, so the services already started are still awaited: the message's bytes may be
+    /// the entry point's pooled buffer, which goes back to the pool once this pipeline returns.
+    /// </summary>
+    private static Task<ServiceResult> Start(IDeviceService service, DeviceMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return service.DeliverAsync(message, cancellationToken).AsTask();
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<ServiceResult>(e);
+        }
     }
 }

@@ -13,6 +13,11 @@ namespace Gateway.Pipeline;
 /// </summary>
 internal static class UnifiedReply
 {
+    // The default encoder writes every quote of a JSON body as \u0022 and every non-ASCII character escaped: valid,
+    // but unreadable to a device that shows or matches the text. This JSON goes to a device, never into HTML, so only
+    // what JSON itself requires is escaped (as in the LPWA bodies).
+    private static readonly JsonWriterOptions s_options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The TCP/UDP bytes for a non-empty result (Auto rules).</summary>
     public static byte[] Text(PipelineResult result, byte[] endOfData)
     {
@@ -32,7 +37,7 @@ internal static class UnifiedReply
     /// <summary>The Unified JSON object.</summary>
     public static void WriteJson(PipelineResult result, IBufferWriter<byte> output)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, s_options);
         writer.WriteStartObject();
         writer.WriteString("result"u8, result.AllSucceeded ? "ok"u8 : "ng"u8);
         writer.WriteStartObject("detail"u8);

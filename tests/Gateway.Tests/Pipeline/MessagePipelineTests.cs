@@ -148,6 +148,28 @@ public sealed class MessagePipelineTests
     }
 
     [Fact]
+    public async Task A_service_that_throws_at_once_does_not_leave_the_others_running()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowDone = false;
+        var pipeline = new MessagePipeline([
+            new TestService("slow", static (_, _) => true, async (_, ct) =>
+            {
+                await release.Task.WaitAsync(ct);
+                slowDone = true;
+                return TestService.Ok("slow");
+            }),
+            new TestService("broken", static (_, _) => true, static (_, _) => throw new InvalidOperationException("bug"))]);
+
+        var processing = pipeline.ProcessAsync(Message(), TestContext.Current.CancellationToken).AsTask();
+        Assert.False(processing.IsCompleted);
+        release.SetResult();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => processing);
+        Assert.True(slowDone);
+    }
+
+    [Fact]
     public async Task Every_service_sees_the_same_message()
     {
         var seen = new System.Collections.Concurrent.ConcurrentBag<DeviceMessage>();

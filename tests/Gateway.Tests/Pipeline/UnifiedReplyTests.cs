@@ -47,6 +47,16 @@ public sealed class UnifiedReplyTests
     }
 
     [Fact]
+    public void Bodies_are_escaped_only_as_json_requires()
+    {
+        var text = Text(
+            new ServiceResult { Service = "beam", Status = 200, Body = Encoding.UTF8.GetBytes("{\"t\":\"<25°C>\"}") },
+            new ServiceResult { Service = "funnel", Status = 204 });
+
+        Assert.Equal("200 {\"result\":\"ok\",\"detail\":{\"beam\":{\"statusCode\":200,\"body\":\"{\\\"t\\\":\\\"<25°C>\\\"}\"},\"funnel\":{\"statusCode\":204,\"body\":\"\"}}}\n", text);
+    }
+
+    [Fact]
     public void An_upstream_error_status_without_a_failure_is_not_a_success()
     {
         var text = Text(
