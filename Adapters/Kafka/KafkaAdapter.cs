@@ -48,6 +48,7 @@ internal sealed class KafkaAdapter : IFunnelAdapter
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(results);
+        cancellationToken.ThrowIfCancellationRequested();
         var sending = new KafkaBatch(results, batch.Count);
         if (AuthenticationRecentlyFailed())
         {
@@ -155,7 +156,12 @@ internal sealed class KafkaAdapter : IFunnelAdapter
         IProducer<string, byte[]> current;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+            {
+                // A send racing the configuration change that retired this client: the caller retries on the new one.
+                failure = KafkaErrors.Map(ErrorCode.Local_Destroy);
+                return null;
+            }
             if (_producer is null || _replaceProducer)
             {
                 retired = _producer;
