@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Gateway.Adapters.Kafka;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Adapters.Tests.Kafka;
 
@@ -114,6 +115,15 @@ public sealed class KafkaValidationTests
         Assert.Equal(401, results[0].Status);
         Assert.Contains(expected, results[0].Reason, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", results[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Registration_adds_one_factory_for_kafka_kafka()
+    {
+        var services = new ServiceCollection().AddKafkaFunnelDestination().AddKafkaFunnelDestination();
+        using var provider = services.BuildServiceProvider();
+        var factory = Assert.Single(provider.GetServices<IFunnelAdapterFactory>());
+        Assert.Equal(("kafka", "kafka", "kafka-credentials"), (factory.Provider, factory.Service, Assert.Single(factory.CredentialTypes)));
     }
 
     private static KafkaSettings Settings(string url, string extra = "") =>
