@@ -19,6 +19,9 @@ internal sealed class KafkaAdapter : IFunnelAdapter
     /// <summary>How long <see cref="DisposeAsync"/> waits for queued messages before it drops them.</summary>
     private static readonly TimeSpan FlushOnDispose = TimeSpan.FromSeconds(2);
 
+    private static readonly DeliveryResult DeadlinePassed =
+        DeliveryResult.Transient(504, "kafka: no acknowledgement from the brokers before the deadline");
+
     private readonly KafkaSettings _settings;
     private readonly ProducerConfig _config;
     private readonly ILogger _logger;
@@ -72,7 +75,7 @@ internal sealed class KafkaAdapter : IFunnelAdapter
         {
             // The caller's deadline: librdkafka keeps the messages until its own timeout and may still deliver them,
             // so a retry can duplicate; consumers drop duplicates by the message-id header.
-            sending.Close(DeliveryResult.Transient(504, "kafka: no acknowledgement from the brokers before the deadline"));
+            sending.Close(DeadlinePassed);
         }
         finally
         {
