@@ -28,6 +28,7 @@ internal sealed class CredentialSet
         "infoteria-platio-credentials", "kii-thingif-credentials", "landlog-credentials", "mmcloud-credentials",
         "motionboard-credentials", "optim-cloud-IoT-OS-credentials", "private-key-pem", "psk",
         "pubnub-credentials", "sensorcorpus-credentials", "username-password-credentials", "x509",
+        "kafka-credentials", // the gateway's own Kafka destination: SASL user, password, mechanism, CA (Adapters/Kafka)
     };
 
     /// <summary>Fields each type must carry in <c>credentials</c>.</summary>
@@ -42,6 +43,7 @@ internal sealed class CredentialSet
         "google-service-account-json" => ["credentials"],
         "username-password-credentials" => ["username", "password"],
         "api-token-credentials" => ["token"],
+        "kafka-credentials" => ["username", "password"],
         _ => [],
     };
 }
