@@ -96,6 +96,13 @@ internal sealed class BeamOptions
     /// </summary>
     public bool EventLoopRelay { get; set; } = true;
 
+    /// <summary>
+    /// Unified port (TCP and UDP): an address of the gateway per service (<c>beam</c>, <c>funnel</c>, <c>harvest</c>),
+    /// each bound besides <see cref="ListenAddress"/>; a device that sends to one of them reaches that service alone,
+    /// as one sending to <c>funnel.soracom.io:23080</c> does. Empty (default): one address, the unified endpoint.
+    /// </summary>
+    public Dictionary<string, string> UnifiedServiceAddresses { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Every device TCP port as configured, 0 (off) included.</summary>
     public int[] DevicePorts => [HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort];
 
@@ -162,11 +169,45 @@ internal sealed class BeamOptions
             errors.Add($"Gateway:Beam:WebSocketIdleSeconds must be positive (was {WebSocketIdleSeconds}).");
         }
 
+        ValidateUnifiedServiceAddresses(errors);
         if (MaxBodyBytes < 1)
         {
             errors.Add($"Gateway:Beam:MaxBodyBytes must be positive (was {MaxBodyBytes}).");
         }
 
         return errors;
+    }
+
+    private void ValidateUnifiedServiceAddresses(List<string> errors)
+    {
+        if (UnifiedServiceAddresses.Count == 0)
+        {
+            return;
+        }
+
+        // A wildcard listener would already hold the port on every address, so the per-service sockets could not bind.
+        if (IPAddress.TryParse(ListenAddress, out var listen) && (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any)))
+        {
+            errors.Add($"Gateway:Beam:ListenAddress must be a specific address (not {ListenAddress}) when UnifiedServiceAddresses are set.");
+        }
+
+        var seen = new HashSet<IPAddress>();
+        foreach (var (service, address) in UnifiedServiceAddresses)
+        {
+            var key = $"Gateway:Beam:UnifiedServiceAddresses:{service}";
+            if (!Pipeline.UnifiedAddresses.KnownServices.Contains(service))
+            {
+                errors.Add($"{key}: unknown service; known: {string.Join(", ", Pipeline.UnifiedAddresses.KnownServices)}.");
+            }
+
+            if (!IPAddress.TryParse(address, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))
+            {
+                errors.Add($"{key} must be a specific IP address (was '{address}').");
+            }
+            else if (!seen.Add(ip) || ip.Equals(listen))
+            {
+                errors.Add($"{key}: {address} is already the listen address or another service's.");
+            }
+        }
     }
 }

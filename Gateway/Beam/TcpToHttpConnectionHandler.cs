@@ -17,25 +17,26 @@ namespace Gateway.Beam;
 /// stays open for more data unless a service asked for it to be closed.
 /// </summary>
 internal sealed partial class TcpToHttpConnectionHandler(
-    TcpAdmission admission, MessagePipeline pipeline, IdentityResolver resolver, TimeProvider time, IOptions<BeamOptions> options,
+    TcpAdmission admission, MessagePipeline pipeline, IdentityResolver resolver, UnifiedAddresses addresses, TimeProvider time, IOptions<BeamOptions> options,
     ILogger<TcpToHttpConnectionHandler> logger) : ConnectionHandler
 {
     public const string Name = "tcp";
     public const int MaxMessage = 65536;
-    private const string NoEntryReason = "no Beam TCP entry for this device's group";
 
     /// <summary>How long the device may leave the connection with nothing to do (<see cref="BeamOptions.TcpIdleSeconds"/>).</summary>
     private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.TcpIdleSeconds);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        if (await admission.AdmitAsync(connection, Name, pipeline, SourceProtocol.Tcp, NoEntryReason) is not var (device, lease))
+        var service = addresses.ServiceFor((connection.LocalEndPoint as IPEndPoint)?.Address);
+        if (await admission.AdmitAsync(connection, Name, pipeline, SourceProtocol.Tcp, UnifiedAddresses.NoServiceReason(service, "TCP"), service) is not var (device, lease))
         {
             return;
         }
 
         using var admitted = lease;
-        var connectionState = new DeviceConnection(device, connection.RemoteEndPoint as IPEndPoint, TcpFraming.For(device, resolver.Snapshot), connection.Transport.Output);
+        var connectionState = new DeviceConnection(
+            device, service, connection.RemoteEndPoint as IPEndPoint, TcpFraming.For(device, resolver.Snapshot), connection.Transport.Output);
 
         // Not ConnectionClosed: Kestrel signals it as soon as the device half-closes, and a device that sends and
         // then shuts down its side still expects its reply. Each delivery has its own timeout (the idle time does not
@@ -156,13 +157,14 @@ internal sealed partial class TcpToHttpConnectionHandler(
                 Payload = payload,
                 Json = GroupBinaryParser.Parse(connection.Device.Group, payload.Span),
                 ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                OnlyService = connection.Service,
             };
             var result = await pipeline.ProcessAsync(message, CancellationToken.None);
             if (result.IsEmpty)
             {
                 // Admission found a service, over the same group object; reached only if the services changed their minds.
                 BeamMetrics.Count(Name, "no_entry");
-                return (DeviceReply.Refusal(404, NoEntryReason, [0x0a]), true);
+                return (DeviceReply.Refusal(404, UnifiedAddresses.NoServiceReason(connection.Service, "TCP"), [0x0a]), true);
             }
 
             return (UnifiedReply.Text(result, connection.Framing.EndOfData), result.CloseConnection);
@@ -193,5 +195,5 @@ internal sealed partial class TcpToHttpConnectionHandler(
     private static partial void LogIdle(ILogger logger, string imsi, int seconds);
 
     /// <summary>What stays the same for a connection's messages.</summary>
-    private sealed record DeviceConnection(DeviceIdentity Device, IPEndPoint? Source, TcpFraming Framing, PipeWriter Output);
+    private sealed record DeviceConnection(DeviceIdentity Device, string? Service, IPEndPoint? Source, TcpFraming Framing, PipeWriter Output);
 }

@@ -12,17 +12,23 @@ namespace Gateway.Beam;
 /// entry: one POST); the reply goes back as one datagram to the sender's address and port. Datagrams are handled concurrently up to a bound; past it the device is told <c>503 busy</c>
 /// rather than the gateway queuing without limit.
 /// </summary>
+/// <remarks>
+/// Besides the listen address, each address of <see cref="UnifiedAddresses"/> gets a socket of its own, whose
+/// datagrams go to that one service; replies leave from the socket the datagram came in on, so from the address the
+/// device sent to.
+/// </remarks>
 internal sealed partial class UdpEntryPoint(
-    IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, IOptions<BeamOptions> options, ILogger<UdpEntryPoint> logger) : BackgroundService
+    IdentityResolver resolver, MessagePipeline pipeline, UnifiedAddresses addresses, TimeProvider time, IOptions<BeamOptions> options,
+    ILogger<UdpEntryPoint> logger) : BackgroundService
 {
     public const string Name = "udp";
     public const int MaxInFlight = 1024;
     private const int MaxDatagram = 65535;
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
-    private Socket? _socket;
+    private readonly List<(Socket Socket, string? Service)> _sockets = [];
 
-    /// <summary>The bound endpoint, once started.</summary>
-    public IPEndPoint? LocalEndPoint => _socket?.LocalEndPoint as IPEndPoint;
+    /// <summary>The listen address's bound endpoint, once started.</summary>
+    public IPEndPoint? LocalEndPoint => _sockets.Count == 0 ? null : _sockets[0].Socket.LocalEndPoint as IPEndPoint;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -31,15 +37,28 @@ internal sealed partial class UdpEntryPoint(
             return Task.CompletedTask;
         }
 
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(IPAddress.Parse(options.Value.ListenAddress), options.Value.UnifiedPort));
+        _sockets.Add((Bind(IPAddress.Parse(options.Value.ListenAddress)), null));
+        foreach (var (address, service) in addresses.Bindings)
+        {
+            _sockets.Add((Bind(address), service));
+        }
+
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private Socket Bind(IPAddress address)
     {
-        var socket = _socket!;
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(address, options.Value.UnifiedPort));
+        return socket;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_sockets.Select(s => ReceiveAsync(s.Socket, s.Service, stoppingToken)));
+
+    private async Task ReceiveAsync(Socket socket, string? service, CancellationToken stoppingToken)
+    {
+        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!stoppingToken.IsCancellationRequested)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
@@ -70,11 +89,11 @@ internal sealed partial class UdpEntryPoint(
                 continue;
             }
 
-            _ = HandleAsync(socket, buffer, received.ReceivedBytes, source, stoppingToken);
+            _ = HandleAsync(socket, service, buffer, received.ReceivedBytes, source, stoppingToken);
         }
     }
 
-    private async Task HandleAsync(Socket socket, byte[] buffer, int length, IPEndPoint source, CancellationToken cancellationToken)
+    private async Task HandleAsync(Socket socket, string? service, byte[] buffer, int length, IPEndPoint source, CancellationToken cancellationToken)
     {
         try
         {
@@ -88,9 +107,9 @@ internal sealed partial class UdpEntryPoint(
             }
 
             // Asked before the shape stage, so that the parser does not run for a message no service takes.
-            if (!pipeline.Serves(device, SourceProtocol.Udp))
+            if (!pipeline.Serves(device, SourceProtocol.Udp, service))
             {
-                await RefuseNoEntryAsync(socket, source, cancellationToken);
+                await RefuseNoEntryAsync(socket, source, service, cancellationToken);
                 return;
             }
 
@@ -104,11 +123,12 @@ internal sealed partial class UdpEntryPoint(
                 Payload = payload,
                 Json = GroupBinaryParser.Parse(device.Group, payload.Span),
                 ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                OnlyService = service,
             };
             var result = await pipeline.ProcessAsync(message, cancellationToken);
             if (result.IsEmpty)
             {
-                await RefuseNoEntryAsync(socket, source, cancellationToken);
+                await RefuseNoEntryAsync(socket, source, service, cancellationToken);
                 return;
             }
 
@@ -134,10 +154,10 @@ internal sealed partial class UdpEntryPoint(
         }
     }
 
-    private Task RefuseNoEntryAsync(Socket socket, IPEndPoint source, CancellationToken cancellationToken)
+    private Task RefuseNoEntryAsync(Socket socket, IPEndPoint source, string? service, CancellationToken cancellationToken)
     {
         BeamMetrics.Count(Name, "no_entry");
-        return ReplyAsync(socket, source, DeviceReply.Refusal(404, "no Beam UDP entry for this device's group", []), cancellationToken);
+        return ReplyAsync(socket, source, DeviceReply.Refusal(404, UnifiedAddresses.NoServiceReason(service, "UDP"), []), cancellationToken);
     }
 
     private async Task ReplyAsync(Socket socket, IPEndPoint target, byte[] bytes, CancellationToken cancellationToken)
@@ -154,7 +174,11 @@ internal sealed partial class UdpEntryPoint(
 
     public override void Dispose()
     {
-        _socket?.Dispose();
+        foreach (var (socket, _) in _sockets)
+        {
+            socket.Dispose();
+        }
+
         _inFlight.Dispose();
         base.Dispose();
     }

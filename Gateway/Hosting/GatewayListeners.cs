@@ -48,6 +48,11 @@ internal static class GatewayListeners
         if (beam.UnifiedPort != 0)
         {
             k.Listen(listen, beam.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+            foreach (var address in beam.UnifiedServiceAddresses.Values)
+            {
+                // The handler tells the service by the address a connection arrived on.
+                k.Listen(IPAddress.Parse(address), beam.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+            }
         }
 
         if (beam.TcpPort != 0)
