@@ -38,9 +38,12 @@ internal static partial class GatewayHost
         ["--https-port"] = "Gateway:Beam:HttpsPort",
         ["--lpwa-port"] = "Gateway:Lpwa:Port",
         ["--radius-listen"] = "Gateway:Radius:Listen",
+        ["--device-http-port"] = "Gateway:Devices:HttpPort",
+        ["--mqtt-pipeline-port"] = "Gateway:Devices:MqttPort",
     };
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    /// <param name="configureServices">Tests only: registers extra services (a recording device service) before the host is built.</param>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
@@ -76,6 +79,8 @@ internal static partial class GatewayHost
         {
             errors.Add($"Gateway:Lpwa:Port {lpwaPort} is also the admin port or a device port.");
         }
+
+        var deviceOptions = Gateway.Devices.DeviceEndpointOptions.Bind(builder.Configuration, errors, adminPort, beamOptions.DevicePorts, lpwaPort);
 
         var registryOptions = new RegistryOptions();
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
@@ -137,6 +142,9 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<UdpEntryPoint>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
         builder.Services.AddLpwaIngestion(builder.Configuration);
+        Gateway.Devices.DeviceEndpointExtensions.AddDeviceHttpEndpoint(builder.Services, deviceOptions);
+        Gateway.Devices.DeviceEndpointExtensions.AddMqttPipelineEndpoint(builder.Services, deviceOptions);
+        configureServices?.Invoke(builder.Services);
         var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
         if (beamOptions.InlineIoCompletions)
         {
@@ -205,6 +213,8 @@ internal static partial class GatewayHost
             {
                 k.Listen(listen, beamOptions.MqttPort, l => l.UseConnectionHandler<MqttConnectionHandler>());
             }
+
+            Gateway.Devices.DeviceEndpointExtensions.ListenDeviceEndpoints(k, listen, deviceOptions);
         });
         var app = builder.Build();
 
@@ -218,6 +228,7 @@ internal static partial class GatewayHost
             b.Run(http.HandleWebsiteAsync);
         });
         app.MapWhen(c => c.Connection.LocalPort == lpwaPort && lpwaPort != 0, static b => b.UseLpwaIngestion());
+        Gateway.Devices.DeviceEndpointExtensions.MapDeviceHttpEndpoint(app, deviceOptions);
 
         // Routing placed explicitly after the device branches: left implicit, WebApplication puts it first, and the
         // route matcher would run for every device request only to be ignored.
