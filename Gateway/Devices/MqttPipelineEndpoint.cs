@@ -39,6 +39,14 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
     {
         // The Kestrel transport hands MQTTnet a connection context; WebSocket connections come through its channel adapter.
         var name = args.ChannelAdapter is MQTTnet.AspNetCore.MqttConnectionContext ? TcpName : WebSocketName;
+
+        // Assigned first, whatever follows: MQTTnet refuses an empty MQTT 5 client ID with no assigned one as "client
+        // identifier not valid", which would hide a refusal of the device itself.
+        if (string.IsNullOrEmpty(args.ClientId) && args.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            args.AssignedClientIdentifier = Guid.NewGuid().ToString("N");
+        }
+
         if (args.RemoteEndPoint is not IPEndPoint remote)
         {
             return Refuse(args, name, "no_address", MqttConnectReasonCode.NotAuthorized, "-", "no source address");
@@ -54,11 +62,6 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         if (!pipeline.Serves(device, SourceProtocol.Mqtt))
         {
             return Refuse(args, name, "no_service", MqttConnectReasonCode.NotAuthorized, device.Label, "no service of this device's group takes MQTT messages");
-        }
-
-        if (string.IsNullOrEmpty(args.ClientId) && args.ProtocolVersion == MqttProtocolVersion.V500)
-        {
-            args.AssignedClientIdentifier = Guid.NewGuid().ToString("N");
         }
 
         var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;

@@ -59,6 +59,7 @@ internal sealed class DeviceFixture : IAsyncDisposable
                 { "groupId": "d-none" }
               ],
               "subscribers": [
+                { "imsi": "440109999000070", "groupId": "d-funnel", "ipAddress": "127.0.0.1" },
                 { "imsi": "440109999000071", "groupId": "d-funnel", "ipAddress": "127.0.0.71" },
                 { "imsi": "440109999000072", "groupId": "d-both", "ipAddress": "127.0.0.72" },
                 { "imsi": "440109999000073", "groupId": "d-unified", "ipAddress": "127.0.0.73" },

@@ -8,7 +8,7 @@ namespace Gateway.Tests.Devices;
 /// <summary>
 /// A device service of the tests' own, registered into the real host through <c>GatewayProcess.ConfigureServices</c>
 /// until Funnel is merged: it takes the messages of the groups it is told, over the protocols it is told, records each,
-/// and answers as Funnel would (204), or with a failure when the payload contains <c>fail</c>.
+/// and answers as Funnel would (204), or with a failure when the payload contains <c>fail</c> (<c>fail-once</c>: the first time only).
 /// </summary>
 internal sealed class RecordingDeviceService(string name, Func<DeviceIdentity, SourceProtocol, bool> accepts) : IDeviceService
 {
@@ -21,14 +21,20 @@ internal sealed class RecordingDeviceService(string name, Func<DeviceIdentity, S
     /// <summary>Messages whose delivery failed (the payload contained <see cref="FailMarker"/>), in order.</summary>
     public ConcurrentQueue<DeviceMessage> Failed { get; } = new();
 
-    /// <summary>When set, a failing payload stops failing after this many failures (a retry then succeeds).</summary>
-    public int FailuresBeforeSuccess { get; set; } = int.MaxValue;
+    /// <summary>Payloads containing this fail once each: the first delivery fails, a retry succeeds.</summary>
+    public const string FailOnceMarker = "fail-once";
+
+    private readonly ConcurrentDictionary<string, bool> _failedOnce = new(StringComparer.Ordinal);
 
     public bool Accepts(DeviceIdentity device, SourceProtocol protocol) => accepts(device, protocol);
 
     public ValueTask<ServiceResult> DeliverAsync(DeviceMessage message, CancellationToken cancellationToken)
     {
-        if (Encoding.UTF8.GetString(message.Payload.Span).Contains(FailMarker, StringComparison.Ordinal) && Failed.Count < FailuresBeforeSuccess)
+        var text = Encoding.UTF8.GetString(message.Payload.Span);
+        var fails = text.Contains(FailOnceMarker, StringComparison.Ordinal)
+            ? _failedOnce.TryAdd(text, true)
+            : text.Contains(FailMarker, StringComparison.Ordinal);
+        if (fails)
         {
             Failed.Enqueue(message);
             const string reason = "destination refused the message";
