@@ -10,12 +10,12 @@ internal static class MqttBytes
     public static readonly byte[] Disconnect = [0xE0, 0x00];
 
     /// <summary>CONNECT; level 4 is 3.1.1, level 5 adds the (empty) property list.</summary>
-    public static byte[] Connect(string clientId, byte level, bool clean = true)
+    public static byte[] Connect(string clientId, byte level, bool clean = true, (string Topic, string Message)? will = null)
     {
         var body = new List<byte>();
         String(body, "MQTT");
         body.Add(level);
-        body.Add((byte)(clean ? 0x02 : 0));
+        body.Add((byte)((clean ? 0x02 : 0) | (will is null ? 0 : 0x04)));
         body.AddRange([0, 30]);
         if (level == 5)
         {
@@ -23,6 +23,17 @@ internal static class MqttBytes
         }
 
         String(body, clientId);
+        if (will is { } w)
+        {
+            if (level == 5)
+            {
+                body.Add(0);
+            }
+
+            String(body, w.Topic);
+            String(body, w.Message);
+        }
+
         return Packet(0x10, body);
     }
 

@@ -260,4 +260,39 @@ public sealed class MqttPipelineEndpointTests : IAsyncLifetime
 
         Assert.Equal("20020005", Convert.ToHexString(buffer, 0, received.Count));
     }
+
+    [Fact]
+    public async Task A_registry_change_applies_to_the_next_PUBLISH_of_an_open_connection()
+    {
+        using var client = await MqttBytes.RawAsync(DeviceFixture.FunnelOnly, Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(MqttBytes.Connect("change-5", 5), TestContext.Current.CancellationToken);
+        Assert.Equal(0x00, (await MqttBytes.ReadPacketAsync(stream))![3]);
+        await stream.WriteAsync(MqttBytes.Publish("t", "before-change", 1, 1, 5), TestContext.Current.CancellationToken);
+        Assert.Equal("40020001", Convert.ToHexString((await MqttBytes.ReadPacketAsync(stream))!));
+
+        using var admin = await _f.Gateway.LoginAsync();
+        (await admin.DeleteAsync(_f.Gateway.Url("/v1/subscribers/440109999000071"), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        await stream.WriteAsync(MqttBytes.Publish("t", "after-change", 1, 2, 5), TestContext.Current.CancellationToken);
+        var ack = (await MqttBytes.ReadPacketAsync(stream))!;
+
+        Assert.Equal("40", Convert.ToHexString(ack, 0, 1));
+        Assert.Equal("000287", Convert.ToHexString(ack, 2, 3));
+        Assert.False(_f.Funnel.Has("after-change"));
+    }
+
+    [Fact]
+    public async Task A_will_message_of_a_device_that_drops_is_delivered_as_a_device_message()
+    {
+        using (var client = await MqttBytes.RawAsync(DeviceFixture.FunnelOnly, Port))
+        {
+            await client.GetStream().WriteAsync(MqttBytes.Connect("will-311", 4, will: ("status/gone", "will-dropped")), TestContext.Current.CancellationToken);
+            Assert.Equal("20020000", Convert.ToHexString((await MqttBytes.ReadPacketAsync(client.GetStream()))!));
+            client.Client.LingerState = new LingerOption(true, 0);
+        }
+
+        var message = Assert.Single(await _f.Funnel.WaitForAsync("will-dropped"));
+        Assert.Equal("status/gone", message.Topic);
+        Assert.Equal("440109999000071", message.Subscriber.Imsi);
+    }
 }
