@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Microsoft.AspNetCore.Connections;
 using Gateway.Beam;
 using Gateway.Beam.Mqtt;
+using Gateway.Devices;
 using Gateway.Lpwa;
 using Gateway.Radius;
 using Gateway.Registry;
@@ -80,7 +81,7 @@ internal static partial class GatewayHost
             errors.Add($"Gateway:Lpwa:Port {lpwaPort} is also the admin port or a device port.");
         }
 
-        var deviceOptions = Gateway.Devices.DeviceEndpointOptions.Bind(builder.Configuration, errors, adminPort, beamOptions.DevicePorts, lpwaPort);
+        var deviceOptions = DeviceEndpointOptions.Bind(builder.Configuration, errors, adminPort, beamOptions.DevicePorts, lpwaPort);
 
         var registryOptions = new RegistryOptions();
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
@@ -142,8 +143,8 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<UdpEntryPoint>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
         builder.Services.AddLpwaIngestion(builder.Configuration);
-        Gateway.Devices.DeviceEndpointExtensions.AddDeviceHttpEndpoint(builder.Services, deviceOptions);
-        Gateway.Devices.DeviceEndpointExtensions.AddMqttPipelineEndpoint(builder.Services, deviceOptions);
+        builder.Services.AddDeviceHttpEndpoint(deviceOptions);
+        builder.Services.AddMqttPipelineEndpoint(deviceOptions);
         configureServices?.Invoke(builder.Services);
         var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
         if (beamOptions.InlineIoCompletions)
@@ -214,7 +215,7 @@ internal static partial class GatewayHost
                 k.Listen(listen, beamOptions.MqttPort, l => l.UseConnectionHandler<MqttConnectionHandler>());
             }
 
-            Gateway.Devices.DeviceEndpointExtensions.ListenDeviceEndpoints(k, listen, deviceOptions);
+            k.ListenDeviceEndpoints(listen, deviceOptions);
         });
         var app = builder.Build();
 
@@ -228,7 +229,7 @@ internal static partial class GatewayHost
             b.Run(http.HandleWebsiteAsync);
         });
         app.MapWhen(c => c.Connection.LocalPort == lpwaPort && lpwaPort != 0, static b => b.UseLpwaIngestion());
-        Gateway.Devices.DeviceEndpointExtensions.MapDeviceHttpEndpoint(app, deviceOptions);
+        app.MapDeviceHttpEndpoint(deviceOptions);
 
         // Routing placed explicitly after the device branches: left implicit, WebApplication puts it first, and the
         // route matcher would run for every device request only to be ignored.
