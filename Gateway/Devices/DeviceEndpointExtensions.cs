@@ -33,6 +33,7 @@ internal static class DeviceEndpointExtensions
         }
 
         services.AddSingleton<MqttPipelineEndpoint>();
+        services.AddSingleton<MqttPacketLimit>();
         services.AddMqttConnectionHandler();
         services.AddMqttWebSocketServerAdapter();
 
@@ -55,7 +56,11 @@ internal static class DeviceEndpointExtensions
 
         if (options.MqttPort != 0)
         {
-            kestrel.Listen(address, options.MqttPort, static l => l.UseMqtt());
+            kestrel.Listen(address, options.MqttPort, static l =>
+            {
+                l.Use(l.ApplicationServices.GetRequiredService<MqttPacketLimit>().Wrap);
+                l.UseMqtt();
+            });
         }
     }
 

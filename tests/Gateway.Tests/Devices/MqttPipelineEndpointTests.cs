@@ -295,4 +295,26 @@ public sealed class MqttPipelineEndpointTests : IAsyncLifetime
         Assert.Equal("status/gone", message.Topic);
         Assert.Equal("440109999000071", message.Subscriber.Imsi);
     }
+
+    [Fact]
+    public async Task A_packet_announcing_more_than_the_limit_closes_the_connection_before_it_is_buffered()
+    {
+        using var tooLarge = new DeviceResultCounter("mqtt", "too_large");
+        using var client = await MqttBytes.RawAsync(DeviceFixture.FunnelOnly, Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(MqttBytes.Connect("big-311", 4), TestContext.Current.CancellationToken);
+        Assert.Equal("20020000", Convert.ToHexString((await MqttBytes.ReadPacketAsync(stream))!));
+
+        // A large message within the limit is delivered and acknowledged.
+        var large = "large-" + new string('x', 700_000);
+        await stream.WriteAsync(MqttBytes.Publish("t/large", large, 1, 4, 4), TestContext.Current.CancellationToken);
+        Assert.Equal("40020004", Convert.ToHexString((await MqttBytes.ReadPacketAsync(stream))!));
+        Assert.Equal(700_006, (await _f.Funnel.WaitForAsync("large-"))[0].Payload.Length);
+
+        // PUBLISH QoS 0 announcing 2,000,000 bytes (varint 80 89 7A): only the header is sent.
+        await stream.WriteAsync(new byte[] { 0x30, 0x80, 0x89, 0x7A, 0x00, 0x01, (byte)'t' }, TestContext.Current.CancellationToken);
+
+        Assert.Null(await MqttBytes.ReadPacketAsync(stream));
+        Assert.Equal(1, tooLarge.Count);
+    }
 }
