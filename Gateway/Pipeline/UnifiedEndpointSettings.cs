@@ -31,6 +31,9 @@ internal static class UnifiedEndpointSettings
         ["harvest"] = UnifiedResponseFormat.Of("harvest"),
     };
 
+    // SORACOM's other choices: known, so refused with a reason rather than as a typo.
+    private static readonly HashSet<string> s_unsupported = new(["Custom", "SoracomFunk", "funk"], StringComparer.OrdinalIgnoreCase);
+
     private const string Supported = "Auto, Unified, SoracomBeam, SoracomFunnel, SoracomHarvest";
 
     /// <summary>The group's response format (Auto when the namespace or the key is absent), worked out once per group object.</summary>
@@ -74,7 +77,7 @@ internal static class UnifiedEndpointSettings
         {
             errors.Add($"{path}.response.format: must be a string, one of {Supported}");
         }
-        else if (format is "SoracomFunk" or "Custom" || format.Equals("custom", StringComparison.OrdinalIgnoreCase) || format.Equals("funk", StringComparison.OrdinalIgnoreCase))
+        else if (s_unsupported.Contains(format))
         {
             errors.Add($"{path}.response.format: '{format}' is not supported by this gateway; use one of {Supported}");
         }
