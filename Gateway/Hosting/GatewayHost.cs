@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.Beam;
+using Gateway.Devices;
 using Gateway.Lpwa;
 using Gateway.Pipeline;
 using Gateway.Registry;
@@ -36,9 +37,12 @@ internal static partial class GatewayHost
         ["--https-port"] = "Gateway:Beam:HttpsPort",
         ["--lpwa-port"] = "Gateway:Lpwa:Port",
         ["--radius-listen"] = "Gateway:Radius:Listen",
+        ["--device-http-port"] = "Gateway:Devices:HttpPort",
+        ["--mqtt-pipeline-port"] = "Gateway:Devices:MqttPort",
     };
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    /// <param name="configureServices">Tests only: registers extra services (a recording device service) before the host is built.</param>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
@@ -58,7 +62,10 @@ internal static partial class GatewayHost
             .AddRadiusBindings(builder.Configuration)
             .AddMessagePipeline()
             .AddBeam(settings.Beam)
-            .AddLpwaIngestion(builder.Configuration);
+            .AddLpwaIngestion(builder.Configuration)
+            .AddDeviceHttpEndpoint(settings.Devices)
+            .AddMqttPipelineEndpoint(settings.Devices);
+        configureServices?.Invoke(builder.Services);
         UseSocketScheduling(builder, settings.Beam);
         builder.WebHost.ConfigureKestrel(k => GatewayListeners.Configure(k, settings));
         var app = builder.Build();
@@ -123,6 +130,7 @@ internal static partial class GatewayHost
             b.Run(http.HandleWebsiteAsync);
         });
         app.MapWhen(c => c.Connection.LocalPort == lpwaPort && lpwaPort != 0, static b => b.UseLpwaIngestion());
+        app.MapDeviceHttpEndpoint(settings.Devices);
     }
 
     private static async Task<int> RunUntilStoppedAsync(WebApplication app, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using Gateway.Beam;
 using Gateway.Beam.Mqtt;
 using Gateway.Beam.Relay;
 using Gateway.Beam.Relay.Loop;
+using Gateway.Devices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -64,6 +65,8 @@ internal static class GatewayListeners
         {
             k.Listen(listen, beam.MqttPort, l => l.UseConnectionHandler<MqttConnectionHandler>());
         }
+
+        k.ListenDeviceEndpoints(listen, settings.Devices);
     }
 
     /// <summary>The HTTPS device port: a client certificate is required, and judged by the entry point rather than the handshake.</summary>

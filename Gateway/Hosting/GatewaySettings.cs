@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Admin;
 using Gateway.Beam;
+using Gateway.Devices;
 using Gateway.Registry;
 
 namespace Gateway.Hosting;
@@ -10,7 +11,7 @@ namespace Gateway.Hosting;
 /// read and checked together so that a start is refused with every error listed at once.
 /// </summary>
 internal sealed record GatewaySettings(
-    int AdminPort, IPAddress AdminAddress, AdminOptions Admin, BeamOptions Beam, int LpwaPort, RegistryOptions Registry, RegistryDocument? Seed)
+    int AdminPort, IPAddress AdminAddress, AdminOptions Admin, BeamOptions Beam, int LpwaPort, DeviceEndpointOptions Devices, RegistryOptions Registry, RegistryDocument? Seed)
 {
     /// <summary>The settings, or null with <paramref name="errors"/> saying why each one is wrong.</summary>
     public static GatewaySettings? Read(IConfiguration configuration, List<string> errors)
@@ -43,6 +44,7 @@ internal sealed record GatewaySettings(
             errors.Add($"Gateway:Lpwa:Port {lpwaPort} is also the admin port or a device port.");
         }
 
+        var devices = DeviceEndpointOptions.Bind(configuration, errors, adminPort, beam.DevicePorts, lpwaPort);
         var registry = Bind<RegistryOptions>(configuration, "Gateway:Registry");
         errors.AddRange(registry.Validate());
         RegistryDocument? seed = null;
@@ -51,7 +53,7 @@ internal sealed record GatewaySettings(
             seed = RegistrySeedFile.Load(seedFile, errors);
         }
 
-        return errors.Count == 0 ? new GatewaySettings(adminPort, adminIp!, admin, beam, lpwaPort, registry, seed) : null;
+        return errors.Count == 0 ? new GatewaySettings(adminPort, adminIp!, admin, beam, lpwaPort, devices, registry, seed) : null;
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

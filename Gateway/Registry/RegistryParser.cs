@@ -261,6 +261,7 @@ internal static class RegistryParser
     /// <summary>Checks one namespace of a group's configuration (map form).</summary>
     public static void ValidateNamespace(string ns, JsonObject map, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
     {
+        Pipeline.UnifiedEndpointSettings.ValidateNamespace(ns, map, path, errors);
         switch (ns)
         {
             case "SoracomAir":

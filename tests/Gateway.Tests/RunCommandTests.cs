@@ -22,7 +22,7 @@ public sealed class RunCommandTests
 
         psi.ArgumentList.Add("--Gateway:AdminPort");
         psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var a in (string[])["--listen-address", "127.0.0.1", "--http-port", "0", "--website-port", "0", "--unified-port", "0", "--tcp-port", "0", "--mqtt-port", "0"])
+        foreach (var a in (string[])["--listen-address", "127.0.0.1", "--http-port", "0", "--website-port", "0", "--unified-port", "0", "--tcp-port", "0", "--mqtt-port", "0", "--device-http-port", "0", "--mqtt-pipeline-port", "0"])
         {
             psi.ArgumentList.Add(a);
         }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Admin;
 
@@ -28,6 +29,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
     public int TcpPort { get; private set; } = FreePort();
 
     public int MqttPort { get; private set; } = FreePort();
+
+    /// <summary>The HTTP device services listener (Host-routed Funnel/unified, MQTT over WebSocket at /mqtt).</summary>
+    public int DeviceHttpPort { get; private set; } = FreePort();
+
+    /// <summary>MQTT into the message pipeline.</summary>
+    public int MqttPipelinePort { get; private set; } = FreePort();
+
+    /// <summary>Extra services for the host (a recording device service), registered before it is built.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 
     /// <summary>A free port for the HTTPS device listener; pass <c>{https-port}</c> in the extra arguments to use it.</summary>
     public int HttpsPort { get; private set; } = FreePort();
@@ -58,6 +68,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
                 LpwaPort = 0;
                 HttpsPort = FreePort();
                 MqttPort = FreePort();
+                (DeviceHttpPort, MqttPipelinePort) = (FreePort(), FreePort());
             }
         }
     }
@@ -82,10 +93,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--unified-port", UnifiedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tcp-port", TcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--mqtt-port", MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--device-http-port", DeviceHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--mqtt-pipeline-port", MqttPipelinePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. (string[])(WithLpwa ? ["--lpwa-port", LpwaPort.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []),
             .. extraArgs.Select(a => a.Replace("{https-port}", HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)),
         ];
-        _run = GatewayHost.RunAsync(args, _stop.Token);
+        _run = GatewayHost.RunAsync(args, _stop.Token, ConfigureServices);
         for (var i = 0; i < 200; i++)
         {
             if (_run.IsCompleted)

@@ -21,7 +21,7 @@ public sealed class RootKeyTests
 
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "gateway.dll"), "--admin-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir,
-            "--listen-address", "127.0.0.1", "--http-port", "0", "--website-port", "0", "--unified-port", "0", "--tcp-port", "0", "--mqtt-port", "0"])
+            "--listen-address", "127.0.0.1", "--http-port", "0", "--website-port", "0", "--unified-port", "0", "--tcp-port", "0", "--mqtt-port", "0", "--device-http-port", "0", "--mqtt-pipeline-port", "0"])
         {
             psi.ArgumentList.Add(a);
         }

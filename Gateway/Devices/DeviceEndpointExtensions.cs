@@ -1,0 +1,108 @@
+using System.Net;
+using Gateway.Pipeline;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MQTTnet.AspNetCore;
+using MQTTnet.Server;
+
+namespace Gateway.Devices;
+
+/// <summary>Registration of the device-service entry points: services, Kestrel listeners and the HTTP branch.</summary>
+internal static class DeviceEndpointExtensions
+{
+    /// <summary>The HTTP device services listener's handler (and the pipeline it feeds, if nothing registered it yet).</summary>
+    public static IServiceCollection AddDeviceHttpEndpoint(this IServiceCollection services, DeviceEndpointOptions options)
+    {
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<MessagePipeline>();
+        services.AddSingleton<DeviceHttpEndpoint>();
+        return services;
+    }
+
+    /// <summary>
+    /// MQTTnet's server hosted in Kestrel (no listener of its own: connections come from <see cref="ListenDeviceEndpoints"/>
+    /// and the WebSocket branch), with <see cref="MqttPipelineEndpoint"/> attached before it starts.
+    /// </summary>
+    public static IServiceCollection AddMqttPipelineEndpoint(this IServiceCollection services, DeviceEndpointOptions options)
+    {
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<MessagePipeline>();
+        if (!options.MqttServerNeeded)
+        {
+            return services;
+        }
+
+        services.AddSingleton<MqttPipelineEndpoint>();
+        services.AddSingleton<MqttPacketLimit>();
+        services.AddMqttConnectionHandler();
+        services.AddMqttWebSocketServerAdapter();
+
+        // Not persisted: a session ends with its connection, so nothing of one device outlives it.
+        services.AddHostedMqttServer(static b => b.WithoutDefaultEndpoint());
+
+        // MqttHostedServer starts the server only once the application has started, after every hosted service's
+        // StartAsync: attaching here comes first.
+        services.AddHostedService<MqttPipelineAttacher>();
+        return services;
+    }
+
+    /// <summary>The Kestrel listeners: the HTTP device port (plain HTTP/1.1) and the MQTT port.</summary>
+    public static void ListenDeviceEndpoints(this KestrelServerOptions kestrel, IPAddress address, DeviceEndpointOptions options)
+    {
+        if (options.HttpPort != 0)
+        {
+            kestrel.Listen(address, options.HttpPort);
+        }
+
+        if (options.MqttPort != 0)
+        {
+            kestrel.Listen(address, options.MqttPort, static l =>
+            {
+                l.Use(l.ApplicationServices.GetRequiredService<MqttPacketLimit>().Wrap);
+                l.UseMqtt();
+            });
+        }
+    }
+
+    /// <summary>
+    /// Serves the HTTP device port before routing reaches the admin API: MQTT over WebSocket at <c>/mqtt</c>, everything
+    /// else through <see cref="DeviceHttpEndpoint"/>.
+    /// </summary>
+    public static void MapDeviceHttpEndpoint(this IApplicationBuilder app, DeviceEndpointOptions options)
+    {
+        if (options.HttpPort == 0)
+        {
+            return;
+        }
+
+        var http = app.ApplicationServices.GetRequiredService<DeviceHttpEndpoint>();
+        var webSockets = app.ApplicationServices.GetService<MqttWebSocketServerAdapter>();
+        app.MapWhen(c => c.Connection.LocalPort == options.HttpPort, b =>
+        {
+            b.UseWebSockets();
+            b.Run(c => webSockets is not null && c.WebSockets.IsWebSocketRequest && c.Request.Path == "/mqtt"
+                ? RunWebSocketAsync(c, webSockets)
+                : http.HandleAsync(c));
+        });
+    }
+
+    private static async Task RunWebSocketAsync(HttpContext context, MqttWebSocketServerAdapter adapter)
+    {
+        // MQTT over WebSocket names its subprotocol "mqtt" (some clients "mqttv3.1"); one is echoed back as the spec asks.
+        var subProtocol = MqttSubProtocolSelector.SelectSubProtocol(context.Request);
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
+        await adapter.RunWebSocketConnectionAsync(webSocket, context);
+    }
+
+    /// <summary>Attaches the pipeline endpoint's handlers to MQTTnet's server at start.</summary>
+    private sealed class MqttPipelineAttacher(MqttServer server, MqttPipelineEndpoint endpoint) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            endpoint.Attach(server);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

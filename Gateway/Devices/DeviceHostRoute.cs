@@ -1,0 +1,42 @@
+namespace Gateway.Devices;
+
+/// <summary>
+/// Which service a request to the HTTP device listener addresses, by the first label of its Host: the devices use
+/// SORACOM's names (<c>funnel.soracom.io</c>, <c>uni.soracom.io</c>) resolved by private DNS to this listener. One
+/// row per name; later services (<c>harvest.</c>, <c>metadata.</c>, <c>endorse.</c>) add a row. Anything else,
+/// an IP literal included, is the unified endpoint, as SORACOM's own fallback address would be.
+/// </summary>
+internal sealed record DeviceHostRoute(string EntryPoint, string? OnlyService)
+{
+    public static DeviceHostRoute Funnel { get; } = new("funnel-http", "funnel");
+
+    public static DeviceHostRoute Unified { get; } = new("unified-http", null);
+
+    private static readonly (string Label, DeviceHostRoute Route)[] s_table =
+    [
+        ("funnel", Funnel),
+        ("uni", Unified),
+        ("unified", Unified),
+    ];
+
+    /// <summary>The route for a Host header's host part (no port); the unified endpoint for an unknown or missing one.</summary>
+    public static DeviceHostRoute Match(string? host)
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            return Unified;
+        }
+
+        var dot = host.IndexOf('.', StringComparison.Ordinal);
+        var label = dot < 0 ? host.AsSpan() : host.AsSpan(0, dot);
+        foreach (var (name, route) in s_table)
+        {
+            if (label.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return route;
+            }
+        }
+
+        return Unified;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using Gateway.Pipeline;
+using Gateway.Registry;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Gateway.Devices;
+
+/// <summary>
+/// MQTT into the message pipeline, on MQTTnet's server (:1884, and WebSocket at <c>/mqtt</c> on the HTTP device
+/// listener). It terminates MQTT rather than brokering it: every PUBLISH becomes one <see cref="DeviceMessage"/> for the
+/// services the device's group enables, and is never routed to subscribers or retained (SUBSCRIBE is refused), since
+/// devices here talk to services, not to each other. The device is who its source address says; the CONNECT's user
+/// name and password are ignored. QoS 1/2 are acknowledged only after every service accepted the message; a failure
+/// is a PUBACK/PUBREC reason code on MQTT 5, and on 3.1.1 (which has no failure acknowledgement) the connection is
+/// closed without one, so the client sends the message again when it reconnects.
+/// </summary>
+internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<MqttPipelineEndpoint> logger)
+{
+    public const string TcpName = "mqtt";
+    public const string WebSocketName = "mqtt-ws";
+
+    // Client ID → its live connection. A client ID is one device's: another device asking for it is refused rather
+    // than allowed to take the first one's session over (and disconnect it), as a shared broker would.
+    private readonly ConcurrentDictionary<string, MqttDeviceConnection> _connections = new(StringComparer.Ordinal);
+
+    public void Attach(MqttServer server)
+    {
+        server.ValidatingConnectionAsync += ValidateAsync;
+        server.ClientDisconnectedAsync += DisconnectedAsync;
+        server.InterceptingPublishAsync += PublishAsync;
+        server.InterceptingSubscriptionAsync += SubscribeAsync;
+    }
+
+    private Task ValidateAsync(ValidatingConnectionEventArgs args)
+    {
+        // The Kestrel transport hands MQTTnet a connection context; WebSocket connections come through its channel adapter.
+        var name = args.ChannelAdapter is MQTTnet.AspNetCore.MqttConnectionContext ? TcpName : WebSocketName;
+
+        // Assigned first, whatever follows: MQTTnet refuses an empty MQTT 5 client ID with no assigned one as "client
+        // identifier not valid", which would hide a refusal of the device itself.
+        if (string.IsNullOrEmpty(args.ClientId) && args.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            args.AssignedClientIdentifier = Guid.NewGuid().ToString("N");
+        }
+
+        if (args.RemoteEndPoint is not IPEndPoint remote)
+        {
+            return Refuse(args, name, "no_address", MqttConnectReasonCode.NotAuthorized, "-", "no source address");
+        }
+
+        var device = resolver.ResolveAddress(remote.Address);
+        if (!device.IsKnown)
+        {
+            LogRefused(logger, name, remote.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            return Refuse(args, name, RefusalTags.Refused(device.Refusal), MqttConnectReasonCode.NotAuthorized, null, null);
+        }
+
+        if (!pipeline.Serves(device, SourceProtocol.Mqtt))
+        {
+            return Refuse(args, name, "no_service", MqttConnectReasonCode.NotAuthorized, device.Label, "no service of this device's group takes MQTT messages");
+        }
+
+        var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            // MQTTnet refuses a 3.1.1 CONNECT without a client ID itself (identifier rejected).
+            DeviceMetrics.Connection(name, "no_client_id");
+            return Task.CompletedTask;
+        }
+
+        var owner = device.Subscriber!.IsAnonymous ? "address:" + remote.Address : device.Subscriber.Imsi;
+        var connection = new MqttDeviceConnection(remote, args.ProtocolVersion, name, owner);
+        var current = _connections.AddOrUpdate(clientId, connection, (_, existing) => existing.Owner == owner ? connection : existing);
+        if (!ReferenceEquals(current, connection))
+        {
+            return Refuse(args, name, "client_id_in_use", MqttConnectReasonCode.ClientIdentifierNotValid, device.Label, "client ID in use by another device");
+        }
+
+        DeviceMetrics.Connection(name, "ok");
+        return Task.CompletedTask;
+    }
+
+    private Task Refuse(ValidatingConnectionEventArgs args, string name, string result, MqttConnectReasonCode code, string? label, string? reason)
+    {
+        // MQTTnet sends the 3.1.1 equivalent of the MQTT 5 code: not authorized 0x87 → 0x05, client ID 0x85 → 0x02.
+        args.ReasonCode = code;
+        args.ReasonString = reason;
+        if (label is not null && reason is not null)
+        {
+            LogConnectRefused(logger, name, label, reason);
+        }
+
+        DeviceMetrics.Connection(name, result);
+        return Task.CompletedTask;
+    }
+
+    private Task DisconnectedAsync(ClientDisconnectedEventArgs args)
+    {
+        // On a takeover the client ID already belongs to the new connection (same device).
+        if (args.DisconnectType != MqttClientDisconnectType.Takeover && args.ClientId is { } clientId)
+        {
+            _connections.TryRemove(clientId, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task SubscribeAsync(InterceptingSubscriptionEventArgs args)
+    {
+        args.ProcessSubscription = false;
+        args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        args.Response.ReasonString = "this endpoint delivers messages to services; it has nothing to subscribe to";
+        var name = _connections.TryGetValue(args.ClientId, out var c) ? c.EntryPoint : TcpName;
+        DeviceMetrics.Count(name, "subscribe_refused");
+        return Task.CompletedTask;
+    }
+
+    private async Task PublishAsync(InterceptingPublishEventArgs args)
+    {
+        // Never routed to subscribers nor retained: this endpoint is not a broker.
+        args.ProcessPublish = false;
+        var qos = args.ApplicationMessage.QualityOfServiceLevel;
+        if (!_connections.TryGetValue(args.ClientId, out var connection))
+        {
+            args.CloseConnection = true;
+            return;
+        }
+
+        var device = resolver.ResolveAddress(connection.Source.Address);
+        if (!device.IsKnown)
+        {
+            LogRefused(logger, connection.EntryPoint, connection.Source.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            Fail(args, connection, RefusalTags.Refused(device.Refusal), MqttPubAckReasonCode.NotAuthorized, "device not recognised");
+            return;
+        }
+
+        var message = new DeviceMessage
+        {
+            Device = device,
+            Protocol = SourceProtocol.Mqtt,
+            EntryPoint = connection.EntryPoint,
+            Source = connection.Source,
+            // A copy: MQTTnet reuses the packet's buffer once this handler returns.
+            Payload = args.ApplicationMessage.Payload.ToArray(),
+            ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Topic = args.ApplicationMessage.Topic,
+            Qos = (int)qos,
+        };
+
+        // Awaited here, so MQTTnet sends the PUBACK/PUBREC only after the services answered. MQTTnet reads a
+        // connection's packets one after another, so one client has one message in delivery at a time.
+        var result = await pipeline.ProcessAsync(message, args.CancellationToken);
+        if (result.IsEmpty)
+        {
+            Fail(args, connection, "no_service", MqttPubAckReasonCode.NotAuthorized, "no service of this device's group takes MQTT messages");
+        }
+        else if (result.AllSucceeded)
+        {
+            DeviceMetrics.Count(connection.EntryPoint, "ok");
+        }
+        else
+        {
+            var failed = result.Results.First(static r => !r.Succeeded);
+            var reason = failed.Failure ?? $"{failed.Service}: {failed.Status}";
+            LogDeliveryFailed(logger, connection.EntryPoint, device.Label, args.ApplicationMessage.Topic, (int)qos, reason);
+            Fail(args, connection, "failed", ReasonCodeFor(failed.Status), reason);
+        }
+    }
+
+    /// <summary>
+    /// Refuses one PUBLISH: on MQTT 5 with a failure reason code in the PUBACK or PUBREC; on 3.1.1, where any PUBACK
+    /// means "delivered", by closing the connection without one (QoS 1/2), so the client keeps the message and sends
+    /// it again after reconnecting. QoS 0 has no acknowledgement to withhold: it is counted and logged only.
+    /// </summary>
+    private static void Fail(InterceptingPublishEventArgs args, MqttDeviceConnection connection, string result, MqttPubAckReasonCode code, string reason)
+    {
+        DeviceMetrics.Count(connection.EntryPoint, result);
+        if (connection.Version == MqttProtocolVersion.V500)
+        {
+            args.Response.ReasonCode = code;
+            args.Response.ReasonString = reason;
+        }
+        else if (args.ApplicationMessage.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+        {
+            args.CloseConnection = true;
+        }
+    }
+
+    /// <summary>The MQTT 5 reason code closest to a service's HTTP-style failure status.</summary>
+    internal static MqttPubAckReasonCode ReasonCodeFor(int status) => status switch
+    {
+        400 or 415 or 422 => MqttPubAckReasonCode.PayloadFormatInvalid,
+        413 or 429 or 503 => MqttPubAckReasonCode.QuotaExceeded,
+        401 or 403 => MqttPubAckReasonCode.NotAuthorized,
+        _ => MqttPubAckReasonCode.UnspecifiedError,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {EntryPoint}: refused {RemoteAddress} ({Refusal}, subscriber {Imsi})")]
+    private static partial void LogRefused(ILogger logger, string entryPoint, string remoteAddress, RefusalReason refusal, string? imsi);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {EntryPoint}: refused the CONNECT of {Device}: {Reason}")]
+    private static partial void LogConnectRefused(ILogger logger, string entryPoint, string device, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {EntryPoint}: subscriber {Imsi}, topic {Topic}, QoS {Qos}: not delivered ({Reason}); not acknowledged")]
+    private static partial void LogDeliveryFailed(ILogger logger, string entryPoint, string imsi, string topic, int qos, string reason);
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Gateway.Tests.Devices;
+
+/// <summary>MQTT packets built by hand from the 3.1.1 and 5.0 specifications, and a raw client bound to a chosen source address.</summary>
+internal static class MqttBytes
+{
+    public static readonly byte[] Disconnect = [0xE0, 0x00];
+
+    /// <summary>CONNECT; level 4 is 3.1.1, level 5 adds the (empty) property list.</summary>
+    public static byte[] Connect(string clientId, byte level, bool clean = true, (string Topic, string Message)? will = null)
+    {
+        var body = new List<byte>();
+        String(body, "MQTT");
+        body.Add(level);
+        body.Add((byte)((clean ? 0x02 : 0) | (will is null ? 0 : 0x04)));
+        body.AddRange([0, 30]);
+        if (level == 5)
+        {
+            body.Add(0);
+        }
+
+        String(body, clientId);
+        if (will is { } w)
+        {
+            if (level == 5)
+            {
+                body.Add(0);
+            }
+
+            String(body, w.Topic);
+            String(body, w.Message);
+        }
+
+        return Packet(0x10, body);
+    }
+
+    public static byte[] Publish(string topic, string payload, int qos, ushort packetId, byte level, bool dup = false)
+    {
+        var body = new List<byte>();
+        String(body, topic);
+        if (qos > 0)
+        {
+            body.Add((byte)(packetId >> 8));
+            body.Add((byte)packetId);
+        }
+
+        if (level == 5)
+        {
+            body.Add(0);
+        }
+
+        body.AddRange(Encoding.UTF8.GetBytes(payload));
+        return Packet((byte)(0x30 | (dup ? 0x08 : 0) | (qos << 1)), body);
+    }
+
+    public static byte[] Subscribe(string filter, ushort packetId, byte level)
+    {
+        var body = new List<byte> { (byte)(packetId >> 8), (byte)packetId };
+        if (level == 5)
+        {
+            body.Add(0);
+        }
+
+        String(body, filter);
+        body.Add(1);
+        return Packet(0x82, body);
+    }
+
+    public static async Task<TcpClient> RawAsync(string source, int port)
+    {
+        var client = new TcpClient(new IPEndPoint(IPAddress.Parse(source), 0));
+        await client.ConnectAsync(IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        return client;
+    }
+
+    /// <summary>Reads one whole packet (fixed header included), or null when the connection ends first; bounded to 10 s.</summary>
+    public static async Task<byte[]?> ReadPacketAsync(Stream stream)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var packet = new List<byte>();
+        var one = new byte[1];
+        try
+        {
+            if (await stream.ReadAsync(one, timeout.Token) == 0)
+            {
+                return null;
+            }
+
+            packet.Add(one[0]);
+            int length = 0, shift = 0;
+            do
+            {
+                await stream.ReadExactlyAsync(one, timeout.Token);
+                packet.Add(one[0]);
+                length |= (one[0] & 0x7F) << shift;
+                shift += 7;
+            }
+            while ((one[0] & 0x80) != 0);
+
+            var body = new byte[length];
+            await stream.ReadExactlyAsync(body, timeout.Token);
+            packet.AddRange(body);
+            return [.. packet];
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Packet(byte first, List<byte> body)
+    {
+        var packet = new List<byte> { first };
+        var length = body.Count;
+        do
+        {
+            var b = (byte)(length % 128);
+            length /= 128;
+            packet.Add(length > 0 ? (byte)(b | 0x80) : b);
+        }
+        while (length > 0);
+
+        packet.AddRange(body);
+        return [.. packet];
+    }
+
+    private static void String(List<byte> body, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        body.Add((byte)(bytes.Length >> 8));
+        body.Add((byte)bytes.Length);
+        body.AddRange(bytes);
+    }
+}
