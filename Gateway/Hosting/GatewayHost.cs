@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Microsoft.AspNetCore.Connections;
 using Gateway.Beam;
 using Gateway.Beam.Mqtt;
+using Gateway.Funnel;
 using Gateway.Lpwa;
 using Gateway.Radius;
 using Gateway.Registry;
@@ -136,6 +137,7 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton<PayloadPoster>();
         builder.Services.AddSingleton<UdpEntryPoint>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<UdpEntryPoint>());
+        builder.Services.AddFunnel(builder.Configuration);
         builder.Services.AddLpwaIngestion(builder.Configuration);
         var listen = System.Net.IPAddress.Parse(beamOptions.ListenAddress);
         if (beamOptions.InlineIoCompletions)
