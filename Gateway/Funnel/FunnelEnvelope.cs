@@ -90,7 +90,7 @@ internal static class FunnelEnvelope
 
     private static bool TryWritePayloads(Utf8JsonWriter writer, FunnelGroupConfig config, DeviceMessage message)
     {
-        if (message.Json is { } parsed)
+        if (message.Json is { Length: > 0 } parsed)
         {
             // The binary parser's object (or an LPWA uplink object), whatever the content type says.
             writer.WriteRawValue(parsed.Span, skipInputValidation: true);
