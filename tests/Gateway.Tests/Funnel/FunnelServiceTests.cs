@@ -43,6 +43,21 @@ public sealed class FunnelServiceTests
     }
 
     [Fact]
+    public async Task Rfc9421_signature_covers_the_target_and_the_body_digest()
+    {
+        await using var hook = await TestWebhook.StartAsync();
+        await using var funnel = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url(), destinationExtra: ", \"messageSignatureKeyId\": \"k1\"")));
+
+        Assert.Equal(200, (await funnel.SendAsync(SourceProtocol.Udp, Reading)).Status);
+
+        var request = Assert.Single(hook.Requests);
+        Assert.True(request.MessageSignature!.IsValid, request.MessageSignature.Reason);
+        Assert.Equal("k1", request.MessageSignature.KeyId);
+        Assert.Equal(Gateway.Signing.MessageSignatures.ContentDigest.Compute(request.Body), request.Headers["content-digest"]);
+        Assert.True(request.Signature!.IsValid);
+    }
+
+    [Fact]
     public async Task Http_device_gets_204_and_mqtt_topic_and_qos_travel_in_the_envelope()
     {
         await using var hook = await TestWebhook.StartAsync();

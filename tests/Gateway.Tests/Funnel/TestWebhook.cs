@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Gateway.Signing.MessageSignatures;
 using Gateway.Signing.Soracom;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -47,13 +48,17 @@ internal sealed class TestWebhook : IAsyncDisposable
         var app = builder.Build();
         var hook = new TestWebhook(app);
         var verifier = new SoracomSignatureVerifier(new SoracomVerifierOptions { PreSharedKeys = { FunnelRegistry.Psk } });
+        var messageVerifier = new HttpMessageSignatureVerifier(new MessageSignatureVerifierOptions { Keys = { ["k1"] = System.Text.Encoding.UTF8.GetBytes(FunnelRegistry.Psk) } });
         app.Run(async context =>
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
             var headers = context.Request.Headers.ToDictionary(static h => h.Key.ToLowerInvariant(), static h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var signature = context.Request.Headers.ContainsKey("x-soracom-signature") ? verifier.Verify(context.Request.Headers) : null;
-            hook.Requests.Enqueue(new WebhookRequest(context.Request.Path + context.Request.QueryString, headers, buffer.ToArray(), signature));
+            var messageSignature = context.Request.Headers.TryGetValue("signature", out var rfc9421)
+                ? messageVerifier.Verify(HttpMessageComponents.FromRequest(context.Request), context.Request.Headers["signature-input"], rfc9421)
+                : null;
+            hook.Requests.Enqueue(new WebhookRequest(context.Request.Path + context.Request.QueryString, headers, buffer.ToArray(), signature, messageSignature));
             if (hook.Delay > TimeSpan.Zero)
             {
                 try
@@ -84,7 +89,7 @@ internal sealed class TestWebhook : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
-internal sealed record WebhookRequest(string Path, Dictionary<string, string> Headers, byte[] Body, SoracomVerificationResult? Signature)
+internal sealed record WebhookRequest(string Path, Dictionary<string, string> Headers, byte[] Body, SoracomVerificationResult? Signature, MessageSignatureVerificationResult? MessageSignature)
 {
     public string Text => System.Text.Encoding.UTF8.GetString(Body);
 }
