@@ -57,7 +57,20 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable
         var delivery = new FunnelDelivery(message, body, _context.Time.GetTimestamp());
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var queue = QueueFor(config, route);
+            DestinationQueue queue;
+            try
+            {
+                queue = QueueFor(config, route);
+            }
+            catch (Exception e)
+            {
+                // A factory that cannot make its client (it validated the settings at load, so this is rare) fails
+                // this message, not the caller: services report failures, they do not throw them.
+                LogCreateFailed(_logger, config.Kind, e.GetType().Name);
+                delivery.Complete(DeliveryResult.Permanent(502, $"{config.Kind} adapter could not be created ({e.GetType().Name})"));
+                return delivery.Result;
+            }
+
             if (message.Body.Length > queue.MaxMessageBytes)
             {
                 delivery.Complete(DeliveryResult.Permanent(413, $"Maximum content-length is: {queue.MaxMessageBytes}"));
@@ -182,6 +195,9 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Funnel adapter for {Destination} (credential set {CredentialsId}) retired: the registry no longer describes it")]
     private static partial void LogAdapterRetired(ILogger logger, string destination, string credentialsId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Creating the Funnel adapter for {Destination} threw {ExceptionType}")]
+    private static partial void LogCreateFailed(ILogger logger, string destination, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Retiring old Funnel adapters failed ({ExceptionType}); retried in a second")]
     private static partial void LogSweepFailed(ILogger logger, string exceptionType);
