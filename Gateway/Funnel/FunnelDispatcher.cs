@@ -12,7 +12,7 @@ namespace Gateway.Funnel;
 /// retired: they finish what they hold, then their adapter is disposed. Changes are noticed at the next message and
 /// by a sweep every second, so an idle gateway lets go of old adapters too.
 /// </summary>
-internal sealed partial class FunnelDispatcher : IAsyncDisposable
+internal sealed partial class FunnelDispatcher : IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan s_sweepInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, DestinationQueue> _queues = new(StringComparer.Ordinal);
@@ -168,6 +168,18 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable
         destinations.Contains(queue.DestinationKey)
         && (queue.Route.CredentialsId is not { } id
             || (snapshot.FindCredential(id) is { } set && FunnelGroupConfig.Fingerprint(set) == queue.Route.Fingerprint));
+
+    /// <summary>For a container disposed synchronously: retires every queue without waiting for them to drain.</summary>
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        foreach (var queue in _queues.Values)
+        {
+            queue.Retire();
+        }
+
+        _queues.Clear();
+    }
 
     public async ValueTask DisposeAsync()
     {
