@@ -153,6 +153,7 @@ internal sealed partial class DestinationQueue
                 batch = new List<FunnelDelivery>(transient.Count);
                 foreach (var (delivery, result) in transient)
                 {
+                    delivery.LastFailure = result;
                     if (Remaining(delivery) > delay)
                     {
                         FunnelMetrics.Retried.Add(1, _tag);
@@ -197,8 +198,9 @@ internal sealed partial class DestinationQueue
             var remaining = Remaining(delivery);
             if (remaining <= TimeSpan.Zero)
             {
-                // It waited behind a slow destination until its deadline passed: sending it now would answer no one.
-                Finish(delivery, Expired());
+                // Its deadline passed while it waited (behind a slow destination, or for a retry): sending it now would
+                // answer no one. The device learns the last real failure, if there was one.
+                Finish(delivery, delivery.LastFailure ?? Expired());
                 continue;
             }
 

@@ -17,6 +17,9 @@ internal sealed class FunnelDelivery(OutgoingMessage message, PooledBufferWriter
 
     public Task<DeliveryResult> Result => _done.Task;
 
+    /// <summary>The last transient failure, reported if the deadline passes before the next attempt.</summary>
+    public DeliveryResult? LastFailure { get; set; }
+
     /// <summary>Sets the final result and returns the body's buffer; later calls do nothing.</summary>
     public bool Complete(DeliveryResult result)
     {

@@ -140,6 +140,32 @@ public sealed class FunnelServiceTests
     }
 
     [Fact]
+    public async Task Throttling_is_transient_and_retried()
+    {
+        await using var hook = await TestWebhook.StartAsync();
+        hook.Answer(429, 503);
+        await using var funnel = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url())));
+
+        var result = await funnel.SendAsync(SourceProtocol.Udp, Reading);
+
+        Assert.Equal(200, result.Status);
+        Assert.Equal(3, hook.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_per_sim_credential_set_is_resolved_for_the_device_and_a_missing_one_is_a_500()
+    {
+        await using var hook = await TestWebhook.StartAsync();
+        await using var missing = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url(), credentialsId: "hook-#{imsi}")));
+
+        var result = await missing.SendAsync(SourceProtocol.Udp, Reading);
+
+        Assert.Equal(500, result.Status);
+        Assert.Equal($"Funnel is misconfigured: no credential set 'hook-{FunnelRegistry.Imsi}'", result.Failure);
+        Assert.Empty(hook.Requests);
+    }
+
+    [Fact]
     public async Task Client_error_is_permanent_and_not_retried()
     {
         await using var hook = await TestWebhook.StartAsync();
