@@ -46,6 +46,7 @@ internal static partial class AdminApi
         api.MapPost("/credentials/{credentialsId}", CreateCredentialAsync).WithMetadata(new SamOperation("Credential:createCredential"));
         api.MapPut("/credentials/{credentialsId}", UpdateCredentialAsync).WithMetadata(new SamOperation("Credential:updateCredential"));
         api.MapDelete("/credentials/{credentialsId}", DeleteCredentialAsync).WithMetadata(new SamOperation("Credential:deleteCredential"));
+        api.MapLogsApi();
     }
 
     // ---- auth ----

@@ -167,7 +167,7 @@ internal sealed partial class TcpToHttpConnectionHandler(
                 return (DeviceReply.Refusal(404, UnifiedAddresses.NoServiceReason(connection.Service, "TCP"), [0x0a]), true);
             }
 
-            return (UnifiedReply.Text(result, connection.Framing.EndOfData), result.CloseConnection);
+            return (UnifiedReply.Text(result, connection.Framing.EndOfData, UnifiedEndpointSettings.For(connection.Device.Group)), result.CloseConnection);
         }
         finally
         {

@@ -132,7 +132,7 @@ internal sealed partial class UdpEntryPoint(
                 return;
             }
 
-            var bytes = UnifiedReply.Text(result, []);
+            var bytes = UnifiedReply.Text(result, [], UnifiedEndpointSettings.For(device.Group));
             if (bytes.Length > 0)
             {
                 await ReplyAsync(socket, source, bytes, cancellationToken);

@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.Beam;
 using Gateway.Devices;
+using Gateway.Funnel;
 using Gateway.Lpwa;
 using Gateway.Pipeline;
 using Gateway.Registry;
@@ -62,6 +63,7 @@ internal static partial class GatewayHost
             .AddRadiusBindings(builder.Configuration)
             .AddMessagePipeline()
             .AddBeam(settings.Beam)
+            .AddFunnel(builder.Configuration)
             .AddLpwaIngestion(builder.Configuration)
             .AddDeviceHttpEndpoint(settings.Devices)
             .AddMqttPipelineEndpoint(settings.Devices);

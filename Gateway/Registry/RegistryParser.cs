@@ -31,7 +31,6 @@ internal static class RegistryParser
 
     private static readonly string[] s_statuses = ["active", "inactive", "ready", "standby", "suspended", "terminated"];
     private static readonly string[] s_headerActions = ["append", "replace", "delete"];
-    private static readonly string[] s_contentTypes = ["json", "text", "binary", "unspecified", "application/x-soracom-bf-v1"];
 
     private static readonly string[] s_beamBooleans =
     [
@@ -275,7 +274,7 @@ internal static class RegistryParser
 
                 break;
             case "SoracomFunnel":
-                ValidateFunnel(map, path, errors, credentials);
+                Funnel.FunnelConfigValidator.Validate(map, path, errors, credentials);
                 break;
             case "SoracomHarvest":
                 OptionalBool(map, "enabled", path, errors);
@@ -519,41 +518,6 @@ internal static class RegistryParser
             {
                 ValidateSecretReference(signature["key"], $"{path}.messageSignature.key", "psk", errors, credentials);
             }
-        }
-    }
-
-    private static void ValidateFunnel(JsonObject map, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
-    {
-        OptionalBool(map, "enabled", path, errors);
-        OptionalBool(map, "addSimId", path, errors);
-        var contentType = OptionalString(map, "contentType", path, errors);
-        if (contentType is not null && !s_contentTypes.Contains(contentType))
-        {
-            errors.Add($"{path}.contentType: '{contentType}' is not one of {string.Join(", ", s_contentTypes)}");
-        }
-
-        if (map["destination"] is { } destNode)
-        {
-            if (destNode is not JsonObject dest)
-            {
-                errors.Add($"{path}.destination: must be an object {{provider, service, resourceUrl}}");
-            }
-            else
-            {
-                RequiredString(dest, "provider", $"{path}.destination", errors);
-                RequiredString(dest, "service", $"{path}.destination", errors);
-                var url = OptionalString(dest, "resourceUrl", $"{path}.destination", errors);
-                if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
-                {
-                    errors.Add($"{path}.destination.resourceUrl: not an absolute URL");
-                }
-            }
-        }
-
-        var credentialsId = OptionalString(map, "credentialsId", path, errors);
-        if (credentialsId is not null && !credentialsId.Contains("#{", StringComparison.Ordinal) && !credentials.ContainsKey(credentialsId))
-        {
-            errors.Add($"{path}.credentialsId: no credential set '{credentialsId}'");
         }
     }
 
