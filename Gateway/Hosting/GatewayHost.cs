@@ -81,6 +81,7 @@ internal static partial class GatewayHost
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
         errors.AddRange(registryOptions.Validate());
 
+        var secretsKey = errors.Count == 0 ? SecretsKey.Load(registryOptions.SecretsKeyFile, Environment.GetEnvironmentVariable(SecretsKey.EnvironmentVariable), errors) : null;
         RegistryDocument? seed = null;
         if (errors.Count == 0 && registryOptions.SeedFile is { Length: > 0 } seedFile)
         {
@@ -98,16 +99,29 @@ internal static partial class GatewayHost
             return 2;
         }
 
-        Directory.CreateDirectory(registryOptions.DataDirectory);
+        try
+        {
+            // Owner-only: it holds the registry database and the root auth key (see docs/security.md).
+            OwnerOnlyFiles.EnsureDirectory(registryOptions.DataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"gateway: cannot start: Gateway:Registry:DataDirectory (--data-dir) cannot be made readable by this user only: {e.Message}");
+            return 2;
+        }
+
         var root = AdminAuth.LoadOrCreateRootKey(adminOptions, registryOptions.DataDirectory);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(Options.Create(adminOptions));
         builder.Services.AddSingleton(sp => new AdminAuth(root.Id, root.Key, adminOptions.AuthKeys, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(Options.Create(registryOptions));
         builder.Services.AddSingleton<IdentityResolver>();
-        builder.Services.AddSingleton<IRegistryStore>(registryOptions.Store == "postgresql"
-            ? new PostgresRegistryStore(registryOptions.ConnectionString!)
-            : new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")));
+        // Always through the encrypting store: without a key it still refuses a store whose credential sets are encrypted.
+        builder.Services.AddSingleton<IRegistryStore>(new CredentialEncryptingStore(
+            registryOptions.Store == "postgresql"
+                ? new PostgresRegistryStore(registryOptions.ConnectionString!)
+                : new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")),
+            secretsKey));
         builder.Services.AddSingleton(sp => new RegistryService(
             sp.GetRequiredService<IRegistryStore>(),
             sp.GetRequiredService<IdentityResolver>(),

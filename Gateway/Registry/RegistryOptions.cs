@@ -15,6 +15,12 @@ internal sealed class RegistryOptions
     /// <summary>The PostgreSQL connection string, when <see cref="Store"/> is <c>postgresql</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// A file holding the key (32 bytes, base64) that encrypts credential sets at rest; or the environment variable
+    /// <c>GATEWAY_SECRETS_KEY</c>. Neither: stored in plain text, protected by file modes only (docs/security.md).
+    /// </summary>
+    public string? SecretsKeyFile { get; set; }
+
     /// <summary>How often the store's version is checked for changes made by other instances. Default 250 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
