@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>A logger that keeps each formatted line, for tests that count or read log lines.</summary>
-internal sealed class ListLogger : ILogger
+internal class ListLogger : ILogger
 {
     private readonly List<string> _lines = [];
 
@@ -31,3 +31,6 @@ internal sealed class ListLogger : ILogger
         }
     }
 }
+
+/// <summary>A <see cref="ListLogger"/> for a class that takes its typed logger.</summary>
+internal sealed class ListLogger<T> : ListLogger, ILogger<T>;
