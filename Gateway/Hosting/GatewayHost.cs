@@ -81,7 +81,6 @@ internal static partial class GatewayHost
         builder.Configuration.GetSection("Gateway:Registry").Bind(registryOptions);
         errors.AddRange(registryOptions.Validate());
 
-        var secretsKey = errors.Count == 0 ? SecretsKey.Load(registryOptions.SecretsKeyFile, Environment.GetEnvironmentVariable(SecretsKey.EnvironmentVariable), errors) : null;
         RegistryDocument? seed = null;
         if (errors.Count == 0 && registryOptions.SeedFile is { Length: > 0 } seedFile)
         {
@@ -116,12 +115,7 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton(sp => new AdminAuth(root.Id, root.Key, adminOptions.AuthKeys, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(Options.Create(registryOptions));
         builder.Services.AddSingleton<IdentityResolver>();
-        // Always through the encrypting store: without a key it still refuses a store whose credential sets are encrypted.
-        builder.Services.AddSingleton<IRegistryStore>(new CredentialEncryptingStore(
-            registryOptions.Store == "postgresql"
-                ? new PostgresRegistryStore(registryOptions.ConnectionString!)
-                : new SqliteRegistryStore(Path.Combine(registryOptions.DataDirectory, "registry.db")),
-            secretsKey));
+        builder.Services.AddSingleton(RegistryStores.Create(registryOptions));
         builder.Services.AddSingleton(sp => new RegistryService(
             sp.GetRequiredService<IRegistryStore>(),
             sp.GetRequiredService<IdentityResolver>(),

@@ -21,6 +21,9 @@ internal sealed class RegistryOptions
     /// </summary>
     public string? SecretsKeyFile { get; set; }
 
+    /// <summary>The key read from <see cref="SecretsKeyFile"/> or the environment by <see cref="Validate"/>; null for none.</summary>
+    internal byte[]? SecretsKeyBytes { get; private set; }
+
     /// <summary>How often the store's version is checked for changes made by other instances. Default 250 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -41,6 +44,9 @@ internal sealed class RegistryOptions
         {
             errors.Add("Gateway:Registry:DataDirectory (--data-dir) may not be empty.");
         }
+
+        // Read here so that a missing, malformed or exposed key is a configuration error listed with the others.
+        SecretsKeyBytes = Registry.SecretsKey.Load(SecretsKeyFile, Environment.GetEnvironmentVariable(Registry.SecretsKey.EnvironmentVariable), errors);
 
         if (PollInterval < TimeSpan.FromMilliseconds(10) || PollInterval > TimeSpan.FromSeconds(1))
         {
