@@ -43,7 +43,19 @@ internal sealed partial class LogRateLimiter : IDisposable
         _perSource = perSource;
         _maxSources = maxSources;
         _window = window ?? DefaultWindow;
-        _timer = (time ?? TimeProvider.System).CreateTimer(static state => ((LogRateLimiter)state!).Flush(), this, _window, _window);
+        // The timer holds the limiter weakly: an owner that is never disposed (Kestrel does not dispose connection
+        // handlers) must not be kept alive, and ticking, by its own timer.
+        _timer = (time ?? TimeProvider.System).CreateTimer(
+            static state =>
+            {
+                if (((WeakReference<LogRateLimiter>)state!).TryGetTarget(out var limiter))
+                {
+                    limiter.Flush();
+                }
+            },
+            new WeakReference<LogRateLimiter>(this),
+            _window,
+            _window);
     }
 
     /// <summary>The sources the table holds now (bounded by <c>maxSources</c>).</summary>

@@ -12,7 +12,10 @@ internal static class OwnerOnlyFiles
 
     public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Creates the directory owner-only, or makes an existing one so.</summary>
+    /// <summary>
+    /// Creates the directory owner-only, or makes an existing one so; except a shared directory with the sticky bit
+    /// (<c>/tmp</c>), which is left alone: changing it would break everyone else, and the files in it are owner-only anyway.
+    /// </summary>
     public static void EnsureDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
@@ -22,7 +25,11 @@ internal static class OwnerOnlyFiles
         }
 
         Directory.CreateDirectory(path, DirectoryMode);
-        File.SetUnixFileMode(path, DirectoryMode);
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & UnixFileMode.StickyBit) == 0 && mode != DirectoryMode)
+        {
+            File.SetUnixFileMode(path, DirectoryMode);
+        }
     }
 
     /// <summary>

@@ -61,6 +61,22 @@ public sealed class DataDirectoryModeTests : IDisposable
     }
 
     [Fact]
+    public void An_existing_data_directory_is_tightened_but_a_shared_sticky_one_is_left_alone()
+    {
+        var open = Directory.CreateDirectory(Path.Combine(_dir, "open")).FullName;
+        File.SetUnixFileMode(open, OwnerOnlyDirectory | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var shared = Directory.CreateDirectory(Path.Combine(_dir, "shared")).FullName;
+        const UnixFileMode sharedMode = (UnixFileMode)0b1_111_111_111;
+        File.SetUnixFileMode(shared, sharedMode);
+
+        OwnerOnlyFiles.EnsureDirectory(open);
+        OwnerOnlyFiles.EnsureDirectory(shared);
+
+        Assert.Equal(OwnerOnlyDirectory, File.GetUnixFileMode(open));
+        Assert.Equal(sharedMode, File.GetUnixFileMode(shared));
+    }
+
+    [Fact]
     public async Task The_gateway_makes_its_data_directory_owner_only()
     {
         await using var gateway = new GatewayProcess();
