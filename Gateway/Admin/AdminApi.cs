@@ -213,10 +213,10 @@ internal static partial class AdminApi
     // ---- groups ----
 
     private static IResult ListGroups(RegistryService registry) =>
-        Results.Json(new JsonArray([.. registry.Snapshot.Document.Groups.Select(static g => (JsonNode)RegistryJson.Write(g))]));
+        Results.Json(new JsonArray([.. registry.Snapshot.Document.Groups.Select(static g => (JsonNode)RegistryJson.Write(g, includeSecrets: false))]));
 
     private static IResult GetGroup(RegistryService registry, string groupId) =>
-        registry.Snapshot.FindGroup(groupId) is { } g ? Results.Json(RegistryJson.Write(g)) : NotFound("group", groupId);
+        registry.Snapshot.FindGroup(groupId) is { } g ? Results.Json(RegistryJson.Write(g, includeSecrets: false)) : NotFound("group", groupId);
 
     private static IResult ListGroupSubscribers(RegistryService registry, string groupId) =>
         registry.Snapshot.FindGroup(groupId) is null
@@ -242,7 +242,7 @@ internal static partial class AdminApi
         o["groupId"] = groupId;
         o["createdTime"] = now;
         o["lastModifiedTime"] = now;
-        return await ApplyAsync(context, registry, new RegistryChange(RegistryElementKind.Group, groupId, o), () => RegistryJson.Write(registry.Snapshot.FindGroup(groupId)!), StatusCodes.Status201Created);
+        return await ApplyAsync(context, registry, new RegistryChange(RegistryElementKind.Group, groupId, o), () => RegistryJson.Write(registry.Snapshot.FindGroup(groupId)!, includeSecrets: false), StatusCodes.Status201Created);
     }
 
     private static Task<IResult> DeleteGroupAsync(HttpContext context, RegistryService registry, string groupId) =>
@@ -289,6 +289,8 @@ internal static partial class AdminApi
             o["configuration"] = configuration;
             var map = configuration[ns] as JsonObject ?? [];
             configuration[ns] = map;
+            // A secret sent back as the mask the API showed keeps the stored secret.
+            ConfigurationSecrets.Restore(ns, parameters, map);
             foreach (var (key, value) in parameters)
             {
                 map[key] = value?.DeepClone();
@@ -318,10 +320,10 @@ internal static partial class AdminApi
             return Task.FromResult(NotFound("group", groupId));
         }
 
-        var o = RegistryJson.Write(group);
+        var o = RegistryJson.Write(group, includeSecrets: true);
         modify(o);
         o["lastModifiedTime"] = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return ApplyAsync(context, registry, new RegistryChange(RegistryElementKind.Group, groupId, o), () => RegistryJson.Write(registry.Snapshot.FindGroup(groupId)!), status);
+        return ApplyAsync(context, registry, new RegistryChange(RegistryElementKind.Group, groupId, o), () => RegistryJson.Write(registry.Snapshot.FindGroup(groupId)!, includeSecrets: false), status);
     }
 
     // ---- credentials ----
@@ -409,14 +411,8 @@ internal static partial class AdminApi
             return (null, null);
         }
 
-        try
-        {
-            return (JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Error(StatusCodes.Status400BadRequest, "COM0001", $"the body is not valid JSON: {e.Message}"));
-        }
+        var node = StrictJson.Parse(body, lenient: false, out var error);
+        return error is null ? (node, null) : (null, Error(StatusCodes.Status400BadRequest, "COM0001", $"the body is {error}"));
     }
 
     private static List<KeyValuePair<string, string>>? ParseTagList(JsonNode? node)

@@ -110,8 +110,9 @@ internal sealed class BeamGroupConfig
             foreach (var (key, value) in beam)
             {
                 // The registry validated every entry; anything unusable here is skipped rather than thrown.
+                // A destination with user-info never becomes an entry, so no log line or reply that names it can show a password.
                 if (!BeamEntryPointKey.TryParse(key, out var ep, out _) || value is not JsonObject o
-                    || !Uri.TryCreate((string?)o["destination"], UriKind.Absolute, out var destination))
+                    || !Uri.TryCreate((string?)o["destination"], UriKind.Absolute, out var destination) || destination.UserInfo.Length > 0)
                 {
                     continue;
                 }

@@ -113,7 +113,13 @@ internal static class BeamHeaders
     /// <summary>Edits an <see cref="HttpRequestMessage"/>: content headers go to its content, when it has one.</summary>
     private readonly struct MessageEditor(HttpRequestMessage request) : IHeaderEditor
     {
-        public void Add(string name, string value) => Target(name).TryAddWithoutValidation(name, value);
+        public void Add(string name, string value)
+        {
+            // TryAddWithoutValidation takes anything; the registry refuses line breaks, and this makes sure of it.
+            WireText.EnsureSafeInHead("a header name", name);
+            WireText.EnsureSafeInHead("a header value", value);
+            Target(name).TryAddWithoutValidation(name, value);
+        }
 
         public void Remove(string name) => Target(name).Remove(name);
 

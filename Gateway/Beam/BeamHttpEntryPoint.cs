@@ -11,8 +11,11 @@ namespace Gateway.Beam;
 /// address, strip anything the device sent as <c>x-soracom-*</c>, add the group's headers and stream the request
 /// and the response through the pooled client.
 /// </summary>
-internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, BeamHttpClient client, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options)
+internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, BeamHttpClient client, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options) : IDisposable
 {
+    // Requests from an unknown address cost a few lines and a summary per window; the metrics count every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "Beam http: refused requests", time);
+
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection? _deviceCa = LoadDeviceCa(options.Value.ClientCaFile);
 
     public const string HttpName = "http";
@@ -20,6 +23,8 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
 
     /// <summary>Bodies the RFC 9421 option must hash before sending are buffered up to this size.</summary>
     public const int MaxSignedBodyBytes = 1024 * 1024;
+
+    public void Dispose() => _refusals.Dispose();
 
     public Task HandleHttpAsync(HttpContext context) => HandleAsync(context, website: false);
 
@@ -37,7 +42,11 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             : resolver.ResolveAddress(remote);
         if (!device.IsKnown)
         {
-            LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            if (_refusals.Allow(remote))
+            {
+                LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            }
+
             BeamMetrics.Count(name, BeamMetrics.Refused(device.Refusal));
             await TextAsync(context, StatusCodes.Status403Forbidden, "device not recognised");
             return;

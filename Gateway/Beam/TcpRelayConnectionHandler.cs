@@ -81,7 +81,12 @@ internal sealed partial class TcpRelayConnectionHandler(
         }
 
         var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
-        return signer is not null ? signer.CreateTcpFirstLine(identity, ts) : SoracomSigner.CreateUnsignedTcpFirstLine(identity, ts);
+        var line = signer is not null ? signer.CreateTcpFirstLine(identity, ts) : SoracomSigner.CreateUnsignedTcpFirstLine(identity, ts);
+
+        // The identity's parts are registry fields the registry checks (digits, letters); a line break inside the line
+        // would still let the upstream read a second, forged one, so the writer makes sure.
+        WireText.EnsureSafeInHead("the TCP first line", line.AsSpan().TrimEnd("\r\n"));
+        return line;
     }
 
     private static async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, Socket socket, CancellationTokenSource idle, TimeSpan idleTimeout)

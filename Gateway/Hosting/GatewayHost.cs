@@ -5,6 +5,7 @@ using Gateway.Funnel;
 using Gateway.Lpwa;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Registry.Stores;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -53,7 +54,17 @@ internal static partial class GatewayHost
             return await RefuseStartAsync(errors);
         }
 
-        Directory.CreateDirectory(settings.Registry.DataDirectory);
+        try
+        {
+            // Owner-only: it holds the registry database and the root auth key (see docs/security.md).
+            OwnerOnlyFiles.EnsureDirectory(settings.Registry.DataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"gateway: cannot start: Gateway:Registry:DataDirectory (--data-dir) cannot be made readable by this user only: {e.Message}");
+            return 2;
+        }
+
         var root = AdminAuth.LoadOrCreateRootKey(settings.Admin, settings.Registry.DataDirectory);
 
         // One line per concern. Device services join the message pipeline after Beam (AddBeam registers it first).

@@ -27,6 +27,10 @@ internal sealed partial class RadiusAccountingListener(
     private const int MaxDatagram = 65535;
     private const int DuplicateCapacity = 16384;
     private readonly RadiusOptions _options = options.Value;
+
+    // Junk from one address (random packets from an allowed client wrote 315,000 lines in 5 s) costs a few lines and
+    // a summary per window; the metrics still count every packet.
+    private readonly Diagnostics.LogRateLimiter _dropped = new(logger, "RADIUS accounting: dropped requests", time);
     private Socket? _socket;
     private RadiusClientTable? _clients;
     private RadiusDuplicateCache? _duplicates;
@@ -112,7 +116,11 @@ internal sealed partial class RadiusAccountingListener(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Defence in depth: no datagram may end the loop that serves every other client.
-                LogUnexpected(logger, received.RemoteEndPoint, e);
+                if (_dropped.Allow(received.RemoteEndPoint))
+                {
+                    LogUnexpected(logger, received.RemoteEndPoint, e);
+                }
+
                 RadiusMetrics.Count(RadiusMetrics.Malformed);
             }
         }
@@ -123,35 +131,55 @@ internal sealed partial class RadiusAccountingListener(
         var client = RadiusClientTable.Normalize(source.Address);
         if (!_clients!.TryFind(client, out var secret))
         {
-            LogUnknownClient(logger, source);
+            if (_dropped.Allow(source))
+            {
+                LogUnknownClient(logger, source);
+            }
+
             RadiusMetrics.Count(RadiusMetrics.UnknownClient);
             return;
         }
 
         if (!RadiusPacket.TryParse(datagram, out var packet, out var failure))
         {
-            LogMalformed(logger, source, failure.Message);
+            if (_dropped.Allow(source))
+            {
+                LogMalformed(logger, source, failure.Message);
+            }
+
             RadiusMetrics.Count(RadiusMetrics.Malformed);
             return;
         }
 
         if (packet.Code != RadiusCode.AccountingRequest)
         {
-            LogMalformed(logger, source, $"code {(byte)packet.Code} is not Accounting-Request (4)");
+            if (_dropped.Allow(source))
+            {
+                LogMalformed(logger, source, $"code {(byte)packet.Code} is not Accounting-Request (4)");
+            }
+
             RadiusMetrics.Count(RadiusMetrics.Malformed);
             return;
         }
 
         if (!RadiusAuthenticator.VerifyAccountingRequest(packet.Raw.Span, secret))
         {
-            LogBadAuthenticator(logger, source, packet.Identifier);
+            if (_dropped.Allow(source))
+            {
+                LogBadAuthenticator(logger, source, packet.Identifier);
+            }
+
             RadiusMetrics.Count(RadiusMetrics.BadAuthenticator);
             return;
         }
 
         if (!AccountingEvent.TryCreate(packet, source, time.GetUtcNow(), out var accountingEvent, out var error))
         {
-            LogMalformed(logger, source, error);
+            if (_dropped.Allow(source))
+            {
+                LogMalformed(logger, source, error);
+            }
+
             RadiusMetrics.Count(RadiusMetrics.Malformed);
             return;
         }
@@ -173,7 +201,11 @@ internal sealed partial class RadiusAccountingListener(
         if (!_queue!.Writer.TryWrite(item))
         {
             _duplicates.Abandon(key);
-            LogOverloaded(logger, source, _options.QueueCapacity);
+            if (_dropped.Allow(source))
+            {
+                LogOverloaded(logger, source, _options.QueueCapacity);
+            }
+
             RadiusMetrics.Count(RadiusMetrics.Overloaded);
         }
     }
@@ -255,6 +287,7 @@ internal sealed partial class RadiusAccountingListener(
     public override void Dispose()
     {
         _socket?.Dispose();
+        _dropped.Dispose();
         base.Dispose();
     }
 

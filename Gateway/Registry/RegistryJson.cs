@@ -8,11 +8,15 @@ namespace Gateway.Registry;
 /// </summary>
 internal static class RegistryJson
 {
-    public static JsonObject Write(Group g) => new()
+    /// <summary>
+    /// A group; with <paramref name="includeSecrets"/> false, inline secrets in its configuration are masked
+    /// (<see cref="ConfigurationSecrets"/>).
+    /// </summary>
+    public static JsonObject Write(Group g, bool includeSecrets) => new()
     {
         ["groupId"] = g.GroupId,
         ["tags"] = Tags(g.Tags),
-        ["configuration"] = g.Configuration.DeepClone(),
+        ["configuration"] = includeSecrets ? g.Configuration.DeepClone() : ConfigurationSecrets.Masked(g.Configuration),
         ["createdTime"] = g.CreatedTime,
         ["lastModifiedTime"] = g.LastModifiedTime,
     };
@@ -63,7 +67,7 @@ internal static class RegistryJson
     public static JsonObject Write(RegistryDocument doc) => new()
     {
         ["credentials"] = new JsonArray([.. doc.Credentials.Select(static c => (JsonNode)Write(c, includeSecrets: true))]),
-        ["groups"] = new JsonArray([.. doc.Groups.Select(static g => (JsonNode)Write(g))]),
+        ["groups"] = new JsonArray([.. doc.Groups.Select(static g => (JsonNode)Write(g, includeSecrets: true))]),
         ["subscribers"] = new JsonArray([.. doc.Subscribers.Select(static s => (JsonNode)Write(s))]),
     };
 

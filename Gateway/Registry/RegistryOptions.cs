@@ -15,6 +15,15 @@ internal sealed class RegistryOptions
     /// <summary>The PostgreSQL connection string, when <see cref="Store"/> is <c>postgresql</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// A file holding the key (32 bytes, base64) that encrypts credential sets at rest; or the environment variable
+    /// <c>GATEWAY_SECRETS_KEY</c>. Neither: stored in plain text, protected by file modes only (docs/security.md).
+    /// </summary>
+    public string? SecretsKeyFile { get; set; }
+
+    /// <summary>The key read from <see cref="SecretsKeyFile"/> or the environment by <see cref="Validate"/>; null for none.</summary>
+    internal byte[]? SecretsKeyBytes { get; private set; }
+
     /// <summary>How often the store's version is checked for changes made by other instances. Default 250 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -35,6 +44,9 @@ internal sealed class RegistryOptions
         {
             errors.Add("Gateway:Registry:DataDirectory (--data-dir) may not be empty.");
         }
+
+        // Read here so that a missing, malformed or exposed key is a configuration error listed with the others.
+        SecretsKeyBytes = Registry.SecretsKey.Load(SecretsKeyFile, Environment.GetEnvironmentVariable(Registry.SecretsKey.EnvironmentVariable), errors);
 
         if (PollInterval < TimeSpan.FromMilliseconds(10) || PollInterval > TimeSpan.FromSeconds(1))
         {

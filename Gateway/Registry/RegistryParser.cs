@@ -332,33 +332,6 @@ internal static class RegistryParser
         }
     }
 
-    /// <summary>
-    /// <c>username</c>/<c>password</c> (the gateway's own broker credentials) and <c>useClientCredentials</c> (the
-    /// device's) exclude each other, so which credentials reach the broker is never a matter of precedence.
-    /// </summary>
-    private static void ValidateMqttCredentials(JsonObject entry, string path, List<string> errors)
-    {
-        var user = OptionalString(entry, "username", path, errors);
-        var password = OptionalString(entry, "password", path, errors);
-        foreach (var (name, value) in new[] { ("username", user), ("password", password) })
-        {
-            if (value is not null && System.Text.Encoding.UTF8.GetByteCount(value) > ushort.MaxValue)
-            {
-                errors.Add($"{path}.{name}: at most 65,535 bytes (an MQTT string)");
-            }
-        }
-
-        if (password is not null && user is null)
-        {
-            errors.Add($"{path}.password: needs a username (MQTT 3.1.1 sends no password without one)");
-        }
-
-        if (entry["useClientCredentials"] is JsonValue ucc && ucc.TryGetValue<bool>(out var useClient) && useClient && (user is not null || password is not null))
-        {
-            errors.Add($"{path}.useClientCredentials: cannot be true together with username/password (choose the device's credentials or the entry's)");
-        }
-    }
-
     private static void ValidateBeamEntry(string key, JsonNode? value, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
     {
         if (!BeamEntryPointKey.TryParse(key, out var entryPoint, out var keyError))
@@ -378,21 +351,50 @@ internal static class RegistryParser
             OptionalBool(entry, name, path, errors);
         }
 
-        OptionalString(entry, "name", path, errors);
+        CleanString(entry, "name", path, errors);
+        ValidateDestination(entry, entryPoint, path, errors);
+        ValidatePsk(entry, path, errors, credentials);
+        ValidateCustomHeaders(entry, path, errors);
+        ValidateClientCerts(entry, path, errors, credentials);
+        ValidateAuthorization(entry, path, errors);
+        ValidateMqttCredentials(entry, path, errors);
+        ValidatePlatformOptions(entry, entryPoint, path, errors);
+        ValidateCaCertificate(entry, path, errors, credentials);
+        ValidateMessageSignature(entry, path, errors, credentials);
+    }
+
+    /// <summary>
+    /// The destination: a URL of a scheme the entry point forwards to, with a host, a port where the protocol has no
+    /// default, and no user-info: <c>user:password@</c> would be a credential in plain sight of every log line and
+    /// error that names the destination; the entry's <c>authorization</c>, <c>username</c>/<c>password</c> or
+    /// credential sets carry credentials instead.
+    /// </summary>
+    private static void ValidateDestination(JsonObject entry, BeamEntryPointKey entryPoint, string path, List<string> errors)
+    {
         var destination = RequiredString(entry, "destination", path, errors);
-        if (destination is not null)
+        if (destination is null)
         {
-            var schemes = entryPoint.DestinationSchemes;
-            if (!Uri.TryCreate(destination, UriKind.Absolute, out var uri) || !schemes.Contains(uri.Scheme) || uri.Host.Length == 0)
-            {
-                errors.Add($"{path}.destination: not a {string.Join(" or ", schemes.Select(static s => s + "://"))} URL");
-            }
-            else if (entryPoint.Kind is BeamEntryPoint.TcpToTcp or BeamEntryPoint.Mqtt && uri.IsDefaultPort && uri.Port <= 0)
-            {
-                errors.Add($"{path}.destination: needs a port");
-            }
+            return;
         }
 
+        var schemes = entryPoint.DestinationSchemes;
+        if (!Uri.TryCreate(destination, UriKind.Absolute, out var uri) || !schemes.Contains(uri.Scheme) || uri.Host.Length == 0)
+        {
+            // Not echoed: an unparsable URL may still hold a password.
+            errors.Add($"{path}.destination: not a {string.Join(" or ", schemes.Select(static s => s + "://"))} URL");
+        }
+        else if (uri.UserInfo.Length > 0)
+        {
+            errors.Add($"{path}.destination: may not carry user-info (user:password@); give credentials with authorization, username/password or a credential set");
+        }
+        else if (entryPoint.Kind is BeamEntryPoint.TcpToTcp or BeamEntryPoint.Mqtt && uri.IsDefaultPort && uri.Port <= 0)
+        {
+            errors.Add($"{path}.destination: needs a port");
+        }
+    }
+
+    private static void ValidatePsk(JsonObject entry, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
         var psk = entry["psk"];
         if (psk is not null)
         {
@@ -403,82 +405,157 @@ internal static class RegistryParser
         {
             errors.Add($"{path}.psk: required when addSignature is true");
         }
+    }
 
-        if (entry["customHeaders"] is { } headersNode)
+    /// <summary><c>customHeaders</c>: each rule's name and value become a header line, so both are checked for what a head allows.</summary>
+    private static void ValidateCustomHeaders(JsonObject entry, string path, List<string> errors)
+    {
+        if (entry["customHeaders"] is not { } headersNode)
         {
-            if (headersNode is not JsonObject headers)
+            return;
+        }
+
+        if (headersNode is not JsonObject headers)
+        {
+            errors.Add($"{path}.customHeaders: must be an object of header name → {{action, headerKey, headerValue}}");
+            return;
+        }
+
+        foreach (var (name, headerNode) in headers)
+        {
+            var hPath = Prop($"{path}.customHeaders", name);
+            if (headerNode is not JsonObject header)
             {
-                errors.Add($"{path}.customHeaders: must be an object of header name → {{action, headerKey, headerValue}}");
+                errors.Add($"{hPath}: must be an object {{action, headerKey, headerValue}}");
+                continue;
+            }
+
+            var action = RequiredString(header, "action", hPath, errors);
+            if (action is not null && !s_headerActions.Contains(action))
+            {
+                errors.Add($"{hPath}.action: '{action}' is not one of append, replace, delete");
+            }
+
+            var headerKey = OptionalString(header, "headerKey", hPath, errors) ?? name;
+            if (!WireText.IsToken(headerKey))
+            {
+                errors.Add($"{hPath}.headerKey: '{Printable(headerKey)}' is not a valid header name");
+            }
+
+            var headerValue = OptionalString(header, "headerValue", hPath, errors);
+            if (action is "append" or "replace" && headerValue is null)
+            {
+                errors.Add($"{hPath}.headerValue: required for action {action}");
+            }
+            else if (headerValue is not null && !WireText.IsCleanValue(headerValue))
+            {
+                errors.Add($"{hPath}.headerValue: may not contain control characters (CR, LF, NUL, …)");
+            }
+        }
+    }
+
+    private static void ValidateClientCerts(JsonObject entry, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        if (entry["clientCerts"] is not { } certs)
+        {
+            return;
+        }
+
+        if (certs is not JsonObject certMap)
+        {
+            errors.Add($"{path}.clientCerts: must be an object such as {{\"default\": {{\"$credentialsId\": \"…\"}}}}");
+            return;
+        }
+
+        foreach (var (name, cert) in certMap)
+        {
+            var certPath = Prop($"{path}.clientCerts", name);
+            if (cert is JsonObject inline && !inline.ContainsKey("$credentialsId"))
+            {
+                if (inline["cert"] is null || inline["key"] is null)
+                {
+                    errors.Add($"{certPath}: an inline certificate needs cert and key");
+                }
+                else if (inline["key"] is JsonValue k && k.TryGetValue<string>(out var keyText) && ConfigurationSecrets.IsMask(keyText))
+                {
+                    errors.Add(MaskError($"{certPath}.key"));
+                }
             }
             else
             {
-                foreach (var (name, headerNode) in headers)
-                {
-                    var hPath = Prop($"{path}.customHeaders", name);
-                    if (headerNode is not JsonObject header)
-                    {
-                        errors.Add($"{hPath}: must be an object {{action, headerKey, headerValue}}");
-                        continue;
-                    }
-
-                    var action = RequiredString(header, "action", hPath, errors);
-                    if (action is not null && !s_headerActions.Contains(action))
-                    {
-                        errors.Add($"{hPath}.action: '{action}' is not one of append, replace, delete");
-                    }
-
-                    var headerKey = OptionalString(header, "headerKey", hPath, errors) ?? name;
-                    if (!IsToken(headerKey))
-                    {
-                        errors.Add($"{hPath}.headerKey: '{headerKey}' is not a valid header name");
-                    }
-
-                    var headerValue = OptionalString(header, "headerValue", hPath, errors);
-                    if (action is "append" or "replace" && headerValue is null)
-                    {
-                        errors.Add($"{hPath}.headerValue: required for action {action}");
-                    }
-                    else if (headerValue is not null && headerValue.Any(static c => c is '\r' or '\n' or '\0'))
-                    {
-                        errors.Add($"{hPath}.headerValue: may not contain CR, LF or NUL");
-                    }
-                }
+                ValidateSecretReference(cert, certPath, "x509", errors, credentials);
             }
         }
+    }
 
-        if (entry["clientCerts"] is { } certs)
+    /// <summary><c>authorization</c> goes as it is into the upstream request's Authorization header.</summary>
+    private static void ValidateAuthorization(JsonObject entry, string path, List<string> errors)
+    {
+        var authorization = OptionalString(entry, "authorization", path, errors);
+        if (authorization is null)
         {
-            if (certs is not JsonObject certMap)
+            return;
+        }
+
+        if (ConfigurationSecrets.IsMask(authorization))
+        {
+            errors.Add(MaskError($"{path}.authorization"));
+        }
+        else if (authorization.Length == 0 || !WireText.IsCleanValue(authorization))
+        {
+            // Never echoed: it is a credential.
+            errors.Add($"{path}.authorization: a header value: not empty, no control characters (CR, LF, NUL, …)");
+        }
+    }
+
+    /// <summary>
+    /// <c>username</c>/<c>password</c> (the gateway's own broker credentials) and <c>useClientCredentials</c> (the
+    /// device's) exclude each other, so which credentials reach the broker is never a matter of precedence. Both are
+    /// MQTT strings in the broker's CONNECT, where control characters have no place (MQTT 3.1.1 §1.5.3 forbids NUL).
+    /// </summary>
+    private static void ValidateMqttCredentials(JsonObject entry, string path, List<string> errors)
+    {
+        var user = OptionalString(entry, "username", path, errors);
+        var password = OptionalString(entry, "password", path, errors);
+        foreach (var (name, value) in new[] { ("username", user), ("password", password) })
+        {
+            if (value is null)
             {
-                errors.Add($"{path}.clientCerts: must be an object such as {{\"default\": {{\"$credentialsId\": \"…\"}}}}");
+                continue;
             }
-            else
+
+            if (System.Text.Encoding.UTF8.GetByteCount(value) > ushort.MaxValue)
             {
-                foreach (var (name, cert) in certMap)
-                {
-                    if (cert is JsonObject inline && !inline.ContainsKey("$credentialsId"))
-                    {
-                        if (inline["cert"] is null || inline["key"] is null)
-                        {
-                            errors.Add($"{Prop($"{path}.clientCerts", name)}: an inline certificate needs cert and key");
-                        }
-                    }
-                    else
-                    {
-                        ValidateSecretReference(cert, Prop($"{path}.clientCerts", name), "x509", errors, credentials);
-                    }
-                }
+                errors.Add($"{path}.{name}: at most 65,535 bytes (an MQTT string)");
+            }
+            else if (!WireText.IsCleanValue(value))
+            {
+                errors.Add($"{path}.{name}: may not contain control characters (CR, LF, NUL, …)");
+            }
+            else if (name == "password" && ConfigurationSecrets.IsMask(value))
+            {
+                errors.Add(MaskError($"{path}.password"));
             }
         }
 
-        OptionalString(entry, "authorization", path, errors);
+        if (password is not null && user is null)
+        {
+            errors.Add($"{path}.password: needs a username (MQTT 3.1.1 sends no password without one)");
+        }
 
-        ValidateMqttCredentials(entry, path, errors);
+        if (entry["useClientCredentials"] is JsonValue ucc && ucc.TryGetValue<bool>(out var useClient) && useClient && (user is not null || password is not null))
+        {
+            errors.Add($"{path}.useClientCredentials: cannot be true together with username/password (choose the device's credentials or the entry's)");
+        }
+    }
 
+    /// <summary>TCP/UDP→HTTP's platform version and end-of-data bytes, and the upstream timeout.</summary>
+    private static void ValidatePlatformOptions(JsonObject entry, BeamEntryPointKey entryPoint, string path, List<string> errors)
+    {
         var version = OptionalString(entry, "version", path, errors);
         if (version is not null && entryPoint.Kind is BeamEntryPoint.TcpToHttp or BeamEntryPoint.UdpToHttp && version is not ("201509" or "202411"))
         {
-            errors.Add($"{path}.version: '{version}' is not a TCP/UDP→HTTP platform version (201509 or 202411)");
+            errors.Add($"{path}.version: '{Printable(version)}' is not a TCP/UDP→HTTP platform version (201509 or 202411)");
         }
 
         var eod = OptionalString(entry, "eodBytes", path, errors);
@@ -491,7 +568,10 @@ internal static class RegistryParser
         {
             errors.Add($"{path}.timeoutSeconds: a number of seconds from 0 to 300");
         }
+    }
 
+    private static void ValidateCaCertificate(JsonObject entry, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
         switch (entry["caCertificate"])
         {
             case null:
@@ -507,19 +587,49 @@ internal static class RegistryParser
                 ValidateSecretReference(other, $"{path}.caCertificate", "x509", errors, credentials);
                 break;
         }
+    }
 
-        if (entry["messageSignature"] is { } ms)
+    /// <summary>
+    /// The RFC 9421 option: <c>keyId</c> is written into <c>Signature-Input</c> as a structured-field string (printable
+    /// ASCII without <c>"</c> or <c>\</c>); <c>key</c> is a secret.
+    /// </summary>
+    private static void ValidateMessageSignature(JsonObject entry, string path, List<string> errors, IReadOnlyDictionary<string, string> credentials)
+    {
+        if (entry["messageSignature"] is not { } ms)
         {
-            if (ms is not JsonObject signature || OptionalString(signature, "keyId", $"{path}.messageSignature", errors) is null || signature["key"] is null)
-            {
-                errors.Add($"{path}.messageSignature: must be {{\"keyId\": \"…\", \"key\": \"…\" or {{\"$credentialsId\": \"…\"}}}}");
-            }
-            else
-            {
-                ValidateSecretReference(signature["key"], $"{path}.messageSignature.key", "psk", errors, credentials);
-            }
+            return;
+        }
+
+        var msPath = $"{path}.messageSignature";
+        if (ms is not JsonObject signature || OptionalString(signature, "keyId", msPath, errors) is not { } keyId || signature["key"] is null)
+        {
+            errors.Add($"{msPath}: must be {{\"keyId\": \"…\", \"key\": \"…\" or {{\"$credentialsId\": \"…\"}}}}");
+            return;
+        }
+
+        if (keyId.Length == 0 || keyId.Any(static c => c is < ' ' or > '~' or '"' or '\\'))
+        {
+            errors.Add($"{msPath}.keyId: printable ASCII without \" or \\ (it is written into Signature-Input)");
+        }
+
+        ValidateSecretReference(signature["key"], $"{msPath}.key", "psk", errors, credentials);
+    }
+
+    /// <summary>A string that goes into logs or onto the wire as it is (a name): no control characters.</summary>
+    private static void CleanString(JsonObject o, string name, string path, List<string> errors)
+    {
+        if (OptionalString(o, name, path, errors) is { } value && !WireText.IsCleanValue(value))
+        {
+            errors.Add($"{path}.{name}: may not contain control characters (CR, LF, NUL, …)");
         }
     }
+
+    private static string MaskError(string path) =>
+        $"{path}: is the mask the API shows in place of a secret ({ConfigurationSecrets.Mask}), and no secret is stored here to keep; send the secret itself or {{\"$credentialsId\": \"…\"}}";
+
+    /// <summary>A value for an error message, with control characters shown as <c>\uXXXX</c> so one error stays one line.</summary>
+    private static string Printable(string value) =>
+        WireText.IsCleanValue(value) ? value : string.Concat(value.Select(static c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     /// <summary>A secret given inline (string) or as <c>{"$credentialsId": "…"}</c>, which must exist and be of the expected type.</summary>
     private static void ValidateSecretReference(JsonNode? node, string path, string expectedType, List<string> errors, IReadOnlyDictionary<string, string> credentials)
@@ -529,6 +639,10 @@ internal static class RegistryParser
             if (inline.Length == 0)
             {
                 errors.Add($"{path}: may not be empty");
+            }
+            else if (ConfigurationSecrets.IsMask(inline))
+            {
+                errors.Add(MaskError(path));
             }
 
             return;
@@ -923,7 +1037,4 @@ internal static class RegistryParser
 
     private static bool IsSafeId(string id) =>
         id.Length is > 0 and <= 128 && id.All(static c => c > ' ' && c < 0x7f && c is not ('/' or '?' or '#' or '%'));
-
-    private static bool IsToken(string name) =>
-        name.Length > 0 && name.All(static c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
 }

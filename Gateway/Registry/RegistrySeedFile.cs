@@ -1,14 +1,13 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Registry;
 
 /// <summary>
 /// Reads a registry seed file (<c>--registry FILE</c>): JSON, or YAML when the name ends in <c>.yaml</c>/<c>.yml</c>.
-/// Either way the content is SORACOM's JSON shapes; YAML is only another spelling of the same tree.
+/// Either way the content is SORACOM's JSON shapes; YAML is only another spelling of the same tree. The file is
+/// bounded (<see cref="MaxBytes"/>, nesting <see cref="StrictJson.MaxDepth"/> levels, YAML aliases
+/// <see cref="YamlTreeReader.MaxAliasNodes"/> nodes), must be UTF-8, and may not repeat a key.
 /// </summary>
 internal static class RegistrySeedFile
 {
@@ -18,7 +17,7 @@ internal static class RegistrySeedFile
     public static RegistryDocument? Load(string path, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
+        byte[] bytes;
         try
         {
             var info = new FileInfo(path);
@@ -34,7 +33,7 @@ internal static class RegistrySeedFile
                 return null;
             }
 
-            text = File.ReadAllText(path);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -43,118 +42,46 @@ internal static class RegistrySeedFile
         }
 
         var yaml = path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        var text = bytes.AsSpan();
+        if (text.StartsWith("\uFEFF"u8))
+        {
+            // Editors on Windows start UTF-8 files with a byte order mark; it is not part of the document.
+            text = text[3..];
+        }
+
         var root = yaml ? ParseYaml(text, path, errors) : ParseJson(text, path, errors);
         return errors.Count > 0 ? null : RegistryParser.Parse(root, errors);
     }
 
-    internal static JsonNode? ParseJson(string text, string source, List<string> errors)
+    internal static JsonNode? ParseJson(ReadOnlySpan<byte> utf8, string source, List<string> errors)
     {
-        try
+        var root = StrictJson.Parse(utf8, lenient: true, out var error);
+        if (error is not null)
         {
-            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 });
+            errors.Add($"{source}: {error}");
         }
-        catch (JsonException e)
-        {
-            errors.Add($"{source}: not valid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {FirstSentence(e.Message)}");
-            return null;
-        }
+
+        return root;
     }
 
-    internal static JsonNode? ParseYaml(string text, string source, List<string> errors)
+    internal static JsonNode? ParseYaml(ReadOnlySpan<byte> utf8, string source, List<string> errors)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            // The same wording as for JSON: StrictJson says where.
+            StrictJson.Parse(utf8, lenient: true, out var error);
+            errors.Add($"{source}: {error}");
+            return null;
+        }
+
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
-            return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, 0);
+            return YamlTreeReader.Read(new StringReader(System.Text.Encoding.UTF8.GetString(utf8)));
         }
         catch (YamlException e)
         {
             errors.Add($"{source}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
             return null;
         }
-        catch (InvalidDataException e)
-        {
-            errors.Add($"{source}: {e.Message}");
-            return null;
-        }
-    }
-
-    private static JsonNode? Convert(YamlNode node, int depth)
-    {
-        if (depth > 64)
-        {
-            throw new InvalidDataException("nested deeper than 64 levels");
-        }
-
-        switch (node)
-        {
-            case YamlMappingNode map:
-                var obj = new JsonObject();
-                foreach (var (key, value) in map.Children)
-                {
-                    if (key is not YamlScalarNode scalarKey || scalarKey.Value is null)
-                    {
-                        throw new InvalidDataException($"line {key.Start.Line}: mapping keys must be plain strings");
-                    }
-
-                    obj[scalarKey.Value] = Convert(value, depth + 1);
-                }
-
-                return obj;
-            case YamlSequenceNode seq:
-                var array = new JsonArray();
-                foreach (var item in seq.Children)
-                {
-                    array.Add(Convert(item, depth + 1));
-                }
-
-                return array;
-            case YamlScalarNode scalar:
-                return ConvertScalar(scalar);
-            default:
-                throw new InvalidDataException($"line {node.Start.Line}: aliases and other YAML features are not supported");
-        }
-    }
-
-    /// <summary>Quoted scalars are strings; plain ones follow YAML 1.2's core schema (null, booleans, numbers).</summary>
-    private static JsonValue? ConvertScalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? string.Empty;
-        if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
-        {
-            return JsonValue.Create(value);
-        }
-
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-            default:
-                break;
-        }
-
-        // Digits with a leading zero (an ICCID, an IMSI written bare) stay strings rather than losing the zero.
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) && !(value.Length > 1 && value[0] == '0'))
-        {
-            return JsonValue.Create(l);
-        }
-
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && value.Any(static c => c is '.' or 'e' or 'E') && double.IsFinite(d))
-        {
-            return JsonValue.Create(d);
-        }
-
-        return JsonValue.Create(value);
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
     }
 }

@@ -40,7 +40,7 @@ internal sealed partial class RegistryService : BackgroundService
             // Upsert: the file's elements win; elements added through the API and absent from the file stay.
             var changes = new List<RegistryChange>();
             changes.AddRange(_seed.Credentials.Select(static c => new RegistryChange(RegistryElementKind.Credential, c.CredentialsId, RegistryJson.Write(c, includeSecrets: true))));
-            changes.AddRange(_seed.Groups.Select(static g => new RegistryChange(RegistryElementKind.Group, g.GroupId, RegistryJson.Write(g))));
+            changes.AddRange(_seed.Groups.Select(static g => new RegistryChange(RegistryElementKind.Group, g.GroupId, RegistryJson.Write(g, includeSecrets: true))));
             changes.AddRange(_seed.Subscribers.Select(static s => new RegistryChange(RegistryElementKind.Subscriber, s.Imsi, RegistryJson.Write(s))));
             var result = await ApplyAsync(changes, cancellationToken);
             if (!result.Succeeded)

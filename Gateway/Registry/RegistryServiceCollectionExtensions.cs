@@ -17,9 +17,7 @@ internal static class RegistryServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(Options.Create(options));
         services.AddSingleton<IdentityResolver>();
-        services.AddSingleton<IRegistryStore>(options.Store == "postgresql"
-            ? new PostgresRegistryStore(options.ConnectionString!)
-            : new SqliteRegistryStore(Path.Combine(options.DataDirectory, "registry.db")));
+        services.AddSingleton(RegistryStores.Create(options));
         services.AddSingleton(sp => new RegistryService(
             sp.GetRequiredService<IRegistryStore>(),
             sp.GetRequiredService<IdentityResolver>(),

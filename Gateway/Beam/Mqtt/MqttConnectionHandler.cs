@@ -16,9 +16,12 @@ namespace Gateway.Beam.Mqtt;
 /// credentials, relays the broker's CONNACK, and then relays packets both ways. Device PUBLISH topics get
 /// <c>/{IMSI}</c> appended when <c>addSubscriberHeader</c> is on; every other packet passes unchanged.
 /// </summary>
-internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILogger<MqttConnectionHandler> logger) : ConnectionHandler
+internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILogger<MqttConnectionHandler> logger) : ConnectionHandler, IDisposable
 {
     public const string Name = "mqtt";
+
+    // Garbage from one address costs a few lines and a summary per window; the metrics still count every connection.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "Beam mqtt: refused or malformed connections");
 
     /// <summary>
     /// A valid CONNECT is never larger than this: six length-prefixed fields (protocol name, client ID, will topic,
@@ -35,6 +38,8 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     /// <summary>The idle cut for keepalive 0 (Beam: 30 minutes); otherwise 1.5 × keepalive.</summary>
     public static TimeSpan IdleWithoutKeepAlive { get; set; } = TimeSpan.FromMinutes(30);
 
+    public void Dispose() => _refusals.Dispose();
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
@@ -47,13 +52,21 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             case ConnectParseStatus.Ok:
                 break;
             case ConnectParseStatus.UnsupportedProtocolLevel:
-                LogUnsupportedProtocol(logger, source);
+                if (_refusals.Allow(source))
+                {
+                    LogUnsupportedProtocol(logger, source);
+                }
+
                 BeamMetrics.Count(Name, "unsupported_protocol");
                 await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.UnacceptableProtocolVersion), CancellationToken.None);
                 return;
             default:
                 // No CONNACK: nothing said the peer speaks MQTT at all (§3.1.4: close without one).
-                LogNoConnect(logger, source);
+                if (_refusals.Allow(source))
+                {
+                    LogNoConnect(logger, source);
+                }
+
                 BeamMetrics.Count(Name, "malformed_connect");
                 return;
         }
@@ -68,7 +81,11 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         if (keepAlive is not 0 and (< 5 or > 1200))
         {
             // SORACOM's documented limit, and its documented answer.
-            LogBadKeepAlive(logger, source, device.Label, keepAlive);
+            if (_refusals.Allow(source))
+            {
+                LogBadKeepAlive(logger, source, device.Label, keepAlive);
+            }
+
             BeamMetrics.Count(Name, "bad_keepalive");
             await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.NotAuthorized), CancellationToken.None);
             return;
@@ -269,7 +286,11 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
 
                     if (frame != MqttFrameStatus.Packet)
                     {
-                        LogMalformed(logger, source);
+                        if (_refusals.Allow(source))
+                        {
+                            LogMalformed(logger, source);
+                        }
+
                         BeamMetrics.Count(Name, "malformed_packet");
                         done = true;
                         break;

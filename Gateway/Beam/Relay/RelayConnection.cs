@@ -824,14 +824,17 @@ internal sealed partial class RelayConnection : IDisposable
 
         public void Advance(int count) => Length += count;
 
+        /// <summary>Configuration text into the head (an added header's name or value, a path): checked, never trusted.</summary>
         public void WriteAscii(string text)
         {
+            WireText.EnsureSafeInHead("configured text", text);
             Reserve(text.Length);
             Length += Encoding.ASCII.GetBytes(text, owner._send.AsSpan(Length));
         }
 
         public void WriteLatin1(string text)
         {
+            WireText.EnsureSafeInHead("a configured header value", text);
             Reserve(text.Length);
             Length += Encoding.Latin1.GetBytes(text, owner._send.AsSpan(Length));
         }

@@ -12,9 +12,11 @@ namespace Gateway.Registry.Stores;
 internal sealed class SqliteRegistryStore : IRegistryStore
 {
     private readonly string _connectionString;
+    private readonly string _path;
 
     public SqliteRegistryStore(string path)
     {
+        _path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -29,6 +31,20 @@ internal sealed class SqliteRegistryStore : IRegistryStore
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        // The database holds credential sets and inline secrets: owner-only before SQLite first opens it (its -wal and
+        // -shm files then get the same mode).
+        try
+        {
+            OwnerOnlyFiles.EnsureFile(_path);
+            OwnerOnlyFiles.TightenIfPresent(_path + "-wal");
+            OwnerOnlyFiles.TightenIfPresent(_path + "-shm");
+            OwnerOnlyFiles.TightenIfPresent(_path + "-journal");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RegistryLoadException($"{_path}: cannot make the registry database readable by this user only: {e.Message}", e);
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, """
             PRAGMA journal_mode = WAL;

@@ -129,6 +129,45 @@ public sealed class RadiusListenerTests
     }
 
     [Fact]
+    public async Task A_flood_of_garbage_from_an_allowed_client_writes_a_few_lines_but_counts_every_packet()
+    {
+        var log = new Infrastructure.ListLogger<RadiusAccountingListener>();
+        await using var server = await RadiusTestServer.StartAsync(logger: log);
+        using var client = RadiusTestServer.Client();
+        var random = new Random(15);
+        long Counted() => server.Count(RadiusMetrics.Malformed) + server.Count(RadiusMetrics.BadAuthenticator);
+
+        // In batches the socket's receive queue can hold, so that the kernel drops none of them. Random bytes are
+        // mostly malformed; some parse and then fail the authenticator. Every one is counted.
+        for (var batch = 1; batch <= 6; batch++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var junk = new byte[random.Next(1, 60)];
+                random.NextBytes(junk);
+                junk[0] = 4;
+                await client.SendAsync(junk, server.EndPoint, TestContext.Current.CancellationToken);
+            }
+
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (Counted() < batch * 50 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10, TestContext.Current.CancellationToken);
+            }
+
+            Assert.Equal(batch * 50, Counted());
+        }
+
+        var dropped = log.Lines.Where(static l => l.StartsWith("RADIUS accounting: dropped", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Gateway.Diagnostics.LogRateLimiter.DefaultPerSource, dropped.Count);
+
+        // A valid request from the same client is still served at once.
+        var request = Request(9);
+        await client.SendAsync(request, server.EndPoint, TestContext.Current.CancellationToken);
+        AssertResponseTo(request, await ReceiveAsync(client));
+    }
+
+    [Fact]
     public async Task Malformed_packets_and_wrong_codes_are_dropped_and_the_listener_keeps_serving()
     {
         await using var server = await RadiusTestServer.StartAsync();

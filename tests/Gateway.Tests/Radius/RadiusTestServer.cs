@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Radius;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -15,9 +16,9 @@ internal sealed class RadiusTestServer : IAsyncDisposable
     private readonly MeterListener _meters = new();
     private readonly Dictionary<string, long> _counts = [];
 
-    private RadiusTestServer(RadiusOptions options)
+    private RadiusTestServer(RadiusOptions options, ILogger<RadiusAccountingListener>? logger)
     {
-        _listener = new RadiusAccountingListener(Options.Create(options), Sink, TimeProvider.System, NullLogger<RadiusAccountingListener>.Instance);
+        _listener = new RadiusAccountingListener(Options.Create(options), Sink, TimeProvider.System, logger ?? NullLogger<RadiusAccountingListener>.Instance);
         _meters.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == RadiusMetrics.MeterName && instrument.Name == RadiusMetrics.RequestsName)
@@ -47,14 +48,14 @@ internal sealed class RadiusTestServer : IAsyncDisposable
 
     public IPEndPoint EndPoint => _listener.LocalEndPoint!;
 
-    public static async Task<RadiusTestServer> StartAsync(Action<RadiusOptions>? configure = null)
+    public static async Task<RadiusTestServer> StartAsync(Action<RadiusOptions>? configure = null, ILogger<RadiusAccountingListener>? logger = null)
     {
         var options = new RadiusOptions { Enabled = true, Listen = "127.0.0.1:0" };
         options.Clients.Add(new RadiusClientOptions { Address = "127.0.0.1", Secret = Secret });
         configure?.Invoke(options);
         var validation = new RadiusOptionsValidator().Validate(null, options);
         Assert.True(validation.Succeeded, validation.FailureMessage);
-        var server = new RadiusTestServer(options);
+        var server = new RadiusTestServer(options, logger);
         await server._listener.StartAsync(TestContext.Current.CancellationToken);
         return server;
     }

@@ -165,7 +165,7 @@ public sealed class RegistryParserTests
         },
         {
             """{ "groupId": "g-sensors", "configuration": { "SoracomBeam": { "http://beam.soracom.io:8888/": { "destination": "https://x.example", "customHeaders": { "X-A": { "action": "replace", "headerValue": "a\r\nInjected: 1" } } } } } }""",
-            "groups[g-sensors].configuration.SoracomBeam[\"http://beam.soracom.io:8888/\"].customHeaders.X-A.headerValue: may not contain CR, LF or NUL"
+            "groups[g-sensors].configuration.SoracomBeam[\"http://beam.soracom.io:8888/\"].customHeaders.X-A.headerValue: may not contain control characters (CR, LF, NUL, …)"
         },
         {
             """{ "groupId": "g-sensors", "configuration": { "SoracomAir": { "binaryParserEnabled": true } } }""",

@@ -92,4 +92,87 @@ public sealed class RegistrySeedFileTests : IDisposable
         Assert.Null(RegistrySeedFile.Load(Write("s.json", """{ "groups": [], "sims": [] }"""), errors));
         Assert.Equal("sims: unknown section; expected groups, subscribers or credentials", Assert.Single(errors));
     }
+
+    /// <summary>Nine levels of ten aliases each: a billion leaves from a few hundred bytes.</summary>
+    private static string BillionLaughs(int levels)
+    {
+        var yaml = new System.Text.StringBuilder("a0: &a0 [lol]\n");
+        for (var i = 1; i <= levels; i++)
+        {
+            yaml.Append($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
+        }
+
+        return yaml.ToString();
+    }
+
+    [Fact]
+    public void Billion_laughs_is_refused_quickly_with_a_clear_error()
+    {
+        var path = Write("bomb.yaml", BillionLaughs(9));
+        Assert.True(new FileInfo(path).Length < 1024);
+        var before = GC.GetTotalAllocatedBytes();
+
+        var errors = new List<string>();
+        Assert.Null(RegistrySeedFile.Load(path, errors));
+
+        Assert.Matches(@"^.*bomb\.yaml: not valid YAML at line \d+, column \d+: .*aliases expand to more than 100,000 nodes", Assert.Single(errors));
+        Assert.True(GC.GetTotalAllocatedBytes() - before < 200L * 1024 * 1024, "the refusal must come before the expansion");
+    }
+
+    [Fact]
+    public void Aliases_within_the_bound_still_work()
+    {
+        const string yaml = """
+            groups:
+              - groupId: g1
+                configuration:
+                  SoracomBeam:
+                    "tcp://beam.soracom.io:8023": &entry { destination: "tcp://127.0.0.1:9000", enabled: true }
+              - groupId: g2
+                configuration:
+                  SoracomBeam:
+                    "tcp://beam.soracom.io:8023": *entry
+            """;
+        var errors = new List<string>();
+        var doc = RegistrySeedFile.Load(Write("shared.yaml", yaml), errors);
+
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Equal("tcp://127.0.0.1:9000", (string?)doc!.Groups[1].Configuration["SoracomBeam"]!["tcp://beam.soracom.io:8023"]!["destination"]);
+    }
+
+    [Theory]
+    [InlineData("deep.yaml")]
+    [InlineData("deep.json")]
+    public void Nesting_is_bounded_with_a_clear_error(string name)
+    {
+        // Deep enough that building the tree recursively before checking depth would overflow the stack.
+        var text = new string('[', 200_000) + new string(']', 200_000);
+        var errors = new List<string>();
+        Assert.Null(RegistrySeedFile.Load(Write(name, text), errors));
+        var error = Assert.Single(errors);
+        Assert.True(error.Contains("nested deeper than 64 levels", StringComparison.Ordinal) || error.Contains("maximum configured depth of 64", StringComparison.Ordinal), error);
+    }
+
+    [Theory]
+    [InlineData("dup.json", "{ \"groups\": [], \"groups\": [] }", "not valid JSON at line 1")]
+    [InlineData("dup.yaml", "groups: []\ngroups: []\n", "not valid YAML at line 2, column 1: duplicate key 'groups'")]
+    public void A_duplicate_key_is_a_start_error_not_a_stack_trace(string name, string text, string expected)
+    {
+        var errors = new List<string>();
+        var path = Write(name, text);
+        Assert.Null(RegistrySeedFile.Load(path, errors));
+        Assert.StartsWith($"{path}: {expected}", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bad.json")]
+    [InlineData("bad.yaml")]
+    public void Invalid_utf8_is_a_start_error_naming_the_byte(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, [.. "{ \"groups\": [ { \"groupId\": \"g"u8, 0xFF, .. "\" } ] }"u8]);
+        var errors = new List<string>();
+        Assert.Null(RegistrySeedFile.Load(path, errors));
+        Assert.Equal($"{path}: not valid UTF-8 (at byte 30)", Assert.Single(errors));
+    }
 }
