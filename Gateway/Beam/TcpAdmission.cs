@@ -11,7 +11,11 @@ namespace Gateway.Beam;
 /// served, tell it so in the entry point's own form (<c>403 …</c>, <c>404 …</c>), log, count, and let the connection end.
 /// </summary>
 internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.Extensions.Options.IOptions<BeamOptions> options, ILogger<TcpAdmission> logger)
+    : IDisposable
 {
+    // Refusals are logged a few per source per window; the metrics count every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "TCP entry points: refused connections");
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
     private readonly int _maxPerDevice = options.Value.MaxConnectionsPerDevice;
 
@@ -59,7 +63,11 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
         var output = connection.Transport.Output;
         if (!device.IsKnown)
         {
-            LogRefused(logger, entryPoint, remote?.ToString() ?? "-", device.Refusal);
+            if (_refusals.Allow(remote))
+            {
+                LogRefused(logger, entryPoint, remote?.ToString() ?? "-", device.Refusal);
+            }
+
             BeamMetrics.Count(entryPoint, BeamMetrics.Refused(device.Refusal));
             await output.WriteAsync(refusal(403, "device not recognised"), CancellationToken.None);
             return null;
@@ -67,7 +75,11 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
 
         if (!serves(device, state))
         {
-            LogNoEntry(logger, entryPoint, remote!.ToString(), device.Label);
+            if (_refusals.Allow(remote))
+            {
+                LogNoEntry(logger, entryPoint, remote!.ToString(), device.Label);
+            }
+
             BeamMetrics.Count(entryPoint, "no_entry");
             await output.WriteAsync(refusal(404, noEntryReason), CancellationToken.None);
             return null;
@@ -79,7 +91,11 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
         if (_open.AddOrUpdate(imsi, 1, static (_, n) => n + 1) > _maxPerDevice)
         {
             Release(imsi);
-            LogTooMany(logger, entryPoint, remote!.ToString(), device.Label, _maxPerDevice);
+            if (_refusals.Allow(remote))
+            {
+                LogTooMany(logger, entryPoint, remote!.ToString(), device.Label, _maxPerDevice);
+            }
+
             BeamMetrics.Count(entryPoint, "too_many_connections");
             await output.WriteAsync(refusal(503, "too many connections from this device"), CancellationToken.None);
             return null;
@@ -87,6 +103,8 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
 
         return (device, new Lease(this, imsi));
     }
+
+    public void Dispose() => _refusals.Dispose();
 
     private void Release(string imsi)
     {

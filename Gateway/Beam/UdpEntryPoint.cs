@@ -27,6 +27,9 @@ internal sealed partial class UdpEntryPoint(
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
     private readonly List<(Socket Socket, string? Service)> _sockets = [];
 
+    // A flood from one address must not become a flood of log lines; the metrics still count every datagram.
+    private readonly Diagnostics.LogRateLimiter _lines = new(logger, "Beam udp: refused or failed datagrams", time);
+
     /// <summary>The listen address's bound endpoint, once started.</summary>
     public IPEndPoint? LocalEndPoint => _sockets.Count == 0 ? null : _sockets[0].Socket.LocalEndPoint as IPEndPoint;
 
@@ -76,7 +79,10 @@ internal sealed partial class UdpEntryPoint(
             {
                 // ICMP port-unreachable from an earlier reply surfaces here on some systems; it concerns one device only.
                 ArrayPool<byte>.Shared.Return(buffer);
-                LogReceiveFailed(logger, e.SocketErrorCode);
+                if (_lines.Allow("receive"))
+                {
+                    LogReceiveFailed(logger, e.SocketErrorCode);
+                }
                 continue;
             }
 
@@ -100,7 +106,11 @@ internal sealed partial class UdpEntryPoint(
             var device = resolver.ResolveAddress(source.Address);
             if (!device.IsKnown)
             {
-                LogRefused(logger, source.ToString(), device.Refusal);
+                if (_lines.Allow(source.Address))
+                {
+                    LogRefused(logger, source.ToString(), device.Refusal);
+                }
+
                 BeamMetrics.Count(Name, BeamMetrics.Refused(device.Refusal));
                 await ReplyAsync(socket, source, DeviceReply.Refusal(403, "device not recognised", []), cancellationToken);
                 return;
@@ -144,7 +154,11 @@ internal sealed partial class UdpEntryPoint(
         catch (Exception e)
         {
             // One datagram's failure must not go unobserved, nor touch anyone else's.
-            LogFailed(logger, source, e);
+            if (_lines.Allow(source.Address))
+            {
+                LogFailed(logger, source, e);
+            }
+
             BeamMetrics.Count(Name, "failed");
         }
         finally
@@ -168,7 +182,10 @@ internal sealed partial class UdpEntryPoint(
         }
         catch (SocketException e)
         {
-            LogReplyFailed(logger, target, e.SocketErrorCode);
+            if (_lines.Allow(target.Address))
+            {
+                LogReplyFailed(logger, target, e.SocketErrorCode);
+            }
         }
     }
 
@@ -180,6 +197,7 @@ internal sealed partial class UdpEntryPoint(
         }
 
         _inFlight.Dispose();
+        _lines.Dispose();
         base.Dispose();
     }
 

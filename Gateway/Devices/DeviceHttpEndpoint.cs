@@ -12,7 +12,13 @@ namespace Gateway.Devices;
 /// body, at most 800,000 bytes. The device is who its source address says, never a header.
 /// </summary>
 internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<DeviceHttpEndpoint> logger)
+    : IDisposable
 {
+    // Refusals are logged a few per source per window; the metrics count every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "device HTTP: refused requests", time);
+
+    public void Dispose() => _refusals.Dispose();
+
     public const string TooLargeText = "Maximum content-length is: 800000";
 
     // Funnel's documented set. Anything else (form data, octet-stream, a missing type) is refused with 415 rather
@@ -27,7 +33,11 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
         var device = resolver.ResolveAddress(remote);
         if (!device.IsKnown)
         {
-            LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            if (_refusals.Allow(remote))
+            {
+                LogRefused(logger, name, remote.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            }
+
             DeviceMetrics.Count(name, RefusalTags.Refused(device.Refusal));
             await TextAsync(context, StatusCodes.Status403Forbidden, "device not recognised\n");
             return;

@@ -19,7 +19,13 @@ namespace Gateway.Devices;
 /// closed without one, so the client sends the message again when it reconnects.
 /// </summary>
 internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<MqttPipelineEndpoint> logger)
+    : IDisposable
 {
+    // Refusals are logged a few per source per window; the metrics count every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "MQTT pipeline: refused devices", time);
+
+    public void Dispose() => _refusals.Dispose();
+
     public const string TcpName = "mqtt";
     public const string WebSocketName = "mqtt-ws";
 
@@ -55,7 +61,11 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         var device = resolver.ResolveAddress(remote.Address);
         if (!device.IsKnown)
         {
-            LogRefused(logger, name, remote.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            if (_refusals.Allow(remote.Address))
+            {
+                LogRefused(logger, name, remote.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            }
+
             return Refuse(args, name, RefusalTags.Refused(device.Refusal), MqttConnectReasonCode.NotAuthorized, null, null);
         }
 
@@ -133,7 +143,11 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         var device = resolver.ResolveAddress(connection.Source.Address);
         if (!device.IsKnown)
         {
-            LogRefused(logger, connection.EntryPoint, connection.Source.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            if (_refusals.Allow(connection.Source.Address))
+            {
+                LogRefused(logger, connection.EntryPoint, connection.Source.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+            }
+
             Fail(args, connection, RefusalTags.Refused(device.Refusal), MqttPubAckReasonCode.NotAuthorized, "device not recognised");
             return;
         }

@@ -14,7 +14,13 @@ namespace Gateway.Lpwa;
 /// it could not be reached, so nothing is acknowledged that was not delivered.
 /// </summary>
 internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaIntegrations integrations, MessagePipeline pipeline, TimeProvider time, ILogger<LpwaIngestion> logger)
+    : IDisposable
 {
+    // Refusals are logged a few per network server address per window; the metrics count every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "LPWA: refused uplinks", time);
+
+    public void Dispose() => _refusals.Dispose();
+
     /// <summary>Largest body accepted. Uplink events are a few KiB even with many gateways' metadata.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -136,7 +142,11 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
         var device = lora is not null ? resolver.ResolveLora(deviceId) : resolver.ResolveSigfox(deviceId);
         if (!device.IsKnown)
         {
-            LogUnknownDevice(logger, type, integration, deviceId, device.Refusal);
+            if (_refusals.Allow(context.Connection.RemoteIpAddress))
+            {
+                LogUnknownDevice(logger, type, integration, deviceId, device.Refusal);
+            }
+
             LpwaMetrics.Count(network, LpwaMetrics.Refused(device.Refusal));
             await TextAsync(context, StatusCodes.Status403Forbidden, device.Refusal == RefusalReason.UnknownDevice ? "device not registered" : "device not active");
             return;
@@ -226,7 +236,11 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
 
     private Task RefuseNoEntryAsync(HttpContext context, LpwaNetwork network, Subscriber subscriber, SourceProtocol protocol)
     {
-        LogNoEntry(logger, LpwaMetrics.Tag(network), subscriber.Imsi, subscriber.GroupId);
+        if (_refusals.Allow(context.Connection.RemoteIpAddress))
+        {
+            LogNoEntry(logger, LpwaMetrics.Tag(network), subscriber.Imsi, subscriber.GroupId);
+        }
+
         LpwaMetrics.Count(network, LpwaMetrics.NoEntry);
         return TextAsync(context, StatusCodes.Status404NotFound, protocol == SourceProtocol.Lora ? "no Beam LoRaWAN entry for this device's group" : "no Beam Sigfox entry for this device's group");
     }
@@ -246,7 +260,11 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
 
     private Task RefuseAsync(HttpContext context, LpwaNetwork network, int status, string result, string reason, string integration, string remote)
     {
-        LogRefused(logger, LpwaMetrics.Tag(network), integration, remote, status, reason);
+        if (_refusals.Allow(remote))
+        {
+            LogRefused(logger, LpwaMetrics.Tag(network), integration, remote, status, reason);
+        }
+
         LpwaMetrics.Count(network, result);
         return TextAsync(context, status, reason);
     }
