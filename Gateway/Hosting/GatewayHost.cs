@@ -81,7 +81,18 @@ internal static partial class GatewayHost
         configureServices?.Invoke(builder.Services);
         UseSocketScheduling(builder, settings.Beam);
         builder.WebHost.ConfigureKestrel(k => GatewayListeners.Configure(k, settings));
-        var app = builder.Build();
+        WebApplication app;
+        try
+        {
+            // Building makes Kestrel, which makes the connection handlers and what they need (the pipeline's services),
+            // so an option those validate at construction is refused here, before anything runs.
+            app = builder.Build();
+        }
+        catch (OptionsValidationException e)
+        {
+            return await RefuseStartAsync([.. e.Failures]);
+        }
+
         MapDevicePorts(app, settings);
 
         // Routing placed explicitly after the device branches: left implicit, WebApplication puts it first, and the
