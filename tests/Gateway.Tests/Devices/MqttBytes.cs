@@ -112,27 +112,7 @@ internal static class MqttBytes
         }
     }
 
-    private static byte[] Packet(byte first, List<byte> body)
-    {
-        var packet = new List<byte> { first };
-        var length = body.Count;
-        do
-        {
-            var b = (byte)(length % 128);
-            length /= 128;
-            packet.Add(length > 0 ? (byte)(b | 0x80) : b);
-        }
-        while (length > 0);
+    private static byte[] Packet(byte first, List<byte> body) => Infrastructure.MqttPacketWriter.Packet(first, body);
 
-        packet.AddRange(body);
-        return [.. packet];
-    }
-
-    private static void String(List<byte> body, string value)
-    {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        body.Add((byte)(bytes.Length >> 8));
-        body.Add((byte)bytes.Length);
-        body.AddRange(bytes);
-    }
+    private static void String(List<byte> body, string value) => Infrastructure.MqttPacketWriter.String(body, value);
 }
