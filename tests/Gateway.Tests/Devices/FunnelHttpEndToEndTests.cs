@@ -117,6 +117,29 @@ public sealed class FunnelHttpEndToEndTests(FunnelPeersFixture f) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_chunked_body_over_800000_bytes_is_413_and_not_delivered()
+    {
+        var dir = Directory.CreateTempSubdirectory("e2e-http-").FullName;
+        try
+        {
+            var over = Path.Combine(dir, "over");
+            await File.WriteAllTextAsync(over, "chunked-over-1" + new string('x', 900_000), TestContext.Current.CancellationToken);
+
+            var (status, reply, _) = await PostAsync(FunnelPeersFixture.KafkaDevice, "funnel.soracom.io", "text/plain", "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + over);
+            var (okStatus, _, _) = await PostAsync(FunnelPeersFixture.KafkaDevice, "funnel.soracom.io", "text/plain", "-H", "Transfer-Encoding: chunked", "--data-binary", "chunked-ok-1");
+
+            Assert.Equal(413, status);
+            Assert.Equal("Maximum content-length is: 800000", reply);
+            Assert.Equal(204, okStatus);
+            Assert.DoesNotContain(f.ReadUntil(FunnelPeersFixture.Topic, "chunked-ok-1"), r => FunnelPeersFixture.Has(r, "chunked-over-1"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_device_is_403_and_nothing_is_delivered()
     {
         var (status, reply, _) = await PostAsync(FunnelPeersFixture.Unknown, "funnel.soracom.io", "application/json",

@@ -25,6 +25,8 @@ public sealed class FunnelPeersFixture : IAsyncLifetime
 
     public const string KafkaImsi = "440109999000171";
     public const string KafkaImei = "353000000000171";
+    /// <summary>The device at 127.0.0.1, for clients that cannot choose their source address (MQTTnet over WebSocket).</summary>
+    public const string WebSocketImsi = "440109999000170";
     public const string HookImsi = "440109999000173";
     public const string FailingHookImsi = "440109999000176";
     public const string Topic = "e2e";
@@ -68,6 +70,7 @@ public sealed class FunnelPeersFixture : IAsyncLifetime
                 { "groupId": "e2e-failing-hook", "configuration": { "SoracomFunnel": {{FunnelRegistry.Funnel(FailingHook.Url(), "text")}} } }
               ],
               "subscribers": [
+                { "imsi": "{{WebSocketImsi}}", "groupId": "e2e-kafka", "ipAddress": "127.0.0.1" },
                 { "imsi": "{{KafkaImsi}}", "imei": "{{KafkaImei}}", "groupId": "e2e-kafka", "ipAddress": "{{KafkaDevice}}" },
                 { "imsi": "440109999000172", "groupId": "e2e-json", "ipAddress": "{{JsonDevice}}" },
                 { "imsi": "{{HookImsi}}", "simId": "8981100000000000173", "groupId": "e2e-hook", "ipAddress": "{{HookDevice}}" },
