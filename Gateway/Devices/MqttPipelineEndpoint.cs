@@ -110,10 +110,14 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
 
     private Task DisconnectedAsync(ClientDisconnectedEventArgs args)
     {
-        // On a takeover the client ID already belongs to the new connection (same device).
-        if (args.DisconnectType != MqttClientDisconnectType.Takeover && args.ClientId is { } clientId)
+        // On a takeover the client ID already belongs to the new connection (same device). MQTTnet also reports a
+        // dropped connection only after its loop ended, by which time the device may have connected again under the
+        // same ID: only the dropped connection's own registration is removed, never its successor's.
+        if (args.DisconnectType != MqttClientDisconnectType.Takeover && args.ClientId is { } clientId
+            && _connections.TryGetValue(clientId, out var connection)
+            && (args.RemoteEndPoint is null || connection.Source.Equals(args.RemoteEndPoint)))
         {
-            _connections.TryRemove(clientId, out _);
+            _connections.TryRemove(KeyValuePair.Create(clientId, connection));
         }
 
         return Task.CompletedTask;

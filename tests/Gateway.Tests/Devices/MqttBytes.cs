@@ -76,11 +76,11 @@ internal static class MqttBytes
         return client;
     }
 
-    /// <summary>Reads one whole packet (fixed header included), or null when the connection ends first; bounded to 10 s.</summary>
-    public static async Task<byte[]?> ReadPacketAsync(Stream stream)
+    /// <summary>Reads one whole packet (fixed header included), or null when the connection ends first; bounded to 10 s unless told.</summary>
+    public static async Task<byte[]?> ReadPacketAsync(Stream stream, TimeSpan? limit = null)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(limit ?? TimeSpan.FromSeconds(10));
         var packet = new List<byte>();
         var one = new byte[1];
         try

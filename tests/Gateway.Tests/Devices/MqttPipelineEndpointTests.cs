@@ -213,6 +213,30 @@ public sealed class MqttPipelineEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_device_reconnecting_as_its_last_connection_drops_keeps_its_client_ID()
+    {
+        // The old connection's disconnect event may come after the new connection was admitted under the same client
+        // ID: it must not drop the new one's registration (whose next PUBLISH would then be refused by a close). The
+        // window is narrow (found by reading MQTTnet's disconnect order; this loop did not hit it before the fix), so
+        // this guards quick reconnects in general rather than proving the race.
+        for (var i = 0; i < 100; i++)
+        {
+            using var old = await MqttBytes.RawAsync(DeviceFixture.FunnelOnly, Port);
+            await old.GetStream().WriteAsync(MqttBytes.Connect("reconnect-race", 4), TestContext.Current.CancellationToken);
+            Assert.Equal("20020000", Convert.ToHexString((await MqttBytes.ReadPacketAsync(old.GetStream()))!));
+
+            old.Client.LingerState = new LingerOption(true, 0);
+            old.Client.Close();
+            using var next = await MqttBytes.RawAsync(DeviceFixture.FunnelOnly, Port);
+            await next.GetStream().WriteAsync(MqttBytes.Connect("reconnect-race", 4), TestContext.Current.CancellationToken);
+            Assert.Equal(0x20, (await MqttBytes.ReadPacketAsync(next.GetStream()))![0]);
+            await next.GetStream().WriteAsync(MqttBytes.Publish("t/race", $"race-{i}", 1, 5, 4), TestContext.Current.CancellationToken);
+
+            Assert.True("40020005" == Convert.ToHexString((await MqttBytes.ReadPacketAsync(next.GetStream())) ?? []), $"iteration {i}: no PUBACK");
+        }
+    }
+
+    [Fact]
     public async Task MQTTnet_over_WebSocket_at_mqtt_on_the_device_http_port_delivers_and_gets_failure_reason_codes()
     {
         using var client = new MqttClientFactory().CreateMqttClient();

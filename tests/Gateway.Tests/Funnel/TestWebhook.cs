@@ -28,6 +28,9 @@ internal sealed class TestWebhook : IAsyncDisposable
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>When set, every request is answered with this status (a destination that is down until told otherwise).</summary>
+    public int? FailWith { get; set; }
+
     public int Port => new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
 
     public string Url(string path = "/hook") => $"http://127.0.0.1:{Port}{path}";
@@ -71,7 +74,7 @@ internal sealed class TestWebhook : IAsyncDisposable
                 }
             }
 
-            context.Response.StatusCode = hook._script.TryDequeue(out var status) ? status : 200;
+            context.Response.StatusCode = hook.FailWith ?? (hook._script.TryDequeue(out var status) ? status : 200);
             await context.Response.WriteAsync("ok");
         });
         await app.StartAsync();
