@@ -78,6 +78,9 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
             { "groupId": "g-down", "configuration": { {{BeamEntries("down")}}, {{FunnelTo("webhook", $"http://127.0.0.1:{GatewayProcess.ClosedPort()}/x", "text")}} } },
             { "groupId": "g-fmt", "configuration": { {{BeamEntries("fmt")}}, {{FunnelTo("webhook", _hook.Url("/fmt"), "text")}},
                 "UnifiedEndpoint": { "response": { "format": "SoracomFunnel" } } } },
+            { "groupId": "g-fmt-beam", "configuration": { {{BeamEntries("fmtb")}}, {{FunnelTo("webhook", _hook.Url("/fmtb"), "text")}},
+                "UnifiedEndpoint": { "response": { "format": "SoracomBeam" } } } },
+            { "groupId": "g-mixed", "configuration": { {{BeamEntries("mixed")}}, {{FunnelTo("webhook", _hook.Url("/mixed"), "application/x-soracom-bf-v1")}} } },
             { "groupId": "g-beam", "configuration": { {{BeamEntries("beam")}} } }
           ],
           "subscribers": [
@@ -90,6 +93,8 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
             { "imsi": "440101234567147", "groupId": "g-both", "ipAddress": "127.0.0.147" },
             { "imsi": "440101234567148", "groupId": "g-down", "ipAddress": "127.0.0.148" },
             { "imsi": "440101234567149", "groupId": "g-fmt", "ipAddress": "127.0.0.149" },
+            { "imsi": "440101234567153", "groupId": "g-fmt-beam", "ipAddress": "127.0.0.153" },
+            { "imsi": "440101234567154", "groupId": "g-mixed", "ipAddress": "127.0.0.154" },
             { "imsi": "440101234567150", "groupId": "g-beam", "ipAddress": "127.0.0.150" }
           ]
         }
@@ -165,6 +170,20 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Funnel_framed_and_beam_not_frames_the_connection_for_both()
+    {
+        using var client = new TcpClient(new IPEndPoint(IPAddress.Parse("127.0.0.154"), 0));
+        await client.ConnectAsync(IPAddress.Loopback, _gateway.UnifiedPort, Ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync(BinaryFormatV1.Encode("abc"u8.ToArray()), Ct);
+
+        Assert.Equal("200 {\"result\":\"ok\",\"detail\":{\"beam\":{\"statusCode\":200,\"body\":\"pong\"},\"funnel\":{\"statusCode\":200,\"body\":\"\"}}}\n",
+            await ReadAsync(stream, "200 {\"result\":\"ok\",\"detail\":{\"beam\":{\"statusCode\":200,\"body\":\"pong\"},\"funnel\":{\"statusCode\":200,\"body\":\"\"}}}\n".Length));
+        Assert.Equal("{\"payload\":\"YWJj\"}", _upstream.Requests.Single(static r => r.Path == "/mixed").Body);
+        Assert.Contains("\"payloads\":\"YWJj\"", _hook.Requests.Single(static r => r.Path == "/mixed").Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Text_binary_and_parser_payloads()
     {
         Assert.Equal("200", await SendAsync("héllo \"x\"", Udp("127.0.0.143")));
@@ -222,6 +241,9 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
     {
         var udp = await SendAsync("hi", Udp("127.0.0.148"));
         Assert.Matches("^207 \\{\"result\":\"ng\",\"detail\":\\{\"beam\":\\{\"statusCode\":200,\"body\":\"pong\"\\},\"funnel\":\\{\"statusCode\":5[0-9][0-9],\"body\":\"[^\"]+\"\\}\\}\\}$", udp);
+        var tcp = await SendAsync("hi", Tcp("127.0.0.148"));
+        Assert.Matches("^207 \\{\"result\":\"ng\",\"detail\":\\{\"beam\":\\{\"statusCode\":200,\"body\":\"pong\"\\},\"funnel\":\\{\"statusCode\":5[0-9][0-9],\"body\":\"[^\"]+\"\\}\\}\\}\n$", tcp);
+        Assert.Equal(2, _upstream.Requests.Count(static r => r.Path == "/down"));
     }
 
     [Fact]
@@ -231,6 +253,10 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
         Assert.Equal("200", await SendAsync("hi", Tcp("127.0.0.149")));
         Assert.Equal(2, _upstream.Requests.Count(static r => r.Path == "/fmt"));
         Assert.Equal(2, _hook.Requests.Count(static r => r.Path == "/fmt"));
+
+        Assert.Equal("200 pong", await SendAsync("hi", Udp("127.0.0.153")));
+        Assert.Equal("200 pong\n", await SendAsync("hi", Tcp("127.0.0.153")));
+        Assert.Equal(2, _hook.Requests.Count(static r => r.Path == "/fmtb"));
     }
 
     [Fact]
@@ -251,6 +277,10 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
         Assert.Equal("404 Funnel is not enabled for this device's group", await SendAsync("f", Udp("127.0.0.150", FunnelAddress)));
         Assert.StartsWith("404 Funnel is not enabled for this device's group", await SendAsync("g", Tcp("127.0.0.150", FunnelAddress)), StringComparison.Ordinal);
         Assert.Equal(0, _upstream.Requests.Count(static r => r.Path == "/beam"));
+
+        // A Funnel-only device at Beam's address gets Beam's refusal, and nothing is put into its stream.
+        Assert.Equal("404 no Beam UDP entry for this device's group", await SendAsync("h", Udp("127.0.0.143", BeamAddress)));
+        Assert.StartsWith("404 no Beam TCP entry for this device's group", await SendAsync("i", Tcp("127.0.0.143", BeamAddress)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -276,9 +306,11 @@ public sealed partial class FunnelUnifiedPortTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_device_is_refused_with_403_on_udp_and_tcp()
     {
+        using var refused = new BeamResultCounter("refused_unknown_device");
         Assert.Equal("403 device not recognised", await SendAsync("x", Udp("127.0.0.159")));
         Assert.StartsWith("403 device not recognised", await SendAsync("x", Tcp("127.0.0.159")), StringComparison.Ordinal);
         Assert.Equal("403 device not recognised", await SendAsync("x", Udp("127.0.0.159", FunnelAddress)));
+        Assert.True(refused.Count >= 3, $"each refusal is counted: {refused.Count}");
     }
 
     /// <summary>Reads until <paramref name="length"/> bytes came or the gateway closed the connection.</summary>
