@@ -36,7 +36,7 @@ internal sealed partial class TcpToHttpConnectionHandler(
 
         using var admitted = lease;
         var connectionState = new DeviceConnection(
-            device, service, connection.RemoteEndPoint as IPEndPoint, TcpFraming.For(device, resolver.Snapshot), connection.Transport.Output);
+            device, service, connection.RemoteEndPoint as IPEndPoint, TcpFraming.For(device, resolver.Snapshot, service), connection.Transport.Output);
 
         // Not ConnectionClosed: Kestrel signals it as soon as the device half-closes, and a device that sends and
         // then shuts down its side still expects its reply. Each delivery has its own timeout (the idle time does not

@@ -118,6 +118,17 @@ internal sealed class FunnelGroupConfig
         };
     }
 
+    /// <summary>
+    /// True when the group's Funnel is on and takes <c>application/x-soracom-bf-v1</c>: the TCP entry point then frames
+    /// the connection (spec §3.3, §7). Read from the namespace itself, without the adapter factories, because the
+    /// entry point decides its framing once, when the device connects.
+    /// </summary>
+    public static bool FramesTcp(Group? group) =>
+        group?.Configuration["SoracomFunnel"] is JsonObject map
+        && map["enabled"] is JsonValue e && e.GetValueKind() == JsonValueKind.True
+        && map["contentType"] is JsonValue c && c.TryGetValue<string>(out var contentType)
+        && ParseContentType(contentType) == FunnelContentType.BinaryFormatV1;
+
     public static FunnelContentType ParseContentType(string? value) => value switch
     {
         "json" => FunnelContentType.Json,

@@ -12,12 +12,16 @@ namespace Gateway.Pipeline;
 /// shows them (no sample seen), matched without regard to case, as are the short service names (<c>funnel</c>).
 /// <c>enabled</c> is accepted and ignored: the unified endpoint is always on. Custom responses and Funk are not
 /// implemented, so a group asking for them is refused when it loads rather than answered in a format it did not ask for.
+/// SORACOM's namespace also holds a Binary Format v1 switch for TCP whose key name is not published: this gateway reads
+/// <c>binaryFormatV1Enabled</c> (Beam's spelling of the same switch), a boolean, default false.
 /// </summary>
 internal static class UnifiedEndpointSettings
 {
     public const string Namespace = "UnifiedEndpoint";
 
-    private static readonly ConditionalWeakTable<Group, UnifiedResponseFormat> s_cache = [];
+    public const string BinaryFormatV1Key = "binaryFormatV1Enabled";
+
+    private static readonly ConditionalWeakTable<Group, Compiled> s_cache = [];
 
     private static readonly Dictionary<string, UnifiedResponseFormat> s_formats = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -37,8 +41,16 @@ internal static class UnifiedEndpointSettings
     private const string Supported = "Auto, Unified, SoracomBeam, SoracomFunnel, SoracomHarvest";
 
     /// <summary>The group's response format (Auto when the namespace or the key is absent), worked out once per group object.</summary>
-    public static UnifiedResponseFormat For(Group? group) =>
-        group is null ? UnifiedResponseFormat.Auto : s_cache.GetValue(group, static g => Read(g.Configuration[Namespace] as JsonObject));
+    public static UnifiedResponseFormat For(Group? group) => group is null ? UnifiedResponseFormat.Auto : Compile(group).Format;
+
+    /// <summary>True when the group asks for Binary Format v1 on the unified endpoint's TCP (<see cref="BinaryFormatV1Key"/>).</summary>
+    public static bool BinaryFormatV1(Group? group) => group is not null && Compile(group).BinaryFormatV1;
+
+    private static Compiled Compile(Group group) => s_cache.GetValue(group, static g =>
+    {
+        var map = g.Configuration[Namespace] as JsonObject;
+        return new Compiled(Read(map), map?[BinaryFormatV1Key] is JsonValue v && v.GetValueKind() == JsonValueKind.True);
+    });
 
     /// <summary>Checks <paramref name="map"/> when <paramref name="ns"/> is this namespace (the registry parser's one call).</summary>
     public static void ValidateNamespace(string ns, JsonObject map, string path, List<string> errors)
@@ -55,6 +67,11 @@ internal static class UnifiedEndpointSettings
         if (map["enabled"] is { } enabled && enabled.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
         {
             errors.Add($"{path}.enabled: must be true or false");
+        }
+
+        if (map[BinaryFormatV1Key] is { } framed && framed.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors.Add($"{path}.{BinaryFormatV1Key}: must be true or false");
         }
 
         if (map["response"] is not { } responseNode)
@@ -92,4 +109,7 @@ internal static class UnifiedEndpointSettings
             && s_formats.TryGetValue(format, out var known)
             ? known
             : UnifiedResponseFormat.Auto;
+
+    /// <summary>What the namespace says, worked out once per group object.</summary>
+    private sealed record Compiled(UnifiedResponseFormat Format, bool BinaryFormatV1);
 }

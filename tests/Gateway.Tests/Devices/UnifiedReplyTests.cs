@@ -114,6 +114,7 @@ public sealed class UnifiedReplyTests
     [InlineData("""{"response": {"format": 3}}""", "groups[g].configuration.UnifiedEndpoint.response.format: must be a string, one of Auto, Unified, SoracomBeam, SoracomFunnel, SoracomHarvest")]
     [InlineData("""{"response": "Unified"}""", "groups[g].configuration.UnifiedEndpoint.response: must be an object {\"format\": \"…\"}")]
     [InlineData("""{"enabled": "yes"}""", "groups[g].configuration.UnifiedEndpoint.enabled: must be true or false")]
+    [InlineData("""{"binaryFormatV1Enabled": "true"}""", "groups[g].configuration.UnifiedEndpoint.binaryFormatV1Enabled: must be true or false")]
     [InlineData("""[{"key": "response", "value": {"format": "Nope"}}]""", "groups[g].configuration.UnifiedEndpoint.response.format: 'Nope' is not one of Auto, Unified, SoracomBeam, SoracomFunnel, SoracomHarvest")]
     public void A_bad_UnifiedEndpoint_namespace_is_refused_with_its_path(string ns, string error)
     {
