@@ -130,6 +130,53 @@ internal sealed class RequestHead
         }
     }
 
+    /// <summary>
+    /// Whether the first bytes of a request head, its end not yet seen, can never become a request: a line ended by a
+    /// bare LF, a method that is not a token, or a whole first line not shaped <c>method SP target SP HTTP/d.d</c>.
+    /// Waiting for the rest would only end in the headers timeout's <c>408</c> 30 s later; the answer is <c>400</c> now.
+    /// </summary>
+    public static bool IsHopeless(ReadOnlySpan<byte> partial)
+    {
+        var lf = partial.IndexOf((byte)'\n');
+        while (lf >= 0)
+        {
+            if (lf == 0 || partial[lf - 1] != (byte)'\r')
+            {
+                return true;
+            }
+
+            var next = partial[(lf + 1)..].IndexOf((byte)'\n');
+            lf = next < 0 ? -1 : lf + 1 + next;
+        }
+
+        var lineEnd = partial.IndexOf("\r\n"u8);
+        var line = lineEnd < 0 ? partial : partial[..lineEnd];
+        var space = line.IndexOf((byte)' ');
+        var method = space < 0 ? line : line[..space];
+        if ((!method.IsEmpty || space == 0) && !FieldLines.IsToken(method))
+        {
+            return true;
+        }
+
+        return lineEnd >= 0 && !IsRequestLineShape(line);
+    }
+
+    // method SP target SP HTTP/d.d, the target printable ASCII: any version or method Kestrel may serve or refuse itself.
+    private static bool IsRequestLineShape(ReadOnlySpan<byte> line)
+    {
+        var space = line.IndexOf((byte)' ');
+        var last = line.LastIndexOf((byte)' ');
+        if (space <= 0 || last <= space + 1)
+        {
+            return false;
+        }
+
+        var version = line[(last + 1)..];
+        return line[(space + 1)..last].IndexOfAnyExceptInRange((byte)0x21, (byte)0x7e) < 0
+            && version.Length == 8 && version.StartsWith("HTTP/"u8)
+            && char.IsAsciiDigit((char)version[5]) && version[6] == (byte)'.' && char.IsAsciiDigit((char)version[7]);
+    }
+
     private bool ParseRequestLine(ReadOnlySpan<byte> line)
     {
         // Upper-case methods only: Kestrel's path normalises a known method written in lower case ("get" → GET).
