@@ -142,6 +142,15 @@ internal sealed partial class RelayConnection : IDisposable
 
             // Over the limit: Kestrel answers 431, as for a head that never ends.
             var exchange = headLength > HttpRelay.MaxRequestHeadBytes ? null : Prepare(buffer, headLength);
+            if (exchange is null && headLength <= HttpRelay.MaxRequestHeadBytes && _request.Malformed)
+            {
+                // A framing header no server may accept (Content-Length: +5); Kestrel would, so it is answered here.
+                _input.AdvanceTo(buffer.End);
+                BeamMetrics.Count(_name, "bad_request");
+                await _output.WriteAsync(BadRequestReply());
+                return false;
+            }
+
             if (exchange is null)
             {
                 _input.AdvanceTo(buffer.Start);

@@ -34,6 +34,13 @@ internal sealed class RequestHead
 
     public bool IsHead { get; private set; }
 
+    /// <summary>
+    /// After <see cref="Parse"/> returned false: the head is malformed, not merely outside the relay's shape, and gets
+    /// <c>400</c>. Today a Content-Length that is not digits alone (<c>+5</c>, <c>-1</c>, <c>5 5</c>): Kestrel's parser
+    /// accepts a sign, so the request must not be handed to it.
+    /// </summary>
+    public bool Malformed { get; private set; }
+
     public (int Start, int Length) Name(int index) => (_fields[index * 4], _fields[(index * 4) + 1]);
 
     public (int Start, int Length) Value(int index) => (_fields[(index * 4) + 2], _fields[(index * 4) + 3]);
@@ -44,6 +51,7 @@ internal sealed class RequestHead
         HeaderCount = 0;
         ContentLength = 0;
         Close = false;
+        Malformed = false;
 
         var lineEnd = head.IndexOf("\r\n"u8);
         if (lineEnd < 0 || !ParseRequestLine(head[..lineEnd]))
@@ -94,6 +102,7 @@ internal sealed class RequestHead
                 if (hasLength || value.IsEmpty || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0
                     || !Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length)
                 {
+                    Malformed = !hasLength;
                     return false;
                 }
 
