@@ -40,6 +40,24 @@ public sealed class RelayParserTests
     }
 
     [Theory]
+    [InlineData("+5", true)]
+    [InlineData("-1", true)]
+    [InlineData("5 5", true)]
+    [InlineData("0x5", true)]
+    [InlineData("5", false)]
+    public void Content_length_that_is_not_digits_alone_is_malformed_not_merely_left_to_kestrel(string length, bool malformed)
+    {
+        var head = new RequestHead();
+        var parsed = head.Parse(Ascii($"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"));
+        Assert.Equal(!malformed, parsed);
+        Assert.Equal(malformed, head.Malformed);
+
+        // Outside the relay's shape but well formed: Kestrel's to serve, not malformed.
+        Assert.False(head.Parse(Ascii("POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n")));
+        Assert.False(head.Malformed);
+    }
+
+    [Theory]
     [InlineData("GET /raw HTTP/1.1\n")]
     [InlineData("GET /raw HTTP/1.1\r\nHost: x\n")]
     [InlineData("\n")]

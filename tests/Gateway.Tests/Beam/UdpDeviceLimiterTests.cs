@@ -85,6 +85,17 @@ public sealed class UdpDeviceLimiterTests
         Assert.Equal(1, limiter.TrackedDevices);
     }
 
+    [Fact]
+    public void Udp_admission_options_are_validated_at_start()
+    {
+        var errors = new BeamOptions { UdpMaxInFlightPerDevice = 0, UdpRatePerDevice = -1, UdpBurstPerDevice = 0, UdpMaxTrackedDevices = 0 }.Validate();
+        Assert.Contains("Gateway:Beam:UdpMaxInFlightPerDevice must be at least 1 (was 0).", errors);
+        Assert.Contains("Gateway:Beam:UdpRatePerDevice must be at least 0 (0: off) (was -1).", errors);
+        Assert.Contains("Gateway:Beam:UdpBurstPerDevice must be at least 1 (was 0).", errors);
+        Assert.Contains("Gateway:Beam:UdpMaxTrackedDevices must be at least 1 (was 0).", errors);
+        Assert.Empty(new BeamOptions { UdpRatePerDevice = 0 }.Validate());
+    }
+
     private static bool Admit(UdpDeviceLimiter limiter, string imsi)
     {
         var admitted = limiter.TryAdmit(imsi, out _) == UdpDeviceLimiter.Verdict.Admitted;
