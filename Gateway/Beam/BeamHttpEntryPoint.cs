@@ -189,6 +189,16 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
                 return;
             }
 
+            if (DeviceBodyFault(e) is { } bad)
+            {
+                // The device's body was malformed (an invalid chunk size): its fault, answered as Kestrel answers a
+                // malformed request, 400 and the connection closed, not a 502 blaming the upstream.
+                BeamMetrics.Count(name, "bad_request");
+                context.Response.Headers.Connection = "close";
+                await TextAsync(context, bad.StatusCode, "malformed request body");
+                return;
+            }
+
             var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
             LogUpstreamFailed(logger, name, device.Label, target.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(name, failure.Metric);
@@ -307,6 +317,21 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         var collection = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
         collection.ImportFromPemFile(file);
         return collection;
+    }
+
+    // The device's own fault inside an upstream failure: Kestrel's exception for a malformed or oversized body,
+    // however deep HttpClient wrapped it.
+    private static BadHttpRequestException? DeviceBodyFault(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is BadHttpRequestException bad)
+            {
+                return bad;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Whether the request has body bytes not yet read (or not yet arrived): checked without waiting.</summary>

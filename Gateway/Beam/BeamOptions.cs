@@ -48,6 +48,27 @@ internal sealed class BeamOptions
     public int MaxConnectionsPerDevice { get; set; } = 64;
 
     /// <summary>
+    /// UDP datagrams of one device (an IMSI; an anonymous device by address) handled at once on the unified port;
+    /// past it the device's datagrams are refused (<c>device_busy</c>) while other devices are served. Default 64.
+    /// </summary>
+    public int UdpMaxInFlightPerDevice { get; set; } = 64;
+
+    /// <summary>
+    /// UDP datagrams per second one device may send to the unified port, sustained (a token bucket); past it they
+    /// are refused (<c>device_rate_limited</c>). 0 turns the rate limit off. Default 1000.
+    /// </summary>
+    public int UdpRatePerDevice { get; set; } = 1000;
+
+    /// <summary>UDP datagrams one device may send at once above <see cref="UdpRatePerDevice"/> (the bucket's size). Default 1000.</summary>
+    public int UdpBurstPerDevice { get; set; } = 1000;
+
+    /// <summary>
+    /// Devices the UDP admission table tracks at most (about 100 bytes each); when it is full of active devices a
+    /// new device is refused (<c>device_table_full</c>). Default 65,536.
+    /// </summary>
+    public int UdpMaxTrackedDevices { get; set; } = 65_536;
+
+    /// <summary>
     /// Seconds a device's HTTP connection may stay open with no request in progress before the gateway closes it
     /// (HTTP, website and HTTPS ports, relay and Kestrel alike). Default 130, Kestrel's own default.
     /// </summary>
@@ -147,6 +168,14 @@ internal sealed class BeamOptions
         if (MaxConnectionsPerDevice < 1)
         {
             errors.Add($"Gateway:Beam:MaxConnectionsPerDevice must be positive (was {MaxConnectionsPerDevice}).");
+        }
+
+        foreach (var (name, value, min) in new[] { ("UdpMaxInFlightPerDevice", UdpMaxInFlightPerDevice, 1), ("UdpRatePerDevice", UdpRatePerDevice, 0), ("UdpBurstPerDevice", UdpBurstPerDevice, 1), ("UdpMaxTrackedDevices", UdpMaxTrackedDevices, 1) })
+        {
+            if (value < min)
+            {
+                errors.Add($"Gateway:Beam:{name} must be at least {min}{(min == 0 ? " (0: off)" : "")} (was {value}).");
+            }
         }
 
         if (KeepAliveSeconds < 1)

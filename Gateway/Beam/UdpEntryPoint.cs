@@ -9,13 +9,23 @@ namespace Gateway.Beam;
 
 /// <summary>
 /// UDP on the unified port, an entry point of the message pipeline: one datagram, one message (to Beam's UDP→HTTP
-/// entry: one POST); the reply goes back as one datagram to the sender's address and port. Datagrams are handled concurrently up to a bound; past it the device is told <c>503 busy</c>
-/// rather than the gateway queuing without limit.
+/// entry: one POST); the reply goes back as one datagram to the sender's address and port.
 /// </summary>
 /// <remarks>
+/// Admission is decided in the receive loop, before a buffer or a task is spent: an unknown address is refused
+/// (<c>403</c>) without any per-device state; a known device is held to its own in-flight bound and rate
+/// (<see cref="UdpDeviceLimiter"/>, <c>device_busy</c>, <c>device_rate_limited</c>); then all devices together to
+/// <see cref="MaxInFlight"/> (<c>overloaded</c>). A refused device is answered <c>503 …</c> at most once a second, and
+/// the entry point sends at most <see cref="MaxRefusalRepliesPerSecond"/> refusal replies in all; past that refusals
+/// are silent, so that a flood is not answered by a flood. Memory under a flood: one 64 KiB receive buffer per socket,
+/// and at most <see cref="MaxInFlight"/> datagrams in hand, each in a pooled buffer of its own size (at most 64 MiB
+/// for 64 KiB datagrams, 1 MiB for typical 1 KiB ones), with the per-device table (about 100 bytes a device, at most
+/// <see cref="BeamOptions.UdpMaxTrackedDevices"/>).
+/// <para>
 /// Besides the listen address, each address of <see cref="UnifiedAddresses"/> gets a socket of its own, whose
 /// datagrams go to that one service; replies leave from the socket the datagram came in on, so from the address the
 /// device sent to.
+/// </para>
 /// </remarks>
 internal sealed partial class UdpEntryPoint(
     IdentityResolver resolver, MessagePipeline pipeline, UnifiedAddresses addresses, TimeProvider time, IOptions<BeamOptions> options,
@@ -24,7 +34,23 @@ internal sealed partial class UdpEntryPoint(
     public const string Name = "udp";
     public const int MaxInFlight = 1024;
     private const int MaxDatagram = 65535;
+    private const int ReceiveBufferBytes = 4 * 1024 * 1024;
+
+    // Receives outstanding on each socket at once: with one, a flood is drained by one core while the others idle, and
+    // the kernel queue it overflows is the one every device shares.
+    private static readonly int s_receiveLoops = Math.Clamp(Environment.ProcessorCount, 2, 4);
+    /// <summary>Refusal replies (403, 503) the entry point sends per second at most, all sources together.</summary>
+    public const int MaxRefusalRepliesPerSecond = 100;
+    private static readonly byte[] s_notRecognised = DeviceReply.Refusal(403, "device not recognised", []);
+    private static readonly byte[] s_busy = DeviceReply.Refusal(503, "busy", []);
+    private static readonly byte[] s_deviceBusy = DeviceReply.Refusal(503, "too many datagrams in flight from this device", []);
+    private static readonly byte[] s_rateLimited = DeviceReply.Refusal(503, "rate limited", []);
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
+    private readonly UdpDeviceLimiter _devices = new(
+        options.Value.UdpMaxInFlightPerDevice, options.Value.UdpRatePerDevice, options.Value.UdpBurstPerDevice, options.Value.UdpMaxTrackedDevices, time);
+    private readonly Lock _replyLock = new();
+    private long _replySecond;
+    private int _repliesThisSecond;
     private readonly List<(Socket Socket, string? Service)> _sockets = [];
 
     // A flood from one address must not become a flood of log lines; the metrics still count every datagram.
@@ -52,33 +78,43 @@ internal sealed partial class UdpEntryPoint(
     private Socket Bind(IPAddress address)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+
+        // A deeper kernel queue (up to net.core.rmem_max) rides out a burst while the loop drains a flood.
+        socket.ReceiveBufferSize = ReceiveBufferBytes;
         socket.Bind(new IPEndPoint(address, options.Value.UnifiedPort));
         return socket;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_sockets.Select(s => ReceiveAsync(s.Socket, s.Service, stoppingToken)));
+        Task.WhenAll(_sockets.SelectMany(s => Enumerable.Range(0, s_receiveLoops).Select(_ => ReceiveAsync(s.Socket, s.Service, stoppingToken))));
 
     private async Task ReceiveAsync(Socket socket, string? service, CancellationToken stoppingToken)
     {
-        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // One buffer per loop: a datagram is copied out at its own size only once admitted, so a refused flood costs
+        // no buffer at all, and an admitted one its size, not the 64 KiB a datagram might have been.
+        var buffer = new byte[MaxDatagram];
+
+        // Received into a reused socket address; the endpoint object is made again only when the source changes, so
+        // that a flood from one source is drained without an allocation per datagram. The loop has to drain faster
+        // than a flooder sends, or the kernel's queue fills and drops everyone's datagrams alike.
+        var address = new SocketAddress(socket.AddressFamily);
+        var template = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        SocketAddress? lastAddress = null;
+        IPEndPoint source = template;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
-            SocketReceiveFromResult received;
+            int length;
             try
             {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stoppingToken);
+                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, address, stoppingToken);
             }
             catch (OperationCanceledException)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
                 return;
             }
             catch (SocketException e)
             {
                 // ICMP port-unreachable from an earlier reply surfaces here on some systems; it concerns one device only.
-                ArrayPool<byte>.Shared.Return(buffer);
                 if (_lines.Allow("receive"))
                 {
                     LogReceiveFailed(logger, e.SocketErrorCode);
@@ -86,36 +122,99 @@ internal sealed partial class UdpEntryPoint(
                 continue;
             }
 
-            var source = (IPEndPoint)received.RemoteEndPoint;
-            if (!_inFlight.Wait(0, CancellationToken.None))
+            if (lastAddress is null || !address.Equals(lastAddress))
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-                BeamMetrics.Count(Name, "overloaded");
-                await ReplyAsync(socket, source, DeviceReply.Refusal(503, "busy", []), stoppingToken);
+                source = (IPEndPoint)template.Create(address);
+                lastAddress = new SocketAddress(address.Family, address.Size);
+                address.Buffer.CopyTo(lastAddress.Buffer);
+            }
+
+            var refusal = Admit(source, out var device, out var key);
+            if (refusal is not null)
+            {
+                if (refusal.Length > 0)
+                {
+                    await ReplyAsync(socket, source, refusal, stoppingToken);
+                }
+
                 continue;
             }
 
-            _ = HandleAsync(socket, service, buffer, received.ReceivedBytes, source, stoppingToken);
+            var datagram = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            buffer.AsSpan(0, length).CopyTo(datagram);
+            _ = HandleAsync(socket, service, device, key!, datagram, length, source, stoppingToken);
         }
     }
 
-    private async Task HandleAsync(Socket socket, string? service, byte[] buffer, int length, IPEndPoint source, CancellationToken cancellationToken)
+    // Decides in the receive loop, before any buffer or task is spent on it, whether a datagram is handled. Null when it
+    // is (the device and its limiter key are set, and must be released); otherwise the reply to send, empty for none.
+    // Unknown addresses are refused before the per-device table is touched, so spoofed sources cannot grow it.
+    private byte[]? Admit(IPEndPoint source, out DeviceIdentity device, out object? key)
+    {
+        key = null;
+        device = resolver.ResolveAddress(source.Address);
+        if (!device.IsKnown)
+        {
+            if (_lines.Allow(source.Address))
+            {
+                LogRefused(logger, source.ToString(), device.Refusal);
+            }
+
+            BeamMetrics.Count(Name, BeamMetrics.Refused(device.Refusal));
+            return AllowRefusalReply() ? s_notRecognised : [];
+        }
+
+        // Anonymous devices (a group's range) have no IMSI: each source address is one device.
+        key = device.Subscriber!.IsAnonymous ? source.Address : device.Subscriber.Imsi;
+        var verdict = _devices.TryAdmit(key, out var reply);
+        if (verdict != UdpDeviceLimiter.Verdict.Admitted)
+        {
+            var (result, bytes) = verdict switch
+            {
+                UdpDeviceLimiter.Verdict.RateLimited => ("device_rate_limited", s_rateLimited),
+                UdpDeviceLimiter.Verdict.Busy => ("device_busy", s_deviceBusy),
+                _ => ("device_table_full", s_busy),
+            };
+            if (_lines.Allow(source.Address))
+            {
+                LogDeviceRefused(logger, source.ToString(), device.Label, result);
+            }
+
+            BeamMetrics.Count(Name, result);
+            return reply && AllowRefusalReply() ? bytes : [];
+        }
+
+        if (!_inFlight.Wait(0, CancellationToken.None))
+        {
+            _devices.Release(key);
+            BeamMetrics.Count(Name, "overloaded");
+            return AllowRefusalReply() ? s_busy : [];
+        }
+
+        return null;
+    }
+
+    // Every refusal reply of the entry point together, at most MaxRefusalRepliesPerSecond: past it refusals are
+    // silent. A reply to each datagram of a flood would double the flood and, to spoofed sources, reflect it.
+    private bool AllowRefusalReply()
+    {
+        var second = time.GetUtcNow().UtcTicks / TimeSpan.TicksPerSecond;
+        lock (_replyLock)
+        {
+            if (second != _replySecond)
+            {
+                (_replySecond, _repliesThisSecond) = (second, 0);
+            }
+
+            return ++_repliesThisSecond <= MaxRefusalRepliesPerSecond;
+        }
+    }
+
+    private async Task HandleAsync(
+        Socket socket, string? service, DeviceIdentity device, object key, byte[] buffer, int length, IPEndPoint source, CancellationToken cancellationToken)
     {
         try
         {
-            var device = resolver.ResolveAddress(source.Address);
-            if (!device.IsKnown)
-            {
-                if (_lines.Allow(source.Address))
-                {
-                    LogRefused(logger, source.ToString(), device.Refusal);
-                }
-
-                BeamMetrics.Count(Name, BeamMetrics.Refused(device.Refusal));
-                await ReplyAsync(socket, source, DeviceReply.Refusal(403, "device not recognised", []), cancellationToken);
-                return;
-            }
-
             // Asked before the shape stage, so that the parser does not run for a message no service takes.
             if (!pipeline.Serves(device, SourceProtocol.Udp, service))
             {
@@ -165,6 +264,7 @@ internal sealed partial class UdpEntryPoint(
         {
             ArrayPool<byte>.Shared.Return(buffer);
             _inFlight.Release();
+            _devices.Release(key);
         }
     }
 
@@ -203,6 +303,9 @@ internal sealed partial class UdpEntryPoint(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam udp: refused {Source} ({Refusal})")]
     private static partial void LogRefused(ILogger logger, string source, RefusalReason refusal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam udp: refused {Source} ({Device}): {Result}")]
+    private static partial void LogDeviceRefused(ILogger logger, string source, string device, string result);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Beam udp: handling a datagram from {Source} failed")]
     private static partial void LogFailed(ILogger logger, IPEndPoint source, Exception exception);

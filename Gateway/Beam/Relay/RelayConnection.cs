@@ -107,6 +107,15 @@ internal sealed partial class RelayConnection : IDisposable
             var headLength = HeadLength(buffer);
             if (headLength < 0)
             {
+                if (IsHopeless(buffer))
+                {
+                    // A bare LF or garbage: Kestrel's immediate 400, rather than a 408 once the headers timeout ends.
+                    _input.AdvanceTo(buffer.End);
+                    BeamMetrics.Count(_name, "bad_request");
+                    await _output.WriteAsync(BadRequestReply());
+                    return false;
+                }
+
                 if (buffer.Length >= HttpRelay.MaxRequestHeadBytes || (read.IsCompleted && !buffer.IsEmpty))
                 {
                     // Too large or cut short: Kestrel's answer (431, 400) is the one devices already get.
@@ -133,6 +142,15 @@ internal sealed partial class RelayConnection : IDisposable
 
             // Over the limit: Kestrel answers 431, as for a head that never ends.
             var exchange = headLength > HttpRelay.MaxRequestHeadBytes ? null : Prepare(buffer, headLength);
+            if (exchange is null && headLength <= HttpRelay.MaxRequestHeadBytes && _request.Malformed)
+            {
+                // A framing header no server may accept (Content-Length: +5); Kestrel would, so it is answered here.
+                _input.AdvanceTo(buffer.End);
+                BeamMetrics.Count(_name, "bad_request");
+                await _output.WriteAsync(BadRequestReply());
+                return false;
+            }
+
             if (exchange is null)
             {
                 _input.AdvanceTo(buffer.Start);
@@ -685,6 +703,24 @@ internal sealed partial class RelayConnection : IDisposable
 
         return result;
     }
+
+    private bool IsHopeless(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            return RequestHead.IsHopeless(buffer.FirstSpan);
+        }
+
+        // A head split across segments: looked at whole, up to the size a head may have.
+        var length = (int)Math.Min(buffer.Length, HttpRelay.MaxRequestHeadBytes);
+        _headCopy ??= ArrayPool<byte>.Shared.Rent(HttpRelay.MaxRequestHeadBytes + 4);
+        buffer.Slice(0, length).CopyTo(_headCopy);
+        return RequestHead.IsHopeless(_headCopy.AsSpan(0, length));
+    }
+
+    /// <summary>What Kestrel sends for a malformed request, byte for byte but the date.</summary>
+    private static byte[] BadRequestReply() => Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: {DateTimeOffset.UtcNow:R}\r\n\r\n");
 
     /// <summary>What Kestrel sends when a request head takes too long (its headers timeout), byte for byte but the date.</summary>
     private static byte[] RequestTimeoutReply() => Encoding.ASCII.GetBytes(

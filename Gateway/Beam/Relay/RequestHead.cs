@@ -34,6 +34,13 @@ internal sealed class RequestHead
 
     public bool IsHead { get; private set; }
 
+    /// <summary>
+    /// After <see cref="Parse"/> returned false: the head is malformed, not merely outside the relay's shape, and gets
+    /// <c>400</c>. Today a Content-Length that is not digits alone (<c>+5</c>, <c>-1</c>, <c>5 5</c>): Kestrel's parser
+    /// accepts a sign, so the request must not be handed to it.
+    /// </summary>
+    public bool Malformed { get; private set; }
+
     public (int Start, int Length) Name(int index) => (_fields[index * 4], _fields[(index * 4) + 1]);
 
     public (int Start, int Length) Value(int index) => (_fields[(index * 4) + 2], _fields[(index * 4) + 3]);
@@ -44,6 +51,7 @@ internal sealed class RequestHead
         HeaderCount = 0;
         ContentLength = 0;
         Close = false;
+        Malformed = false;
 
         var lineEnd = head.IndexOf("\r\n"u8);
         if (lineEnd < 0 || !ParseRequestLine(head[..lineEnd]))
@@ -94,6 +102,7 @@ internal sealed class RequestHead
                 if (hasLength || value.IsEmpty || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0
                     || !Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length)
                 {
+                    Malformed = !hasLength;
                     return false;
                 }
 
@@ -128,6 +137,53 @@ internal sealed class RequestHead
             _fields[slot + 3] = valueEnd - valueStart;
             position += end + 2;
         }
+    }
+
+    /// <summary>
+    /// Whether the first bytes of a request head, its end not yet seen, can never become a request: a line ended by a
+    /// bare LF, a method that is not a token, or a whole first line not shaped <c>method SP target SP HTTP/d.d</c>.
+    /// Waiting for the rest would only end in the headers timeout's <c>408</c> 30 s later; the answer is <c>400</c> now.
+    /// </summary>
+    public static bool IsHopeless(ReadOnlySpan<byte> partial)
+    {
+        var lf = partial.IndexOf((byte)'\n');
+        while (lf >= 0)
+        {
+            if (lf == 0 || partial[lf - 1] != (byte)'\r')
+            {
+                return true;
+            }
+
+            var next = partial[(lf + 1)..].IndexOf((byte)'\n');
+            lf = next < 0 ? -1 : lf + 1 + next;
+        }
+
+        var lineEnd = partial.IndexOf("\r\n"u8);
+        var line = lineEnd < 0 ? partial : partial[..lineEnd];
+        var space = line.IndexOf((byte)' ');
+        var method = space < 0 ? line : line[..space];
+        if ((!method.IsEmpty || space == 0) && !FieldLines.IsToken(method))
+        {
+            return true;
+        }
+
+        return lineEnd >= 0 && !IsRequestLineShape(line);
+    }
+
+    // method SP target SP HTTP/d.d, the target printable ASCII: any version or method Kestrel may serve or refuse itself.
+    private static bool IsRequestLineShape(ReadOnlySpan<byte> line)
+    {
+        var space = line.IndexOf((byte)' ');
+        var last = line.LastIndexOf((byte)' ');
+        if (space <= 0 || last <= space + 1)
+        {
+            return false;
+        }
+
+        var version = line[(last + 1)..];
+        return line[(space + 1)..last].IndexOfAnyExceptInRange((byte)0x21, (byte)0x7e) < 0
+            && version.Length == 8 && version.StartsWith("HTTP/"u8)
+            && char.IsAsciiDigit((char)version[5]) && version[6] == (byte)'.' && char.IsAsciiDigit((char)version[7]);
     }
 
     private bool ParseRequestLine(ReadOnlySpan<byte> line)

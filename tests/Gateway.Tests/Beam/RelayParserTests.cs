@@ -39,6 +39,51 @@ public sealed class RelayParserTests
         }
     }
 
+    [Theory]
+    [InlineData("+5", true)]
+    [InlineData("-1", true)]
+    [InlineData("5 5", true)]
+    [InlineData("0x5", true)]
+    [InlineData("5", false)]
+    public void Content_length_that_is_not_digits_alone_is_malformed_not_merely_left_to_kestrel(string length, bool malformed)
+    {
+        var head = new RequestHead();
+        var parsed = head.Parse(Ascii($"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"));
+        Assert.Equal(!malformed, parsed);
+        Assert.Equal(malformed, head.Malformed);
+
+        // Outside the relay's shape but well formed: Kestrel's to serve, not malformed.
+        Assert.False(head.Parse(Ascii("POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n")));
+        Assert.False(head.Malformed);
+    }
+
+    [Theory]
+    [InlineData("GET /raw HTTP/1.1\n")]
+    [InlineData("GET /raw HTTP/1.1\r\nHost: x\n")]
+    [InlineData("\n")]
+    [InlineData("\u0016\u0003\u0001\u0002\u0000")]
+    [InlineData("GE\u0000T")]
+    [InlineData(" GET / HTTP/1.1")]
+    [InlineData("HELLO THERE\r\n")]
+    [InlineData("GET / HTTP/1.1 extra\r\n")]
+    [InlineData("GET /a b HTTP/1.1\r\n")]
+    [InlineData("GET / HTTP/11\r\n")]
+    [InlineData("GET /\r\n")]
+    public void Partial_head_that_can_never_be_a_request_is_hopeless(string partial) =>
+        Assert.True(RequestHead.IsHopeless(Ascii(partial)));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("G")]
+    [InlineData("GET")]
+    [InlineData("GET /raw HT")]
+    [InlineData("GET /raw HTTP/1.1\r")]
+    [InlineData("GET /raw HTTP/1.1\r\nHost: x\r\n")]
+    [InlineData("get /raw HTTP/1.0\r\nHost")]
+    [InlineData("POST /raw?q=1 HTTP/2.0\r\n")]
+    public void Partial_head_that_may_still_become_a_request_is_not_hopeless(string partial) =>
+        Assert.False(RequestHead.IsHopeless(Ascii(partial)));
+
     [Fact]
     public void Request_head_is_reset_between_parses_and_reports_close_and_head()
     {
