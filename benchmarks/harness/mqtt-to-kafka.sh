@@ -20,7 +20,7 @@ start_kafka_mock
 echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
 funnel_seed "$WORK/seed.json" mq "$DEVICES"
 GM=$(free_port); GA=$(free_port)
-dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
+dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
   --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port 0 --tcp-port 0 --mqtt-port 0 \
   --device-http-port 0 --mqtt-pipeline-port "$GM" --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
   --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)

@@ -6,7 +6,8 @@
 # happens to them) against both, and closed loop (udp-load, 64 in flight) against the gateway. Records delivered
 # are counted by the topic's end offsets over the window after a warm-up (kafka-watch), with each process's CPU
 # ticks and RSS. Interleaved, ROUNDS times: gateway, rsyslog, gateway closed loop.
-# Usage: benchmarks/harness/udp-to-kafka.sh [seconds]   (env: RATE=40000 ROUNDS=2 DEVICES=4 WARMUP=3)
+# Usage: benchmarks/harness/udp-to-kafka.sh [seconds]   (env: RATE=40000 ROUNDS=2 DEVICES=4 WARMUP=3; GATEWAY_DLL
+# runs another build of the gateway, for before/after comparisons)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-10}; RATE=${RATE:-40000}; ROUNDS=${ROUNDS:-2}; DEVICES=${DEVICES:-4}; WARMUP=${WARMUP:-3}
@@ -40,7 +41,7 @@ echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
 funnel_seed "$WORK/seed.json" gw "$DEVICES"
 
 GU=$(free_port); GA=$(free_port)
-dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
+dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
   --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
   --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
   --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
