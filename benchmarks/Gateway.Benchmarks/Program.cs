@@ -3,10 +3,28 @@ using Gateway.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- --filter '*'      (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- udp-load 127.0.0.1:23080 10 32   (UDP load)
+// … udp-blast 127.0.0.1:23080 40000 10 127.0.0.1,127.0.0.2   (open-loop UDP sender)
+// … kafka-watch 127.0.0.1:9092 topic 3 10 gateway=PID   (records/s into a topic, CPU per record, RSS)
+// … mqtt-load 127.0.0.1:1884 10 127.0.0.1,127.0.0.2 4 8   (MQTT 5 QoS 1 closed loop)
 // dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- decode-loop 3   (binary parser, for the Node comparison)
 if (args.Length > 0 && args[0] == "udp-load")
 {
     return await UdpLoad.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "udp-blast")
+{
+    return UdpBlast.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "kafka-watch")
+{
+    return KafkaWatch.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "mqtt-load")
+{
+    return await MqttLoad.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "decode-loop")

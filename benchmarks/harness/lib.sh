@@ -87,3 +87,30 @@ start_http_paths() {
 
 # ticks PID: CPU time (user + system, clock ticks) of a process and its children still running (nginx's workers).
 ticks() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+
+# start_kafka_mock: librdkafka's mock cluster (tests/tools/KafkaMock, built) on loopback, fed an open stdin so it stays
+# up. Sets KAFKA (its bootstrap address) and KAFKA_PID.
+start_kafka_mock() {
+  mkfifo "$WORK/kafka-mock.in"
+  exec 7<>"$WORK/kafka-mock.in"
+  dotnet tests/tools/KafkaMock/bin/Release/net10.0/KafkaMock.dll <&7 >"$WORK/kafka-mock.out" 2>"$WORK/kafka-mock.err" & PIDS+=($!)
+  KAFKA_PID=${PIDS[-1]}
+  for _ in $(seq 100); do [ -s "$WORK/kafka-mock.out" ] && break; sleep 0.1; done
+  KAFKA=$(head -1 "$WORK/kafka-mock.out")
+}
+
+# funnel_seed FILE TOPIC N: a registry with one group whose Funnel puts JSON into kafka://$KAFKA/TOPIC and N devices
+# at 127.0.0.1 … 127.0.0.N (IMSIs 44010123456780001 …). Sets SOURCES (the addresses, comma-separated).
+funnel_seed() {
+  local subs="" i
+  SOURCES=""
+  for i in $(seq "$3"); do
+    subs+="${subs:+,}{ \"imsi\": \"44010$(printf '%010d' "$i")\", \"groupId\": \"bench\", \"ipAddress\": \"127.0.0.$i\" }"
+    SOURCES+="${SOURCES:+,}127.0.0.$i"
+  done
+  cat > "$1" <<SEED
+{ "groups": [ { "groupId": "bench", "configuration": { "SoracomFunnel": { "enabled": true, "contentType": "json",
+    "destination": { "provider": "kafka", "service": "kafka", "resourceUrl": "kafka://$KAFKA/$2" } } } } ],
+  "subscribers": [ $subs ] }
+SEED
+}

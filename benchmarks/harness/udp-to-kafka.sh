@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# UDP→Kafka side by side, into one Kafka mock cluster (tests/tools/KafkaMock), separate topics:
+#   gateway: UDP datagrams → unified port → Funnel envelope → Kafka topic "gw" ("200" to the device after Kafka acked);
+#   rsyslog: imudp → omkafka → topic "rs" (a JSON record of source address, time and the datagram; no reply).
+# Open loop (benchmarks/Gateway.Benchmarks udp-blast: RATE datagrams/s from DEVICES source addresses, whatever
+# happens to them) against both, and closed loop (udp-load, 64 in flight) against the gateway. Records delivered
+# are counted by the topic's end offsets over the window after a warm-up (kafka-watch), with each process's CPU
+# ticks and RSS. Interleaved, ROUNDS times: gateway, rsyslog, gateway closed loop.
+# Usage: benchmarks/harness/udp-to-kafka.sh [seconds]   (env: RATE=40000 ROUNDS=2 DEVICES=4 WARMUP=3; GATEWAY_DLL
+# runs another build of the gateway, for before/after comparisons)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${1:-10}; RATE=${RATE:-40000}; ROUNDS=${ROUNDS:-2}; DEVICES=${DEVICES:-4}; WARMUP=${WARMUP:-3}
+. benchmarks/harness/lib.sh
+
+# rsyslog and its Kafka output, installed when missing (as test.sh does). The package must not start the system's
+# daemon: a policy-rc.d that refuses service starts is put in place for the install only, when there is none.
+missing=()
+for p in rsyslog rsyslog-kafka; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d; policy=1
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ -z "$policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+
+harness_begin
+dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
+dotnet build -c Release tests/tools/KafkaMock/KafkaMock.csproj -v q -nologo >/dev/null
+dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+
+start_kafka_mock
+echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
+funnel_seed "$WORK/seed.json" gw "$DEVICES"
+
+GU=$(free_port); GA=$(free_port)
+dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
+  --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
+  --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
+  --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
+GATEWAY_PID=${PIDS[-1]}
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+# rsyslog with a configuration of its own (nothing from /etc/rsyslog.*), bound to loopback.
+RP=$(free_port)
+mkdir -p "$WORK/rs"
+cat > "$WORK/rsyslog.conf" <<CONF
+global(workDirectory="$WORK/rs" maxMessageSize="8k")
+module(load="imudp")
+module(load="omkafka")
+template(name="record" type="list") {
+  constant(value="{\"sourceIp\":\"") property(name="fromhost-ip") constant(value="\",\"timestamp\":\"")
+  property(name="timegenerated" dateFormat="rfc3339") constant(value="\",\"payloads\":") property(name="rawmsg")
+  constant(value="}")
+}
+ruleset(name="kafka") {
+  action(type="omkafka" broker=["$KAFKA"] topic="rs" template="record" partitions.auto="on"
+         confParam=["acks=all", "linger.ms=5", "enable.idempotence=true"])
+}
+input(type="imudp" address="127.0.0.1" port="$RP" ruleset="kafka")
+CONF
+rsyslogd -n -f "$WORK/rsyslog.conf" -i "$WORK/rsyslogd.pid" > "$WORK/rsyslog.log" 2>&1 & PIDS+=($!)
+RSYSLOG_PID=${PIDS[-1]}
+sleep 1
+kill -0 "$RSYSLOG_PID" || { cat "$WORK/rsyslog.log"; exit 1; }
+others=$(pgrep -x rsyslogd | grep -vx "$RSYSLOG_PID" || true)
+[ -z "$others" ] || echo "note: other rsyslogd processes are running (not started here): $others"
+
+# One check message each way, so that both topics exist before the rounds.
+$BENCH udp-load "127.0.0.1:$GU" 1 4 >/dev/null
+$BENCH udp-blast "127.0.0.1:$RP" 100 1 127.0.0.1 >/dev/null
+
+# open_loop NAME PORT TOPIC PID: udp-blast at RATE for the warm-up and the window, kafka-watch meanwhile.
+open_loop() {
+  $BENCH udp-blast "127.0.0.1:$2" "$RATE" "$((WARMUP + DURATION + 1))" "$SOURCES" > "$WORK/blast.out" &
+  local sender=$!
+  local watch; watch=$($BENCH kafka-watch "$KAFKA" "$3" "$WARMUP" "$DURATION" "$1=$4" "kafka-mock=$KAFKA_PID")
+  wait "$sender"
+  echo "  $1, open loop at $RATE/s: $watch"
+  echo "    sender: $(cat "$WORK/blast.out")"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$ROUNDS"); do
+  echo "round $round"
+  open_loop gateway "$GU" gw "$GATEWAY_PID"
+  open_loop rsyslog "$RP" rs "$RSYSLOG_PID"
+  $BENCH udp-load "127.0.0.1:$GU" "$((WARMUP + DURATION + 1))" 64 > "$WORK/load.out" &
+  sender=$!
+  watch=$($BENCH kafka-watch "$KAFKA" gw "$WARMUP" "$DURATION" "gateway=$GATEWAY_PID" "kafka-mock=$KAFKA_PID")
+  wait "$sender"
+  echo "  gateway, closed loop (64 in flight): $watch"
+  echo "    sender: $(cat "$WORK/load.out")"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -ci "error\|fail" "$WORK/rsyslog.log" >/dev/null && { echo "rsyslog log:"; head -5 "$WORK/rsyslog.log"; }
+exit 0
