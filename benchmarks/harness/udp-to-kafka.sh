@@ -6,6 +6,8 @@
 # happens to them) against both, and closed loop (udp-load, 64 in flight) against the gateway. Records delivered
 # are counted by the topic's end offsets over the window after a warm-up (kafka-watch), with each process's CPU
 # ticks and RSS. Interleaved, ROUNDS times: gateway, rsyslog, gateway closed loop.
+# A few devices carry the whole load here, so the per-device UDP limits (UdpRatePerDevice, 1,000/s by default, and
+# UdpMaxInFlightPerDevice) are lifted: this measures the path, not the limits.
 # Usage: benchmarks/harness/udp-to-kafka.sh [seconds]   (env: RATE=40000 ROUNDS=2 DEVICES=4 WARMUP=3; GATEWAY_DLL
 # runs another build of the gateway, for before/after comparisons)
 set -euo pipefail
@@ -44,6 +46,7 @@ GU=$(free_port); GA=$(free_port)
 dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
   --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
   --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
+  --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice 1024 \
   --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
 GATEWAY_PID=${PIDS[-1]}
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
