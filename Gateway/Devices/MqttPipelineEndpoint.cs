@@ -22,6 +22,9 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
     : IDisposable
 {
     // Refusals are logged a few per source per window; the metrics count every one.
+    /// <summary>Where a connection's <see cref="MqttDeviceConnection"/> is kept in its MQTTnet session items.</summary>
+    private const string SessionKey = "gateway.device";
+
     private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "MQTT pipeline: refused devices", time);
 
     public void Dispose() => _refusals.Dispose();
@@ -90,6 +93,14 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
             return Refuse(args, name, "client_id_in_use", MqttConnectReasonCode.ClientIdentifierNotValid, device.Label, "client ID in use by another device");
         }
 
+        // The connection's own record travels with its session, so its PUBLISHes and its disconnect find it even
+        // when the device has meanwhile connected again under the same client ID (MQTTnet reports a dropped
+        // connection only after its loop ended).
+        if (args.SessionItems is { } items)
+        {
+            items[SessionKey] = connection;
+        }
+
         DeviceMetrics.Connection(name, "ok");
         return Task.CompletedTask;
     }
@@ -114,10 +125,10 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         // dropped connection only after its loop ended, by which time the device may have connected again under the
         // same ID: only the dropped connection's own registration is removed, never its successor's.
         if (args.DisconnectType != MqttClientDisconnectType.Takeover && args.ClientId is { } clientId
-            && _connections.TryGetValue(clientId, out var connection)
-            && (args.RemoteEndPoint is null || connection.Source.Equals(args.RemoteEndPoint)))
+            && args.SessionItems?[SessionKey] is MqttDeviceConnection own)
         {
-            _connections.TryRemove(KeyValuePair.Create(clientId, connection));
+            // Removed only while it is still the registered one.
+            _connections.TryRemove(KeyValuePair.Create(clientId, own));
         }
 
         return Task.CompletedTask;
@@ -138,7 +149,9 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         // Never routed to subscribers nor retained: this endpoint is not a broker.
         args.ProcessPublish = false;
         var qos = args.ApplicationMessage.QualityOfServiceLevel;
-        if (!_connections.TryGetValue(args.ClientId, out var connection))
+        var connection = args.SessionItems?[SessionKey] as MqttDeviceConnection
+            ?? (_connections.TryGetValue(args.ClientId, out var registered) ? registered : null);
+        if (connection is null)
         {
             args.CloseConnection = true;
             return;
