@@ -868,8 +868,14 @@ public class RelayTests : IAsyncLifetime
         await using var device = await DeviceConnection.ConnectAsync(Device, port, receiveBufferSize: 4096);
         await device.SendAsync(Get("/slow"));
 
-        // The entry's timeout is 1 s, on both paths; the device reads nothing for 4.
+        // The entry's timeout is 1 s, on both paths; the device reads nothing meanwhile. At least 4 s pass, and up to
+        // 30 on a loaded machine, where the upstream may take seconds just to fill the buffers before the stall begins.
         await Task.Delay(4000, TestContext.Current.CancellationToken);
+        for (var waited = 0; stalls.Count < 1 && waited < 26_000; waited += 200)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
         Assert.True(stalls.Count >= 1, "the stalled device is counted");
 
         var received = 0L;
