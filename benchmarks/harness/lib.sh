@@ -114,3 +114,14 @@ funnel_seed() {
   "subscribers": [ $subs ] }
 SEED
 }
+
+# start_kafka_bench: builds the gateway, the Kafka mock and the load tools, sets BENCH (the load tools' command) and
+# starts one Kafka mock cluster (KAFKA, KAFKA_PID): the common start of the scripts that deliver into Kafka.
+start_kafka_bench() {
+  dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
+  dotnet build -c Release tests/tools/KafkaMock/KafkaMock.csproj -v q -nologo >/dev/null
+  dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+  BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+  start_kafka_mock
+  echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
+}

@@ -11,13 +11,7 @@ cd "$(dirname "$0")/../.."
 DURATION=${1:-10}; DEVICES=${DEVICES:-4}; CONNECTIONS=${CONNECTIONS:-16}; INFLIGHT=${INFLIGHT:-2}; ROUNDS=${ROUNDS:-2}; WARMUP=${WARMUP:-3}
 . benchmarks/harness/lib.sh
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release tests/tools/KafkaMock/KafkaMock.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
-
-start_kafka_mock
-echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
+start_kafka_bench
 funnel_seed "$WORK/seed.json" mq "$DEVICES"
 GM=$(free_port); GA=$(free_port)
 dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \

@@ -33,13 +33,7 @@ if ((${#missing[@]})); then
 fi
 
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release tests/tools/KafkaMock/KafkaMock.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
-
-start_kafka_mock
-echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
+start_kafka_bench
 funnel_seed "$WORK/seed.json" gw "$DEVICES"
 
 GU=$(free_port); GA=$(free_port)
