@@ -25,9 +25,11 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
 
     private readonly ConcurrentDictionary<(AmqpSession, string), SendingAmqpLink> _replyLinks = new();
     private readonly ConcurrentDictionary<AmqpConnection, ConcurrentDictionary<string, byte>> _granted = new();
+    private readonly ConcurrentDictionary<AmqpConnection, byte> _connections = new();
     private readonly ConcurrentQueue<ReceivedEvent> _events = new();
     private readonly Lock _gate = new();
     private AmqpConnectionListener? _listener;
+    private volatile bool _up;
     private int _busy;
     private long _accepted, _transfers, _tokensAccepted, _tokensRefused;
 
@@ -103,6 +105,7 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
             listener.Open();
             _listener = listener;
             Port = port;
+            _up = true;
         }
     }
 
@@ -114,8 +117,13 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
         {
             listener = _listener;
             _listener = null;
+            _up = false;
         }
+        // Down means gone at once: abort (no close handshake during which transfers could still be taken).
         listener?.Close();
+        foreach (var connection in _connections.Keys)
+            connection.Abort();
+        _connections.Clear();
         _granted.Clear();
         _replyLinks.Clear();
     }
@@ -134,7 +142,12 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
         AmqpSettings amqpSettings, AmqpConnectionSettings connectionSettings)
     {
         var connection = new AmqpConnection(transport, protocolHeader, false, amqpSettings, connectionSettings);
-        connection.Closed += (_, _) => _granted.TryRemove(connection, out _);
+        _connections.TryAdd(connection, 0);
+        connection.Closed += (_, _) =>
+        {
+            _granted.TryRemove(connection, out _);
+            _connections.TryRemove(connection, out _);
+        };
         return connection;
     }
 
@@ -192,6 +205,8 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
 
     private void OnRequest(string node, ReceivingAmqpLink link, AmqpMessage request)
     {
+        if (!_up)
+            return;
         link.AcceptMessage(request, false);
         var reply = node == CbsNode ? PutToken(link.Session.Connection, request) : Read(request);
         reply.Properties.CorrelationId = request.Properties.MessageId;
@@ -263,6 +278,8 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
             var delay = AcceptDelay;
             if (delay > TimeSpan.Zero)
                 await Task.Delay(delay);
+            if (!_up)
+                return; // went down meanwhile: no outcome, as from a crashed service
             if (TakeBusy())
             {
                 var busy = new Rejected { Error = new Error { Condition = "com.microsoft:server-busy", Description = "The request was terminated because the namespace is being throttled. status-code: 503" } };
