@@ -70,11 +70,12 @@ internal sealed class EventHubsResourceUrl
         var before = errors.Count;
         if (local && uri.Scheme is "https" or "amqps")
             errors.Add($"{path}: {uri.Scheme}:// to a host outside *.servicebus.windows.net is not supported; a local peer is plain TCP: amqp://{authority}/{hub}");
-        if (local && uri.IsDefaultPort && uri.Scheme != "amqp")
+        var explicitPort = HasExplicitPort(authority);
+        if (local && !explicitPort && uri.Scheme is "http" or "sb")
             errors.Add($"{path}: a local peer needs its port, e.g. amqp://{uri.Host}:5672/{hub}");
         if (!local && uri.Scheme is "http" or "amqp")
             errors.Add($"{path}: Azure is reached over TLS only; use https://{uri.Host}/{hub}/messages");
-        if (!local && !uri.IsDefaultPort)
+        if (!local && explicitPort)
             errors.Add($"{path}: takes no port for an Azure namespace");
         var hubError = HubError(hub.Replace(Imsi, SampleImsi, StringComparison.Ordinal));
         if (hubError is not null)
@@ -83,7 +84,8 @@ internal sealed class EventHubsResourceUrl
             return null;
         return new EventHubsResourceUrl
         {
-            Namespace = local ? $"{uri.Host}:{uri.Port}" : uri.Host,
+            // AMQP's own port is 5672; a local peer's URL names it or gets that.
+            Namespace = local ? $"{uri.Host}:{(explicitPort ? uri.Port : 5672)}" : uri.Host,
             Hub = hub,
             IsLocal = local,
             TargetPrefix = url[..(url.Length - hubPath.Length)],
@@ -106,6 +108,12 @@ internal sealed class EventHubsResourceUrl
                 return "may hold only letters, digits, '.', '_', '-' and #{imsi}";
         }
         return null;
+    }
+
+    private static bool HasExplicitPort(string authority)
+    {
+        var colon = authority.LastIndexOf(':');
+        return colon >= 0 && colon > authority.LastIndexOf(']');
     }
 
     private static bool IsCloudHost(string host)
