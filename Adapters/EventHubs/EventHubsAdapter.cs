@@ -22,8 +22,8 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
     /// </summary>
     public const int MaxBodyBytes = 1_000_000;
 
-    /// <summary>Producers kept for <c>#{imsi}</c> hubs; the least recently used idle one is closed beyond this.</summary>
-    private const int MaxProducers = 64;
+    /// <summary>Producers kept for <c>#{imsi}</c> hubs by default; the least recently used idle one is closed beyond this.</summary>
+    public const int DefaultMaxProducers = 64;
 
     /// <summary>Groups (hub and partition key) sent at once within one call.</summary>
     private const int ParallelSends = 8;
@@ -42,10 +42,13 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Producer> _producers = new(StringComparer.Ordinal);
+    private readonly int _maxProducers;
     private bool _disposed;
 
-    public EventHubsAdapter(EventHubsSettings settings, string policy, string key, string credentialsId, AdapterContext context)
+    public EventHubsAdapter(EventHubsSettings settings, string policy, string key, string credentialsId, AdapterContext context,
+        int maxProducers = DefaultMaxProducers)
     {
+        _maxProducers = maxProducers;
         _settings = settings;
         _policy = policy;
         _key = key;
@@ -57,6 +60,16 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
     public int MaxBatchSize => BatchLimit;
 
     public int MaxMessageBytes => MaxBodyBytes;
+
+    /// <summary>Producers open now (for tests).</summary>
+    internal int ProducerCount
+    {
+        get
+        {
+            lock (_gate)
+                return _producers.Count;
+        }
+    }
 
     public async Task SendAsync(IReadOnlyList<OutgoingMessage> batch, DeliveryResult[] results, CancellationToken cancellationToken)
     {
@@ -213,7 +226,7 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
                 return null;
             if (!_producers.TryGetValue(hub, out producer!))
             {
-                if (_producers.Count >= MaxProducers)
+                if (_producers.Count >= _maxProducers)
                 {
                     evicted = _producers.Values.Where(static p => p.InFlight == 0).MinBy(static p => p.LastUsed);
                     if (evicted is not null)

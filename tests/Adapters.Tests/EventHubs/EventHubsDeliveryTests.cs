@@ -128,3 +128,30 @@ public sealed class EventHubsDeliveryTests
         Assert.Equal(1, peer.TokensAccepted); // one connection, one token (refreshed only near its expiry)
     }
 }
+
+/// <summary>With <c>#{imsi}</c> in the hub, producers (one connection each) are bounded: the least recently used idle one is closed.</summary>
+public sealed class EventHubsProducerCacheTests
+{
+    [Fact]
+    public async Task Beyond_the_bound_the_least_recently_used_producer_is_closed_and_comes_back_on_demand()
+    {
+        using var peer = EventHubsTestKit.Peer("d-001010000000001", "d-001010000000002", "d-001010000000003");
+        var url = $"amqp://127.0.0.1:{peer.Port}/d-#{{imsi}}";
+        var errors = new List<string>();
+        var settings = Gateway.Adapters.EventHubs.EventHubsSettings.Parse(EventHubsTestKit.Destination(url), "destination", errors)!;
+        await using var adapter = new Gateway.Adapters.EventHubs.EventHubsAdapter(settings, EventHubsTestKit.Policy, EventHubsTestKit.Key, "eh-creds",
+            new AdapterContext { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, Http = new HttpMessageInvoker(new SocketsHttpHandler()) },
+            maxProducers: 2);
+        OutgoingMessage To(int device) => EventHubsTestKit.Message($"to {device}", $"00101000000000{device}", target: url.Replace("#{imsi}", $"00101000000000{device}", StringComparison.Ordinal));
+
+        foreach (var device in new[] { 1, 2, 3, 1 })
+            Assert.Equal(DeliveryResult.Ok, (await EventHubsTestKit.SendAsync(adapter, [To(device)], TimeSpan.FromSeconds(30)))[0]);
+
+        Assert.Equal(2, adapter.ProducerCount);
+        Assert.Equal(["d-001010000000001", "d-001010000000002", "d-001010000000003", "d-001010000000001"], peer.Events.Select(e => e.Hub));
+        // Hub 1's producer was closed for hub 3, hub 2's for hub 1 again: two connections stay open.
+        for (var i = 0; i < 50 && peer.OpenConnections > 2; i++)
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(2, peer.OpenConnections);
+    }
+}

@@ -41,13 +41,17 @@ public sealed class FunnelEventHubsTests : IAsyncLifetime
                 { "groupId": "g-eh", "configuration": { "SoracomFunnel": { "enabled": true,
                   "destination": { "provider": "azure", "service": "eventhubs", "resourceUrl": "{{ResourceUrl}}" },
                   "credentialsId": "my-eh", "contentType": "text" } } },
+                { "groupId": "g-eh-po", "configuration": { "SoracomFunnel": { "enabled": true,
+                  "destination": { "provider": "azure", "service": "eventhubs", "resourceUrl": "{{ResourceUrl}}", "payloadsOnly": true, "partitionKey": false },
+                  "credentialsId": "my-eh", "contentType": "json" } } },
                 { "groupId": "g-eh-bad", "configuration": { "SoracomFunnel": { "enabled": true,
                   "destination": { "provider": "azure", "service": "eventhubs", "resourceUrl": "{{ResourceUrl}}" },
                   "credentialsId": "bad-eh", "contentType": "text" } } }
               ],
               "subscribers": [
                 { "imsi": "{{Imsi}}", "imei": "{{Imei}}", "groupId": "g-eh", "ipAddress": "{{Device}}" },
-                { "imsi": "440101234567158", "groupId": "g-eh-bad", "ipAddress": "127.0.0.158" }
+                { "imsi": "440101234567158", "groupId": "g-eh-bad", "ipAddress": "127.0.0.158" },
+                { "imsi": "440101234567156", "groupId": "g-eh-po", "ipAddress": "127.0.0.156" }
               ]
             }
             """;
@@ -86,6 +90,18 @@ public sealed class FunnelEventHubsTests : IAsyncLifetime
         Assert.Equal(Imsi, received.Properties["imsi"]);
         Assert.Equal(Imei, received.Properties["imei"]);
         Assert.Equal(0, _peer.TokensRefused);
+    }
+
+    [Fact]
+    public async Task PayloadsOnly_delivers_just_the_payloads_without_a_partition_key_when_asked()
+    {
+        var reply = await SendUdpAsync("{\"temp\": 21.5, \"ok\": true}", "127.0.0.156");
+
+        Assert.Equal("200", reply);
+        var received = Assert.Single(_peer.Events);
+        Assert.Equal("{\"temp\":21.5,\"ok\":true}", Encoding.UTF8.GetString(received.Body));
+        Assert.Null(received.PartitionKey);
+        Assert.Equal("440101234567156", received.Properties["imsi"]);
     }
 
     [Fact]

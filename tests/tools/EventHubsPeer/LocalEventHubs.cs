@@ -69,7 +69,10 @@ public sealed class LocalEventHubs : IRuntimeProvider, IDisposable
     /// <summary>Transfers (batches or single events) received, including refused ones.</summary>
     public long TransferCount => Interlocked.Read(ref _transfers);
 
-    /// <summary>Put-token requests granted and refused.</summary>
+    /// <summary>Connections open now.</summary>
+    public int OpenConnections => _connections.Count;
+
+    /// <summary>Put-token requests granted.</summary>
     public long TokensAccepted => Interlocked.Read(ref _tokensAccepted);
 
     /// <summary>Put-token requests refused (bad key, wrong entity, expired).</summary>
