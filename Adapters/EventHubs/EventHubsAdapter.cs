@@ -106,18 +106,19 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
     private async Task SendGroupAsync(string hub, string? key, List<int> members, IReadOnlyList<OutgoingMessage> batch,
         DeliveryResult[] results, CancellationToken cancellationToken)
     {
-        var producer = Rent(hub);
-        if (producer is null)
-        {
-            foreach (var i in members)
-                results[i] = Closed;
-            return;
-        }
+        Producer? producer = null;
         var options = new CreateBatchOptions { PartitionKey = key };
         var inBatch = new List<int>(members.Count);
         var next = 0;
         try
         {
+            producer = Rent(hub);
+            if (producer is null)
+            {
+                foreach (var i in members)
+                    results[i] = Closed;
+                return;
+            }
             while (next < members.Count)
             {
                 using var events = await producer.Client.CreateBatchAsync(options, cancellationToken);
@@ -173,7 +174,8 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
         }
         finally
         {
-            Return(producer);
+            if (producer is not null)
+                Return(producer);
         }
     }
 
@@ -226,13 +228,14 @@ internal sealed class EventHubsAdapter : IFunnelAdapter
                 return null;
             if (!_producers.TryGetValue(hub, out producer!))
             {
+                // Made first: if the SDK refuses the arguments, nothing was evicted or added.
+                producer = new Producer(hub, CreateClient(hub));
                 if (_producers.Count >= _maxProducers)
                 {
                     evicted = _producers.Values.Where(static p => p.InFlight == 0).MinBy(static p => p.LastUsed);
                     if (evicted is not null)
                         _producers.Remove(evicted.Hub);
                 }
-                producer = new Producer(hub, CreateClient(hub));
                 _producers[hub] = producer;
             }
             producer.InFlight++;
