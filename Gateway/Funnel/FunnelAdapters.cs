@@ -1,4 +1,5 @@
 using Gateway.Adapters;
+using Gateway.Adapters.EventHubs;
 using Gateway.Adapters.Kafka;
 using Gateway.Adapters.Webhook;
 
@@ -17,6 +18,7 @@ internal static class FunnelAdapters
     [
         new WebhookAdapterFactory(),
         new KafkaAdapterFactory(),
+        new EventHubsAdapterFactory(),
     ];
 
     /// <summary>
@@ -25,7 +27,7 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "aws/aws-iot", "aws/kinesis", "aws/firehose", "azure/eventhubs", "google/pubsub",
+        "aws/aws-iot", "aws/kinesis", "aws/firehose", "google/pubsub",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)
