@@ -382,7 +382,17 @@ internal static partial class AdminApi
 
     private static async Task<IResult> ApplyAsync(HttpContext context, RegistryService registry, RegistryChange change, Func<JsonObject>? result, int status = StatusCodes.Status200OK)
     {
-        var outcome = await registry.ApplyAsync([change], context.RequestAborted);
+        RegistryUpdateResult outcome;
+        try
+        {
+            outcome = await registry.ApplyAsync([change], context.RequestAborted);
+        }
+        catch (StoreUnavailableException e)
+        {
+            // Never a success the store did not keep.
+            return Error(StatusCodes.Status503ServiceUnavailable, "COM0005", e.Message);
+        }
+
         if (!outcome.Succeeded)
         {
             return Error(StatusCodes.Status400BadRequest, "COM0001", outcome.Errors[0], outcome.Errors);

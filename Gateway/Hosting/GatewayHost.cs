@@ -107,7 +107,11 @@ internal static partial class GatewayHost
         // Ready only once every listener is bound: Kestrel serves the admin port while it is still binding the device
         // ports, and a device port that fails to bind ends the process.
         var started = app.Lifetime.ApplicationStarted;
-        app.MapGet("/healthz", () => started.IsCancellationRequested ? Results.Text("ok\n") : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Not ready either while the registry's store cannot keep changes (deleted or unwritable database).
+        app.MapGet("/healthz", (RegistryService registry) =>
+            !started.IsCancellationRequested ? Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : registry.StoreProblem is { } problem ? Results.Text($"store unavailable: {problem}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ok\n"));
         app.MapAdminApi();
         return await RunUntilStoppedAsync(app, cancellationToken);
     }

@@ -20,6 +20,7 @@ internal sealed partial class RegistryService : BackgroundService
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private JsonObject _current = [];
     private long _bindingsVersion = -1;
+    private volatile string? _storeProblem;
 
     public RegistryService(IRegistryStore store, IdentityResolver resolver, IOptions<RegistryOptions> options, ILogger<RegistryService> logger, RegistryDocument? seed = null)
     {
@@ -31,6 +32,12 @@ internal sealed partial class RegistryService : BackgroundService
     }
 
     public RegistrySnapshot Snapshot => _resolver.Snapshot;
+
+    /// <summary>
+    /// Why the store cannot keep changes now (deleted database, unwritable, unreachable), or null. Set by a failed
+    /// write or poll, cleared by the next poll that succeeds; <c>/healthz</c> answers 503 while it is set.
+    /// </summary>
+    public string? StoreProblem => _storeProblem;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -89,7 +96,7 @@ internal sealed partial class RegistryService : BackgroundService
                 return RegistryUpdateResult.Failed(errors);
             }
 
-            var version = await _store.WriteAsync(changes, cancellationToken);
+            var version = await Noted(_store.WriteAsync(changes, cancellationToken));
             _current = candidate;
             _resolver.Publish(new RegistrySnapshot(document, version));
             return new RegistryUpdateResult(true, version, []);
@@ -124,6 +131,8 @@ internal sealed partial class RegistryService : BackgroundService
                         _writeLock.Release();
                     }
                 }
+
+                _storeProblem = null;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -131,7 +140,9 @@ internal sealed partial class RegistryService : BackgroundService
             }
             catch (Exception e)
             {
-                // The store being briefly unreachable must not stop the gateway: it keeps serving the last snapshot.
+                // The store being briefly unreachable must not stop the gateway: it keeps serving the last snapshot,
+                // but says it cannot keep changes (health) until a poll succeeds again.
+                _storeProblem = e is StoreUnavailableException ? e.Message : $"the {_store.Name} store cannot be read: {e.GetType().Name}: {e.Message}";
                 LogPollFailed(_logger, _store.Name, e);
                 await Task.Delay(_options.PollInterval, stoppingToken);
             }
@@ -148,7 +159,7 @@ internal sealed partial class RegistryService : BackgroundService
     public async Task BindAddressAsync(IPAddress address, AddressBinding binding, CancellationToken cancellationToken)
     {
         await LeaveIoThread();
-        await _store.WriteBindingAsync(address.ToString(), binding, null, cancellationToken);
+        await Noted(_store.WriteBindingAsync(address.ToString(), binding, null, cancellationToken));
         _resolver.Bind(address, binding);
     }
 
@@ -156,7 +167,7 @@ internal sealed partial class RegistryService : BackgroundService
     public async Task UnbindAddressAsync(IPAddress address, string? imsi, CancellationToken cancellationToken)
     {
         await LeaveIoThread();
-        await _store.WriteBindingAsync(address.ToString(), null, imsi, cancellationToken);
+        await Noted(_store.WriteBindingAsync(address.ToString(), null, imsi, cancellationToken));
         _resolver.Unbind(address, imsi);
     }
 
@@ -164,8 +175,22 @@ internal sealed partial class RegistryService : BackgroundService
     public async Task UnbindNasAsync(string nas, CancellationToken cancellationToken)
     {
         await LeaveIoThread();
-        await _store.DeleteBindingsOfNasAsync(nas, cancellationToken);
+        await Noted(_store.DeleteBindingsOfNasAsync(nas, cancellationToken));
         await ReloadBindingsAsync(cancellationToken);
+    }
+
+    /// <summary>A store write whose "store unavailable" failure is also kept for <see cref="StoreProblem"/>.</summary>
+    private async Task<long> Noted(Task<long> write)
+    {
+        try
+        {
+            return await write;
+        }
+        catch (StoreUnavailableException e)
+        {
+            _storeProblem = e.Message;
+            throw;
+        }
     }
 
     private async Task ReloadBindingsAsync(CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
 {
     private readonly string _connectionString;
     private readonly string _path;
+    private DatabaseFileGuard? _guard;
 
     public SqliteRegistryStore(string path)
     {
@@ -57,6 +58,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
             INSERT OR IGNORE INTO binding_version (id, version) VALUES (1, 0);
             """, cancellationToken);
+        _guard ??= new DatabaseFileGuard(_path);
     }
 
     public async Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken)
@@ -82,7 +84,32 @@ internal sealed class SqliteRegistryStore : IRegistryStore
 
     public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.Delay(timeout, cancellationToken);
 
-    public async Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    public Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken) =>
+        Writing(() => WriteCoreAsync(changes, cancellationToken));
+
+    public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
+        Writing(() => WriteBindingCoreAsync(address, binding, expectedImsi, cancellationToken));
+
+    public Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken) =>
+        Writing(() => DeleteBindingsOfNasCoreAsync(nas, cancellationToken));
+
+    /// <summary>
+    /// A write, with the database's refusals to be written (read-only file or directory, disk full, I/O error, not a
+    /// database any more) reported as the store being unavailable rather than as an internal error.
+    /// </summary>
+    private async Task<long> Writing(Func<Task<long>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 8 or 10 or 11 or 13 or 14 or 26)
+        {
+            throw new StoreUnavailableException($"the registry database {_path} cannot be written: {e.Message}", e);
+        }
+    }
+
+    private async Task<long> WriteCoreAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
@@ -111,7 +138,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         return version;
     }
 
-    public async Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken)
+    private async Task<long> WriteBindingCoreAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
@@ -138,7 +165,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         return await BumpBindingsAsync(connection, tx, cancellationToken);
     }
 
-    public async Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken)
+    private async Task<long> DeleteBindingsOfNasCoreAsync(string nas, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
@@ -202,6 +229,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
     public ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
+        _guard?.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -212,8 +240,14 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         _ => "registry_credentials",
     };
 
+    /// <summary>A connection, once the database file is known to be the one this store opened (see <see cref="DatabaseFileGuard"/>).</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (_guard?.Problem() is { } problem)
+        {
+            throw new StoreUnavailableException(problem);
+        }
+
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
