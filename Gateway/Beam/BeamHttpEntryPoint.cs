@@ -125,10 +125,23 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         }
     }
 
+    private static void ExtendTimeout(CancellationTokenSource timeout, TimeSpan after)
+    {
+        try
+        {
+            timeout.CancelAfter(after);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The exchange is over; the content may be read once more as the upstream request ends.
+        }
+    }
+
     private async Task ForwardAsync(HttpContext context, string name, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
     {
         var upstream = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), target) { Version = System.Net.HttpVersion.Version11 };
         byte[]? buffered = null;
+        ProgressReportingStream? streamed = null;
         var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
         if (hasBody)
         {
@@ -147,7 +160,8 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             }
             else
             {
-                upstream.Content = new StreamContent(context.Request.Body, 16 * 1024);
+                streamed = new ProgressReportingStream(context.Request.Body);
+                upstream.Content = new StreamContent(streamed, 16 * 1024);
             }
         }
 
@@ -174,6 +188,12 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(entry.Timeout);
+        if (streamed is not null)
+        {
+            // The timeout bounds waiting: while the device's body is arriving, it starts again with each read.
+            streamed.OnProgress = () => ExtendTimeout(timeout, entry.Timeout);
+        }
+
         HttpResponseMessage response;
         var started = Stopwatch.GetTimestamp();
         try

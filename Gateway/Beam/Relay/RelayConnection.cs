@@ -376,7 +376,7 @@ internal sealed partial class RelayConnection : IDisposable
                     await upstream.SendAsync(_send.AsMemory(0, exchange.SendLength));
                     if (exchange.BodyLeft > 0)
                     {
-                        await StreamBodyAsync(upstream, exchange.BodyLeft);
+                        await StreamBodyAsync(upstream, exchange.BodyLeft, entry.Timeout);
                     }
 
                     // Read until a final response head is complete. Here rather than in a method of its own: every
@@ -597,7 +597,11 @@ internal sealed partial class RelayConnection : IDisposable
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask StreamBodyAsync(UpstreamConnection upstream, long left)
+    /// <summary>
+    /// Sends the rest of the device's body. The entry's timeout bounds waiting, not a healthy transfer: each part that
+    /// arrives from the device starts it again (a cellular device at 1 KB/s may send for longer than the timeout).
+    /// </summary>
+    private async ValueTask StreamBodyAsync(UpstreamConnection upstream, long left, TimeSpan timeout)
     {
         while (left > 0)
         {
@@ -622,6 +626,7 @@ internal sealed partial class RelayConnection : IDisposable
             }
 
             var take = buffer.Slice(0, Math.Min(left, buffer.Length));
+            Extend(timeout);
             foreach (var segment in take)
             {
                 await upstream.SendAsync(segment);
@@ -800,6 +805,19 @@ internal sealed partial class RelayConnection : IDisposable
             _waitingOn = upstream;
             _waitingOnFlush = onFlush;
             _timedOut = false;
+        }
+    }
+
+    /// <summary>Moves the armed wait's deadline to <paramref name="timeout"/> from now, unless it has already passed.</summary>
+    private void Extend(TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_deadlineLock)
+        {
+            if (!_timedOut && _deadline != long.MaxValue)
+            {
+                _deadline = deadline;
+            }
         }
     }
 

@@ -762,6 +762,29 @@ public class RelayTests : IAsyncLifetime
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task Device_that_uploads_slowly_for_longer_than_the_timeout_is_relayed_whole(bool directRelay)
+    {
+        // A cellular device at a few bytes a second: 100 bytes in 10 parts 300 ms apart take about 3 s against the
+        // entry's 1 s timeout. The timeout bounds waiting, not a transfer that is still going.
+        var port = await HttpPortAsync(directRelay);
+        await using var device = await DeviceConnection.ConnectAsync(Device, port);
+        await device.SendAsync("POST /slow HTTP/1.1\r\nHost: beam.soracom.io\r\nContent-Length: 100\r\n\r\n");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+            await device.SendAsync($"part-{i}....");
+        }
+
+        var response = await device.ReadResponseAsync();
+        Assert.True(started.Elapsed > TimeSpan.FromSeconds(2), "the upload took longer than the timeout");
+        Assert.Equal(200, response.Status);
+        Assert.Equal("POST /s " + string.Concat(Enumerable.Range(0, 10).Select(i => $"part-{i}....")), response.Text);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task Idle_device_connection_is_closed_after_the_keep_alive_timeout(bool directRelay)
     {
         var port = await HttpPortAsync(directRelay);
