@@ -1,5 +1,6 @@
 using Gateway.Adapters;
 using Gateway.Adapters.Kafka;
+using Gateway.Adapters.PubSub;
 using Gateway.Adapters.Webhook;
 
 namespace Gateway.Funnel;
@@ -17,6 +18,7 @@ internal static class FunnelAdapters
     [
         new WebhookAdapterFactory(),
         new KafkaAdapterFactory(),
+        new PubSubAdapterFactory(),
     ];
 
     /// <summary>
@@ -25,7 +27,7 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "aws/aws-iot", "aws/kinesis", "aws/firehose", "azure/eventhubs", "google/pubsub",
+        "aws/aws-iot", "aws/kinesis", "aws/firehose", "azure/eventhubs",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)
