@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Google.Apis.Auth.OAuth2;
 using Google.Apis.Auth.OAuth2.Responses;
 using Microsoft.Extensions.Logging;
@@ -46,8 +45,10 @@ internal sealed class PubSubTokens
             }.FromPrivateKey(key.PrivateKey);
             return new PubSubTokens(new ServiceAccountCredential(initializer), time, logger, name);
         }
-        catch (Exception e) when (e is ArgumentException or CryptographicException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Google.Apis.Auth's own PKCS#8 decoder throws what it meets (NotSupportedException for an unknown ASN.1
+            // tag, FormatException, CryptographicException, …): any of them means the key cannot be used.
             // The exception's text may quote part of the PEM: only its type is kept.
             problem = $"the service account's private_key cannot be read ({e.GetType().Name})";
             return null;
