@@ -13,6 +13,9 @@ internal sealed class PubSubSettings
 {
     public const string Placeholder = "#{imsi}";
 
+    /// <summary>The destination's keys: SORACOM's, then the gateway's own (<c>endpoint</c>, <c>orderingKey</c>).</summary>
+    private static readonly string[] KnownKeys = ["provider", "service", "resourceUrl", "payloadsOnly", "endpoint", "orderingKey"];
+
     /// <summary>Stands in for <c>#{imsi}</c> when the topic ID is checked.</summary>
     private const string SampleImsi = "001010000000000";
 
@@ -83,6 +86,13 @@ internal sealed class PubSubSettings
             errors.Add($"{urlPath}: topic '{topicId}' {topicError}");
 
         var settings = destination.Settings;
+        foreach (var (name, _) in settings)
+        {
+            // Unknown keys are refused so that typos surface at load, as for the other destinations.
+            if (!KnownKeys.Contains(name))
+                errors.Add($"{path}.{name}: unknown key for google/pubsub; known: {string.Join(", ", KnownKeys)}");
+        }
+
         if (settings["endpoint"] is { } node)
         {
             if (node.GetValueKind() == JsonValueKind.String && node.GetValue<string>() is { Length: > 0 } text)

@@ -44,6 +44,7 @@ public sealed class PubSubValidationTests
     [Theory]
     [InlineData(""","endpoint":42""", "destination.endpoint: must be a string")]
     [InlineData(""","endpoint":"ftp://x" """, "destination.endpoint: 'ftp://x' is not http(s)://host[:port]")]
+    [InlineData(""","topic":"x" """, "destination.topic: unknown key for google/pubsub; known: provider, service, resourceUrl, payloadsOnly, endpoint, orderingKey")]
     [InlineData(""","orderingKey":"random" """, "destination.orderingKey: must be \"none\" (the default) or \"imsi\"")]
     public void Refuses_bad_keys(string extra, string expected) =>
         Assert.Contains(expected, Assert.Single(Validate("projects/p/topics/abc", extra)), StringComparison.Ordinal);
