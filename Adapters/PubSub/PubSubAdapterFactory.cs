@@ -5,7 +5,7 @@ namespace Gateway.Adapters.PubSub;
 /// <summary>
 /// The Google Pub/Sub destination, <c>{"provider": "google", "service": "pubsub", "resourceUrl": "projects/P/topics/T"}</c>
 /// (or a bare topic ID, the project then from the service account), with <c>#{imsi}</c> allowed in the topic ID;
-/// optional keys <c>endpoint</c> and <c>orderingKey</c>; a <c>google-service-account-json</c> credential set for the
+/// optional keys <c>endpoint</c>, <c>orderingKey</c> and <c>transport</c> (<c>grpc</c>, the default, or <c>rest</c>); a <c>google-service-account-json</c> credential set for the
 /// cloud. Honours <c>PUBSUB_EMULATOR_HOST</c>. See <c>Adapters/PubSub/README.md</c>.
 /// </summary>
 public sealed class PubSubAdapterFactory : IFunnelAdapterFactory
@@ -25,6 +25,9 @@ public sealed class PubSubAdapterFactory : IFunnelAdapterFactory
 
     /// <summary>A factory that reads the environment through <paramref name="environment"/> (tests).</summary>
     internal PubSubAdapterFactory(Func<string, string?> environment) => _environment = environment;
+
+    /// <summary>For tests: adjusts the gRPC channel's handler (e.g. to trust a test certificate).</summary>
+    internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureGrpcHandler { get; init; }
 
     /// <inheritdoc/>
     public string Provider => "google";
@@ -81,8 +84,11 @@ public sealed class PubSubAdapterFactory : IFunnelAdapterFactory
         }
 
         // A plain-HTTP endpoint is an emulator or a local peer: no token is ever sent over it, even with a credential set.
-        PubSubLog.Endpoint(logger, name, endpoint, tokens is null ? "without credentials" : $"as {key!.ClientEmail}");
-        return new PubSubAdapter(settings, project, endpoint, tokens, context, name);
+        PubSubLog.Endpoint(logger, name, endpoint, settings.UseRest ? "REST" : "gRPC", tokens is null ? "without credentials" : $"as {key!.ClientEmail}");
+        IPubSubPublisher publisher = settings.UseRest
+            ? new PubSubRestPublisher(endpoint, settings.OrderingByImsi, context, name)
+            : new PubSubGrpcPublisher(endpoint, settings.OrderingByImsi, ConfigureGrpcHandler, context, name);
+        return new PubSubAdapter(settings, project, tokens, publisher);
     }
 
     /// <summary><c>PUBSUB_EMULATOR_HOST</c> as an endpoint, or null when unset or not <c>host:port</c>.</summary>

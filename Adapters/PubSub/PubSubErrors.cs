@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Gateway.Adapters.PubSub;
 
 /// <summary>
-/// Maps Pub/Sub's answers to delivery results. The REST API answers errors as
+/// Maps Pub/Sub's answers, over gRPC or REST, to delivery results. The REST API answers errors as
 /// <c>{"error": {"code": 404, "message": "…", "status": "NOT_FOUND"}}</c>; the canonical <c>status</c> decides, the
 /// HTTP status when there is none. Retryable as Google's own publisher retries: <c>RESOURCE_EXHAUSTED</c>,
 /// <c>UNAVAILABLE</c>, <c>DEADLINE_EXCEEDED</c>, <c>INTERNAL</c>, <c>ABORTED</c>, <c>UNKNOWN</c>, <c>CANCELLED</c>.
@@ -14,6 +14,20 @@ internal static class PubSubErrors
 {
     private const int MaxQuotedMessage = 200;
 
+    /// <summary>The service answered, but not with one message ID per message sent.</summary>
+    public static readonly DeliveryResult MissingIds =
+        DeliveryResult.Transient(502, "google/pubsub: the service's answer did not list one message ID per message");
+
+    /// <summary>The request's own timeout (not the caller's deadline) ended it.</summary>
+    public static readonly DeliveryResult TimedOut = DeliveryResult.Transient(504, "google/pubsub: the request to the service timed out");
+
+    /// <summary>The caller's deadline passed first. The service may still have taken the request: a retry can duplicate.</summary>
+    public static readonly DeliveryResult DeadlinePassed = DeliveryResult.Transient(504, "google/pubsub: no answer from the service before the deadline");
+
+    /// <summary>No connection (refused, reset, no route, name not found): <paramref name="error"/> is .NET's category for it.</summary>
+    public static DeliveryResult Unreachable(string error) => DeliveryResult.Transient(502, $"google/pubsub: the service is unreachable ({error})");
+
+    /// <summary>A REST answer: the status in its JSON error, else the HTTP status.</summary>
     public static DeliveryResult Map(int httpStatus, ReadOnlySpan<byte> body, string topic)
     {
         var (status, message) = Parse(body);
@@ -33,23 +47,49 @@ internal static class PubSubErrors
             >= 500 => "INTERNAL",
             _ => $"HTTP {httpStatus}",
         };
-        return status switch
-        {
-            "RESOURCE_EXHAUSTED" => DeliveryResult.Transient(429, $"google/pubsub: throttled by the service ({status})"),
-            "UNAVAILABLE" => DeliveryResult.Transient(503, $"google/pubsub: the service is unavailable ({status})"),
-            "DEADLINE_EXCEEDED" => DeliveryResult.Transient(504, $"google/pubsub: the service did not finish in time ({status})"),
-            "INTERNAL" or "ABORTED" or "UNKNOWN" or "CANCELLED" => DeliveryResult.Transient(502, $"google/pubsub: the service failed ({status})"),
-            "NOT_FOUND" => DeliveryResult.Permanent(404, $"google/pubsub: topic {topic} not found"),
-            "PERMISSION_DENIED" => DeliveryResult.Permanent(403, $"google/pubsub: the service account may not publish to topic {topic} ({status})"),
-            "UNAUTHENTICATED" => DeliveryResult.Permanent(401, $"google/pubsub: the service refused the credentials ({status})"),
-            "REQUEST_TOO_LARGE" => DeliveryResult.Permanent(413, "google/pubsub: the message is larger than the service accepts"),
-            "INVALID_ARGUMENT" or "FAILED_PRECONDITION" or "OUT_OF_RANGE"
-                => DeliveryResult.Permanent(400, $"google/pubsub: the service refused the request for topic {topic} ({status}{Quote(message)})"),
-            _ => httpStatus >= 500
-                ? DeliveryResult.Transient(502, $"google/pubsub: the service failed ({Clip(status)})")
-                : DeliveryResult.Permanent(httpStatus is >= 400 and < 500 ? httpStatus : 502, $"google/pubsub: the service refused the request ({Clip(status)})"),
-        };
+        return ForStatus(status, httpStatus, message, topic);
     }
+
+    /// <summary>A canonical status (<c>NOT_FOUND</c>, …) as a result; <paramref name="httpStatus"/> 0 for gRPC.</summary>
+    public static DeliveryResult ForStatus(string status, int httpStatus, string? message, string topic) => status switch
+    {
+        "RESOURCE_EXHAUSTED" => DeliveryResult.Transient(429, $"google/pubsub: throttled by the service ({status})"),
+        "UNAVAILABLE" => DeliveryResult.Transient(503, $"google/pubsub: the service is unavailable ({status})"),
+        "DEADLINE_EXCEEDED" => DeliveryResult.Transient(504, $"google/pubsub: the service did not finish in time ({status})"),
+        "INTERNAL" or "ABORTED" or "UNKNOWN" or "CANCELLED" => DeliveryResult.Transient(502, $"google/pubsub: the service failed ({status})"),
+        "NOT_FOUND" => DeliveryResult.Permanent(404, $"google/pubsub: topic {topic} not found"),
+        "PERMISSION_DENIED" => DeliveryResult.Permanent(403, $"google/pubsub: the service account may not publish to topic {topic} ({status})"),
+        "UNAUTHENTICATED" => DeliveryResult.Permanent(401, $"google/pubsub: the service refused the credentials ({status})"),
+        "REQUEST_TOO_LARGE" => DeliveryResult.Permanent(413, "google/pubsub: the message is larger than the service accepts"),
+        "INVALID_ARGUMENT" or "FAILED_PRECONDITION" or "OUT_OF_RANGE"
+            => DeliveryResult.Permanent(400, $"google/pubsub: the service refused the request for topic {topic} ({status}{Quote(message)})"),
+        _ => httpStatus is 0 or >= 500
+            ? DeliveryResult.Transient(502, $"google/pubsub: the service failed ({Clip(status)})")
+            : DeliveryResult.Permanent(httpStatus is >= 400 and < 500 ? httpStatus : 502, $"google/pubsub: the service refused the request ({Clip(status)})"),
+    };
+
+    /// <summary>gRPC's status as the canonical name the REST API uses.</summary>
+    public static string CanonicalName(Grpc.Core.StatusCode code) => code switch
+    {
+        Grpc.Core.StatusCode.OK => "OK",
+        Grpc.Core.StatusCode.Cancelled => "CANCELLED",
+        Grpc.Core.StatusCode.Unknown => "UNKNOWN",
+        Grpc.Core.StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        Grpc.Core.StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Grpc.Core.StatusCode.NotFound => "NOT_FOUND",
+        Grpc.Core.StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        Grpc.Core.StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        Grpc.Core.StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        Grpc.Core.StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Grpc.Core.StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        Grpc.Core.StatusCode.Aborted => "ABORTED",
+        Grpc.Core.StatusCode.OutOfRange => "OUT_OF_RANGE",
+        Grpc.Core.StatusCode.Unimplemented => "UNIMPLEMENTED",
+        Grpc.Core.StatusCode.Internal => "INTERNAL",
+        Grpc.Core.StatusCode.Unavailable => "UNAVAILABLE",
+        Grpc.Core.StatusCode.DataLoss => "DATA_LOSS",
+        _ => "UNKNOWN",
+    };
 
     /// <summary>The error's canonical status and message, from the object or the one-element array form.</summary>
     private static (string? Status, string? Message) Parse(ReadOnlySpan<byte> body)

@@ -17,9 +17,15 @@ internal static partial class PubSubLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Funnel google/pubsub {Destination}: the token endpoint is unreachable ({Error})")]
     public static partial void TokenUnreachable(ILogger logger, string destination, System.Net.Http.HttpRequestError error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Funnel google/pubsub {Destination}: publish to {Topic} failed: HTTP {Status}")]
-    public static partial void PublishFailed(ILogger logger, string destination, string topic, int status);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Funnel google/pubsub {Destination}: publish to {Topic} answered HTTP {Status}")]
+    public static partial void PublishRefused(ILogger logger, string destination, string topic, int status);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Funnel google/pubsub {Destination}: publishing to {Endpoint} {Auth}")]
-    public static partial void Endpoint(ILogger logger, string destination, Uri endpoint, string auth);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Funnel google/pubsub {Destination}: publish to {Topic} answered {Status}")]
+    public static partial void PublishRefusedGrpc(ILogger logger, string destination, string topic, Grpc.Core.StatusCode status);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Funnel google/pubsub {Destination}: publish to {Topic} found no connection ({Error})")]
+    public static partial void PublishUnreachable(ILogger logger, string destination, string topic, System.Net.Http.HttpRequestError error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Funnel google/pubsub {Destination}: publishing to {Endpoint} over {Transport} {Auth}")]
+    public static partial void Endpoint(ILogger logger, string destination, Uri endpoint, string transport, string auth);
 }

@@ -9,7 +9,7 @@ internal sealed class PubSubMisconfigured(DeliveryResult refusal) : IFunnelAdapt
 {
     public int MaxBatchSize => PubSubAdapter.MaxMessagesPerRequest;
 
-    public int MaxMessageBytes => PubSubAdapter.MaxDataBytes;
+    public int MaxMessageBytes => PubSubGrpcPublisher.MaxBodyBytes;
 
     public Task SendAsync(IReadOnlyList<OutgoingMessage> batch, DeliveryResult[] results, CancellationToken cancellationToken)
     {

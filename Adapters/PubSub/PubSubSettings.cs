@@ -13,8 +13,8 @@ internal sealed class PubSubSettings
 {
     public const string Placeholder = "#{imsi}";
 
-    /// <summary>The destination's keys: SORACOM's, then the gateway's own (<c>endpoint</c>, <c>orderingKey</c>).</summary>
-    private static readonly string[] KnownKeys = ["provider", "service", "resourceUrl", "payloadsOnly", "endpoint", "orderingKey"];
+    /// <summary>The destination's keys: SORACOM's, then the gateway's own (<c>endpoint</c>, <c>orderingKey</c>, <c>transport</c>).</summary>
+    private static readonly string[] KnownKeys = ["provider", "service", "resourceUrl", "payloadsOnly", "endpoint", "orderingKey", "transport"];
 
     /// <summary>Stands in for <c>#{imsi}</c> when the topic ID is checked.</summary>
     private const string SampleImsi = "001010000000000";
@@ -37,6 +37,9 @@ internal sealed class PubSubSettings
 
     /// <summary>True when the IMSI is each message's ordering key (<c>"orderingKey": "imsi"</c>).</summary>
     public bool OrderingByImsi { get; init; }
+
+    /// <summary>True for the REST API (<c>"transport": "rest"</c>), false for gRPC (the default).</summary>
+    public bool UseRest { get; init; }
 
     /// <summary>Reads and checks the destination, adding one error per problem under <paramref name="path"/>; null when any.</summary>
     public static PubSubSettings? Parse(FunnelDestination destination, string path, List<string> errors)
@@ -118,6 +121,16 @@ internal sealed class PubSubSettings
                 errors.Add($"{path}.orderingKey: must be \"none\" (the default) or \"imsi\"");
         }
 
+        var useRest = false;
+        if (settings["transport"] is { } transportNode)
+        {
+            var value = transportNode.GetValueKind() == JsonValueKind.String ? transportNode.GetValue<string>() : null;
+            if (value is "rest")
+                useRest = true;
+            else if (value is not "grpc")
+                errors.Add($"{path}.transport: must be \"grpc\" (the default) or \"rest\"");
+        }
+
         if (errors.Count != before)
             return null;
         var at = url.IndexOf(Placeholder, StringComparison.Ordinal);
@@ -129,6 +142,7 @@ internal sealed class PubSubSettings
             TargetPrefix = at < 0 ? url : url[..at],
             TargetSuffix = at < 0 ? "" : url[(at + Placeholder.Length)..],
             OrderingByImsi = ordering,
+            UseRest = useRest,
         };
     }
 

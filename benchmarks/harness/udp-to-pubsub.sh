@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # UDP→Google Pub/Sub through the gateway, into Google's Pub/Sub emulator on loopback:
-#   UDP datagrams → unified port → Funnel envelope → Pub/Sub adapter (REST publish) → topic "gw" ("200" to the device
+#   UDP datagrams → unified port → Funnel envelope → Pub/Sub adapter (REST publish) → topic "gw-topic" ("200" to the device
 #   after the emulator answered the publish).
 # Open loop (Gateway.Benchmarks udp-blast: RATE datagrams/s from DEVICES source addresses, whatever happens to them)
 # and closed loop (udp-load, 64 in flight: replies/s and p50/p99 reply latency). Messages delivered are counted by
@@ -28,8 +28,8 @@ EP=$(free_port)
 EMULATOR_PID=${PIDS[-1]}
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$EP/" >/dev/null 2>&1 && break; sleep 0.2; done
 E="http://127.0.0.1:$EP/v1/projects/bench-project"
-curl -sf -X PUT "$E/topics/gw" >/dev/null
-curl -sf -X PUT "$E/subscriptions/gw-sub" -H 'content-type: application/json' -d '{"topic":"projects/bench-project/topics/gw"}' >/dev/null
+curl -sf -X PUT "$E/topics/gw-topic" >/dev/null
+curl -sf -X PUT "$E/subscriptions/gw-sub" -H 'content-type: application/json' -d '{"topic":"projects/bench-project/topics/gw-topic"}' >/dev/null
 echo "Pub/Sub emulator at 127.0.0.1:$EP (pid $EMULATOR_PID)"
 
 # The registry: one group whose Funnel publishes JSON to the emulator's topic, DEVICES devices at 127.0.0.1 … N.
@@ -40,7 +40,7 @@ for i in $(seq "$DEVICES"); do
 done
 cat > "$WORK/seed.json" <<SEED
 { "groups": [ { "groupId": "bench", "configuration": { "SoracomFunnel": { "enabled": true, "contentType": "json",
-    "destination": { "provider": "google", "service": "pubsub", "resourceUrl": "projects/bench-project/topics/gw",
+    "destination": { "provider": "google", "service": "pubsub", "resourceUrl": "projects/bench-project/topics/gw-topic",
                      "endpoint": "http://127.0.0.1:$EP" } } } } ],
   "subscribers": [ $subs ] }
 SEED

@@ -11,12 +11,13 @@ public sealed class PubSubDeliveryTests(EmulatorFixture fixture) : IClassFixture
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    [Fact]
-    public async Task Delivers_the_exact_bytes_with_identity_message_id_and_content_type_as_attributes()
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task Delivers_the_exact_bytes_with_identity_message_id_and_content_type_as_attributes(string transport)
     {
         var emulator = fixture.Running;
         var (topic, subscription) = await emulator.CreateAsync(Project, Name("exact"));
-        await using var adapter = Adapter($"{topic}", $$""","endpoint":"{{emulator.Endpoint}}" """);
+        await using var adapter = Adapter(topic, At(emulator.Endpoint, transport));
         var envelope = """{"operatorId":"OP0000000000","payloads":{"temp":21.5,"note":"ä😀\u0000"},"imsi":"001010000000001"}""";
         var binary = new OutgoingMessage
         {
@@ -46,12 +47,13 @@ public sealed class PubSubDeliveryTests(EmulatorFixture fixture) : IClassFixture
         Assert.Equal(Encoding.UTF8.GetBytes(envelope), pulled.Single(p => p.Attributes["messageId"] == batch[0].MessageId).Data);
     }
 
-    [Fact]
-    public async Task Ordering_key_imsi_puts_the_imsi_in_each_message()
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task Ordering_key_imsi_puts_the_imsi_in_each_message(string transport)
     {
         var emulator = fixture.Running;
         var (topic, subscription) = await emulator.CreateAsync(Project, Name("ordered"), ordered: true);
-        await using var adapter = Adapter(topic, $$""","endpoint":"{{emulator.Endpoint}}","orderingKey":"imsi" """);
+        await using var adapter = Adapter(topic, At(emulator.Endpoint, transport, ""","orderingKey":"imsi" """));
 
         var results = await SendAsync(adapter, [Message("a"), Message("b", imsi: "001010000000002")], Deadline);
 
@@ -60,15 +62,16 @@ public sealed class PubSubDeliveryTests(EmulatorFixture fixture) : IClassFixture
         Assert.Equal(["001010000000001", "001010000000002"], pulled.Select(p => p.OrderingKey).Order());
     }
 
-    [Fact]
-    public async Task Per_subscriber_topic_from_the_target_and_a_topic_in_the_url_form()
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task Per_subscriber_topic_from_the_target_and_a_topic_in_the_url_form(string transport)
     {
         var emulator = fixture.Running;
         var prefix = Name("dev");
         var (topic1, sub1) = await emulator.CreateAsync(Project, $"{prefix}-001010000000001");
         var (_, sub2) = await emulator.CreateAsync(Project, $"{prefix}-001010000000002");
         var url = $"{emulator.Endpoint}/v1/projects/{Project}/topics/{prefix}-#{{imsi}}";
-        await using var adapter = Adapter(url);
+        await using var adapter = Adapter(url, $$""","transport":"{{transport}}" """);
 
         var batch = new[]
         {
@@ -88,12 +91,13 @@ public sealed class PubSubDeliveryTests(EmulatorFixture fixture) : IClassFixture
         Assert.StartsWith($"projects/{Project}/topics/", topic1, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_topic_that_does_not_exist_is_permanent_404_naming_it()
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task A_topic_that_does_not_exist_is_permanent_404_naming_it(string transport)
     {
         var emulator = fixture.Running;
         var topic = $"projects/{Project}/topics/{Name("missing")}";
-        await using var adapter = Adapter(topic, $$""","endpoint":"{{emulator.Endpoint}}" """);
+        await using var adapter = Adapter(topic, At(emulator.Endpoint, transport));
 
         var results = await SendAsync(adapter, [Message("x"), Message("y")], Deadline);
 
@@ -135,12 +139,13 @@ public sealed class PubSubDeliveryTests(EmulatorFixture fixture) : IClassFixture
         Assert.Single(await emulator.PullAsync(subscription, 1, TimeSpan.FromSeconds(30)));
     }
 
-    [Fact]
-    public async Task A_full_batch_of_1000_goes_in_one_call_and_every_message_arrives()
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task A_full_batch_of_1000_goes_in_one_call_and_every_message_arrives(string transport)
     {
         var emulator = fixture.Running;
         var (topic, subscription) = await emulator.CreateAsync(Project, Name("bulk"));
-        await using var adapter = Adapter(topic, $$""","endpoint":"{{emulator.Endpoint}}" """);
+        await using var adapter = Adapter(topic, At(emulator.Endpoint, transport));
         Assert.Equal(1000, adapter.MaxBatchSize);
         var batch = Enumerable.Range(0, adapter.MaxBatchSize).Select(i => Message($"{{\"n\":{i}}}")).ToArray();
 
@@ -151,12 +156,14 @@ public sealed class PubSubDeliveryTests(EmulatorFixture fixture) : IClassFixture
         Assert.Equal(batch.Select(m => m.MessageId).Order(), pulled.Select(p => p.Attributes["messageId"]).Order());
     }
 
-    [Fact]
-    public async Task An_oversized_message_is_refused_413_without_sending_and_the_rest_is_delivered()
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task An_oversized_message_is_refused_413_without_sending_and_the_rest_is_delivered(string transport)
     {
         var emulator = fixture.Running;
         var (topic, subscription) = await emulator.CreateAsync(Project, Name("oversize"));
-        await using var adapter = Adapter(topic, $$""","endpoint":"{{emulator.Endpoint}}" """);
+        await using var adapter = Adapter(topic, At(emulator.Endpoint, transport));
+        Assert.Equal(transport == "grpc" ? 9_500_000 : 7_000_000, adapter.MaxMessageBytes);
         var big = new OutgoingMessage { Body = new byte[adapter.MaxMessageBytes + 1], MessageId = "big" };
 
         var results = await SendAsync(adapter, [big, Message("small")], Deadline);

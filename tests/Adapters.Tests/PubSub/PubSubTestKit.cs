@@ -15,6 +15,13 @@ internal static class PubSubTestKit
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Both transports, for tests that must hold for each.</summary>
+    public static TheoryData<string> Transports => new() { "grpc", "rest" };
+
+    /// <summary>The destination keys naming <paramref name="endpoint"/> and <paramref name="transport"/>, after the resource URL.</summary>
+    public static string At(string endpoint, string transport, string more = "") =>
+        $$""","endpoint":"{{endpoint}}","transport":"{{transport}}"{{more}}""";
+
     public static FunnelDestination Destination(string resourceUrl, string extra = "")
     {
         var json = JsonNode.Parse($$"""{"provider":"google","service":"pubsub","resourceUrl":"{{resourceUrl}}"{{extra}}}""")!.AsObject();

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+using Gateway.Adapters.PubSub;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -16,12 +18,19 @@ public sealed class PubSubTokenTests
 {
     private const string Token = "ya29.test-access-token-0123456789";
 
-    [Fact]
-    public async Task The_assertion_is_signed_with_the_key_and_the_token_is_cached_and_sent_as_bearer()
+    /// <summary>A factory whose gRPC channels trust exactly <paramref name="certificate"/>.</summary>
+    private static PubSubAdapterFactory Trusting(X509Certificate2 certificate) => new(_ => null)
+    {
+        ConfigureGrpcHandler = h => h.SslOptions.RemoteCertificateValidationCallback =
+            (_, c, _, _) => c is not null && c.GetCertHashString() == certificate.GetCertHashString(),
+    };
+
+    [Theory]
+    [MemberData(nameof(Transports), MemberType = typeof(PubSubTestKit))]
+    public async Task The_assertion_is_signed_with_the_key_and_the_token_is_cached_and_sent_as_bearer(string transport)
     {
         using var key = ServiceAccounts.NewKey();
         var assertions = new ConcurrentQueue<JsonObject>();
-        var tokenUri = "";
         await using var tokens = await TestPeer.StartAsync(app => app.MapPost("/token", async (HttpRequest request) =>
         {
             var form = await request.ReadFormAsync();
@@ -29,18 +38,26 @@ public sealed class PubSubTokenTests
             assertions.Enqueue(ServiceAccounts.VerifyAssertion(form["assertion"]!, key));
             return Results.Json(new { access_token = Token, expires_in = 3600, token_type = "Bearer" });
         }));
-        tokenUri = tokens.Root + "/token";
+        var tokenUri = tokens.Root + "/token";
         using var certificate = ServiceAccounts.LoopbackCertificate();
-        var published = new ConcurrentQueue<(string? Authorization, string Path, JsonNode Body)>();
-        await using var pubsub = await TestPeer.StartAsync(app => app.MapPost("/v1/{**rest}", async (HttpRequest request, string rest) =>
+        var published = new ConcurrentQueue<(string? Authorization, string Topic, byte[] FirstData)>();
+        await using var pubsub = await TestPeer.StartAsync(app =>
         {
-            var body = (await JsonNode.ParseAsync(request.Body))!;
-            published.Enqueue((request.Headers.Authorization, rest, body));
-            return Results.Json(new { messageIds = body["messages"]!.AsArray().Select((_, i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray() });
-        }), certificate);
+            app.MapPost("/v1/{**rest}", async (HttpRequest request, string rest) =>
+            {
+                var body = (await JsonNode.ParseAsync(request.Body))!;
+                published.Enqueue((request.Headers.Authorization, rest, Convert.FromBase64String((string)body["messages"]![0]!["data"]!)));
+                return Results.Json(new { messageIds = body["messages"]!.AsArray().Select((_, i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray() });
+            });
+            GrpcPublish.Map(app, (request, context) =>
+            {
+                published.Enqueue((context.Request.Headers.Authorization, request.Topic + ":publish", request.Messages[0].Data.ToByteArray()));
+                return Task.FromResult<(Grpc.Core.StatusCode, string?, Google.Cloud.PubSub.V1.PublishResponse?)>((Grpc.Core.StatusCode.OK, null, GrpcPublish.Ok(request)));
+            });
+        }, certificate);
         var logs = new CapturingLogs();
-        await using var adapter = Adapter("projects/funnel-test/topics/secure", $$""","endpoint":"{{pubsub.Root}}" """,
-            ServiceAccounts.Credentials(key, tokenUri), http: ServiceAccounts.Trusting(certificate), logs: logs);
+        await using var adapter = Adapter("projects/funnel-test/topics/secure", At(pubsub.Root, transport),
+            ServiceAccounts.Credentials(key, tokenUri), factory: Trusting(certificate), http: ServiceAccounts.Trusting(certificate), logs: logs);
 
         var first = await SendAsync(adapter, [Message("one")], TimeSpan.FromSeconds(20));
         var second = await SendAsync(adapter, [Message("two"), Message("three")], TimeSpan.FromSeconds(20));
@@ -57,9 +74,9 @@ public sealed class PubSubTokenTests
         Assert.All(published, p =>
         {
             Assert.Equal($"Bearer {Token}", p.Authorization);
-            Assert.Equal("projects/funnel-test/topics/secure:publish", p.Path);
+            Assert.Equal("projects/funnel-test/topics/secure:publish", p.Topic);
         });
-        Assert.Equal("one", Encoding.UTF8.GetString(Convert.FromBase64String((string)published.First().Body["messages"]![0]!["data"]!)));
+        Assert.Equal("one", Encoding.UTF8.GetString(published.First().FirstData));
         Assert.DoesNotContain(Token, logs.All, StringComparison.Ordinal);
         Assert.DoesNotContain(ServiceAccounts.KeyMaterial(key)[..40], logs.All, StringComparison.Ordinal);
     }
@@ -76,15 +93,15 @@ public sealed class PubSubTokenTests
         }));
         using var certificate = ServiceAccounts.LoopbackCertificate();
         var published = 0;
-        await using var pubsub = await TestPeer.StartAsync(app => app.MapPost("/v1/{**rest}", () =>
+        await using var pubsub = await TestPeer.StartAsync(app => GrpcPublish.Map(app, (request, _) =>
         {
             Interlocked.Increment(ref published);
-            return Results.Json(new { messageIds = new[] { "1" } });
+            return Task.FromResult<(Grpc.Core.StatusCode, string?, Google.Cloud.PubSub.V1.PublishResponse?)>((Grpc.Core.StatusCode.OK, null, GrpcPublish.Ok(request)));
         }), certificate);
         var logs = new CapturingLogs();
         var credentials = ServiceAccounts.Credentials(key, tokens.Root + "/token");
         await using var adapter = Adapter("projects/funnel-test/topics/secure", $$""","endpoint":"{{pubsub.Root}}" """,
-            credentials, http: ServiceAccounts.Trusting(certificate), logs: logs);
+            credentials, factory: Trusting(certificate), logs: logs);
 
         var first = await SendAsync(adapter, [Message("one")], TimeSpan.FromSeconds(20));
         var second = await SendAsync(adapter, [Message("two")], TimeSpan.FromSeconds(20));

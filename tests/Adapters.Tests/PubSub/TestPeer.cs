@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -26,14 +27,25 @@ internal sealed class TestPeer : IAsyncDisposable
     /// <summary><c>http(s)://127.0.0.1:PORT</c>.</summary>
     public string Root { get; }
 
-    public static async Task<TestPeer> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null)
+    /// <summary>
+    /// Starts a peer. Plain HTTP speaks HTTP/1.1, or HTTP/2 only (h2c, as gRPC to an emulator) when
+    /// <paramref name="http2"/>; HTTPS offers both by ALPN.
+    /// </summary>
+    public static async Task<TestPeer> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null, bool http2 = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
             if (certificate is not null)
+            {
+                l.Protocols = HttpProtocols.Http1AndHttp2;
                 l.UseHttps(certificate);
+            }
+            else if (http2)
+            {
+                l.Protocols = HttpProtocols.Http2;
+            }
         }));
         var app = builder.Build();
         map(app);
