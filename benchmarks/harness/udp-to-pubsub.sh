@@ -8,11 +8,11 @@
 # emulator's CPU ticks over the same window. ROUNDS rounds, each: open loop, then closed loop.
 # The emulator is not the cloud: one JVM keeping messages in memory, on the same two cores, with no quota or
 # network latency; the figures say what the path costs here, not what Pub/Sub takes.
-# Usage: benchmarks/harness/udp-to-pubsub.sh [seconds]   (env: RATE=5000 ROUNDS=1 DEVICES=4 WARMUP=3; GATEWAY_DLL
-# runs another build of the gateway)
+# Usage: benchmarks/harness/udp-to-pubsub.sh [seconds]   (env: RATE=5000 ROUNDS=1 DEVICES=4 WARMUP=3 TRANSPORT=grpc
+# (or rest: the adapter's "transport"); GATEWAY_DLL runs another build of the gateway)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${1:-10}; RATE=${RATE:-5000}; ROUNDS=${ROUNDS:-1}; DEVICES=${DEVICES:-4}; WARMUP=${WARMUP:-3}
+DURATION=${1:-10}; RATE=${RATE:-5000}; ROUNDS=${ROUNDS:-1}; DEVICES=${DEVICES:-4}; WARMUP=${WARMUP:-3}; TRANSPORT=${TRANSPORT:-grpc}
 EMULATOR=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
 [ -x "$EMULATOR" ] || { echo "the Google Pub/Sub emulator is missing ($EMULATOR): install google-cloud-cli-pubsub-emulator from Google's apt source"; exit 1; }
 . benchmarks/harness/lib.sh
@@ -30,7 +30,7 @@ for _ in $(seq 300); do curl -sf "http://127.0.0.1:$EP/" >/dev/null 2>&1 && brea
 E="http://127.0.0.1:$EP/v1/projects/bench-project"
 curl -sf -X PUT "$E/topics/gw-topic" >/dev/null
 curl -sf -X PUT "$E/subscriptions/gw-sub" -H 'content-type: application/json' -d '{"topic":"projects/bench-project/topics/gw-topic"}' >/dev/null
-echo "Pub/Sub emulator at 127.0.0.1:$EP (pid $EMULATOR_PID)"
+echo "Pub/Sub emulator at 127.0.0.1:$EP (pid $EMULATOR_PID); the adapter publishes over $TRANSPORT"
 
 # The registry: one group whose Funnel publishes JSON to the emulator's topic, DEVICES devices at 127.0.0.1 … N.
 subs=""; SOURCES=""
@@ -41,7 +41,7 @@ done
 cat > "$WORK/seed.json" <<SEED
 { "groups": [ { "groupId": "bench", "configuration": { "SoracomFunnel": { "enabled": true, "contentType": "json",
     "destination": { "provider": "google", "service": "pubsub", "resourceUrl": "projects/bench-project/topics/gw-topic",
-                     "endpoint": "http://127.0.0.1:$EP" } } } } ],
+                     "endpoint": "http://127.0.0.1:$EP", "transport": "$TRANSPORT" } } } } ],
   "subscribers": [ $subs ] }
 SEED
 
