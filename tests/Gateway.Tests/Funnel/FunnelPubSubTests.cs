@@ -6,6 +6,8 @@ using Gateway.Adapters.Tests.PubSub;
 using Gateway.Registry;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Beam;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Funnel;
 
@@ -41,15 +43,18 @@ public sealed partial class FunnelPubSubTests
         return (file, Convert.ToBase64String(rsa.ExportPkcs8PrivateKey())[..40]);
     }
 
-    private static string Seed(string keyFile, string destination, string device = Device) => $$"""
+    private const string MissingDevice = "127.0.0.157";
+    private const string MissingImsi = "440101234567157";
+
+    private static string Seed(string keyFile, string destination, string device = Device, string moreGroups = "", string moreSubscribers = "") => $$"""
         {
           "credentials": [
             { "credentialsId": "gcp-funnel", "type": "google-service-account-json", "description": "exported from SORACOM",
               "credentials": { "credentials": {{JsonValue.Create(keyFile).ToJsonString()}} } }
           ],
           "groups": [ { "groupId": "g-pubsub", "configuration": { "SoracomFunnel": {
-            "enabled": true, "destination": {{destination}}, "credentialsId": "gcp-funnel", "contentType": "json", "addSimId": true } } } ],
-          "subscribers": [ { "imsi": "{{Imsi}}", "imei": "{{Imei}}", "simId": "{{SimId}}", "groupId": "g-pubsub", "ipAddress": "{{device}}" } ]
+            "enabled": true, "destination": {{destination}}, "credentialsId": "gcp-funnel", "contentType": "json", "addSimId": true } } } {{moreGroups}} ],
+          "subscribers": [ { "imsi": "{{Imsi}}", "imei": "{{Imei}}", "simId": "{{SimId}}", "groupId": "g-pubsub", "ipAddress": "{{device}}" } {{moreSubscribers}} ]
         }
         """;
 
@@ -88,10 +93,17 @@ public sealed partial class FunnelPubSubTests
         await emulator.CreateSubscriptionAsync("projects/gw-test/subscriptions/funnel-e2e-sub", topic);
         var (keyFile, material) = NewKeyFile();
         var destination = $$"""{ "provider": "google", "service": "pubsub", "resourceUrl": "{{topic}}", "endpoint": "{{emulator.Endpoint}}" }""";
-        await using var gateway = new GatewayProcess();
+        // A second group publishes to a topic that does not exist.
+        var missing = $$"""
+            ,{ "groupId": "g-missing", "configuration": { "SoracomFunnel": { "enabled": true, "credentialsId": "gcp-funnel", "contentType": "json",
+              "destination": { "provider": "google", "service": "pubsub", "resourceUrl": "projects/gw-test/topics/no-such-topic", "endpoint": "{{emulator.Endpoint}}" } } } }
+            """;
+        var missingSubscriber = $$""",{ "imsi": "{{MissingImsi}}", "groupId": "g-missing", "ipAddress": "{{MissingDevice}}" }""";
+        var logs = new LogLines();
+        await using var gateway = new GatewayProcess { ConfigureServices = s => s.AddSingleton<ILoggerProvider>(logs) };
         var seedPath = Path.Combine(gateway.DataDir, "seed.json");
-        await File.WriteAllTextAsync(seedPath, Seed(keyFile, destination), Ct);
-        await gateway.StartAsync("--registry", seedPath, "--Gateway:Funnel:DeliveryTimeoutSeconds", "10");
+        await File.WriteAllTextAsync(seedPath, Seed(keyFile, destination, moreGroups: missing, moreSubscribers: missingSubscriber), Ct);
+        await gateway.StartAsync("--registry", seedPath, "--Gateway:Funnel:DeliveryTimeoutSeconds", "10", "--Logging:LogLevel:Default", "Debug");
 
         var reply = Encoding.UTF8.GetString(await Socat.RunAsync("{\"temp\": 21.5}"u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind={Device}", waitSeconds: 15));
 
@@ -108,8 +120,17 @@ public sealed partial class FunnelPubSubTests
             pulled.Attributes.OrderBy(a => a.Key));
         Assert.Null(pulled.OrderingKey);
 
-        // The key file is in no admin API answer about credentials.
+        // A topic that does not exist: refused to the device with the reason, and in the error log.
+        var refused = Encoding.UTF8.GetString(await Socat.RunAsync("{\"temp\": 1}"u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind={MissingDevice}", waitSeconds: 15));
+        Assert.Equal("404 google/pubsub: topic projects/gw-test/topics/no-such-topic not found", refused);
         using var admin = await gateway.LoginAsync();
+        var errorLog = await admin.GetStringAsync(gateway.Url($"/v1/logs?resource_type=Subscriber&resource_id={MissingImsi}&service=Funnel"), Ct);
+        Assert.Contains("topic projects/gw-test/topics/no-such-topic not found", errorLog, StringComparison.Ordinal);
+
+        // The key file is in no log line (Debug and above) and no admin API answer.
+        Assert.NotEmpty(logs.Lines);
+        Assert.DoesNotContain(material, logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("BEGIN PRIVATE KEY", logs.All, StringComparison.Ordinal);
         var credentials = await admin.GetStringAsync(gateway.Url("/v1/credentials"), Ct);
         Assert.Contains("gcp-funnel", credentials, StringComparison.Ordinal);
         Assert.DoesNotContain(material, credentials, StringComparison.Ordinal);
@@ -118,4 +139,23 @@ public sealed partial class FunnelPubSubTests
 
     [GeneratedRegex("\"timestamp\":([0-9]{13}),")]
     private static partial Regex Timestamp();
+
+    /// <summary>Every log line the gateway writes, with its exception, for the secrecy check.</summary>
+    private sealed class LogLines : ILoggerProvider, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public string All => string.Join("\n", Lines);
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue($"{logLevel} {formatter(state, exception)} {exception}");
+
+        public void Dispose() { }
+    }
 }
