@@ -1,4 +1,5 @@
 using Gateway.Adapters;
+using Gateway.Adapters.EventHubs;
 using Gateway.Adapters.Kafka;
 using Gateway.Adapters.PubSub;
 using Gateway.Adapters.Webhook;
@@ -18,6 +19,7 @@ internal static class FunnelAdapters
     [
         new WebhookAdapterFactory(),
         new KafkaAdapterFactory(),
+        new EventHubsAdapterFactory(),
         new PubSubAdapterFactory(),
     ];
 
@@ -27,7 +29,7 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "aws/aws-iot", "aws/kinesis", "aws/firehose", "azure/eventhubs",
+        "aws/aws-iot", "aws/kinesis", "aws/firehose",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)
