@@ -17,6 +17,15 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The Google Pub/Sub emulator comes from Google's apt source (packages google-cloud-cli and
+# google-cloud-cli-pubsub-emulator), which this script does not configure: it is checked, not installed. Without it
+# the Pub/Sub tests are skipped, each with this reason.
+PUBSUB_EMULATOR=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
+if [ ! -x "$PUBSUB_EMULATOR" ]; then
+  echo "test.sh: the Google Pub/Sub emulator is missing ($PUBSUB_EMULATOR): the Pub/Sub tests will be skipped;" \
+       "install google-cloud-cli and google-cloud-cli-pubsub-emulator from Google's apt source (packages.cloud.google.com) to run them"
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet restore Gateway.sln
 dotnet build Gateway.sln -c Release --no-restore

@@ -1,6 +1,7 @@
 using Gateway.Adapters;
 using Gateway.Adapters.EventHubs;
 using Gateway.Adapters.Kafka;
+using Gateway.Adapters.PubSub;
 using Gateway.Adapters.Webhook;
 
 namespace Gateway.Funnel;
@@ -19,6 +20,7 @@ internal static class FunnelAdapters
         new WebhookAdapterFactory(),
         new KafkaAdapterFactory(),
         new EventHubsAdapterFactory(),
+        new PubSubAdapterFactory(),
     ];
 
     /// <summary>
@@ -27,7 +29,7 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "aws/aws-iot", "aws/kinesis", "aws/firehose", "google/pubsub",
+        "aws/aws-iot", "aws/kinesis", "aws/firehose",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)

@@ -148,6 +148,15 @@ internal static class RegistryParser
                     errors.Add($"{path}.credentials.{field}: required for type {type}");
                 }
             }
+
+            // The key file inside a google-service-account-json set is checked now, so that a set the Pub/Sub
+            // destination cannot use is refused at load; the message names the field, never a value.
+            if (type == Adapters.PubSub.GoogleServiceAccountJson.CredentialType && c["credentials"] is JsonValue json
+                && json.TryGetValue<string>(out var keyFile) && keyFile.Length > 0
+                && Adapters.PubSub.GoogleServiceAccountJson.Problem(keyFile) is { } problem)
+            {
+                errors.Add($"{path}.credentials.credentials: {problem}");
+            }
         }
         else
         {
