@@ -1,5 +1,8 @@
 using Gateway.Adapters;
+using Gateway.Adapters.AwsIot;
+using Gateway.Adapters.Firehose;
 using Gateway.Adapters.Kafka;
+using Gateway.Adapters.Kinesis;
 using Gateway.Adapters.Webhook;
 
 namespace Gateway.Funnel;
@@ -17,6 +20,9 @@ internal static class FunnelAdapters
     [
         new WebhookAdapterFactory(),
         new KafkaAdapterFactory(),
+        new KinesisAdapterFactory(),
+        new FirehoseAdapterFactory(),
+        new AwsIotAdapterFactory(),
     ];
 
     /// <summary>
@@ -25,7 +31,7 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "aws/aws-iot", "aws/kinesis", "aws/firehose", "azure/eventhubs", "google/pubsub",
+        "azure/eventhubs", "google/pubsub",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)

@@ -148,6 +148,14 @@ internal static class RegistryParser
                     errors.Add($"{path}.credentials.{field}: required for type {type}");
                 }
             }
+
+            foreach (var field in type is null ? [] : CredentialSet.OptionalFields(type))
+            {
+                if (c[field] is { } value && (value is not JsonValue v || !v.TryGetValue<string>(out _)))
+                {
+                    errors.Add($"{path}.credentials.{field}: must be a string for type {type}");
+                }
+            }
         }
         else
         {
