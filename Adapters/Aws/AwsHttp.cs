@@ -63,22 +63,36 @@ internal sealed class AwsHttp : IDisposable
             var detail = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
             return Failed(DeliveryResult.Transient(502, $"{_service.Name}: could not reach {_endpoint.Label} ({detail})"));
         }
-        catch (AmazonServiceException e)
+        catch (AmazonClientException e)
         {
-            // STS answered AssumeRole (the only service call made while signing): a refusal will not pass by itself.
-            AwsLog.CredentialsFailed(_logger, _service.Name, _endpoint.Label, "sts", e.ErrorCode);
-            var code = AwsErrors.Code(e.ErrorCode, default) ?? "unknown";
-            return Failed((int)e.StatusCode is >= 400 and < 500 and not 429
+            // Obtaining credentials failed while signing. The SDK wraps STS's refusal of AssumeRole; an AmazonClientException
+            // alone means no identity for the default chain, or STS unreachable. Neither message goes to a reason.
+            var refusal = Refusal(e);
+            AwsLog.CredentialsFailed(_logger, _service.Name, _endpoint.Label, refusal is null ? "client" : "sts", refusal?.ErrorCode);
+            if (refusal is null)
+            {
+                return Failed(DeliveryResult.Transient(503, $"{_service.Name}: could not obtain AWS credentials (no identity for the gateway's default chain, or STS unreachable)"));
+            }
+
+            var code = AwsErrors.Code(refusal.ErrorCode, default) ?? "unknown";
+            return Failed((int)refusal.StatusCode is >= 400 and < 500 and not 429 && code is not ("Throttling" or "ThrottlingException")
                 ? DeliveryResult.Permanent(401, $"{_service.Name}: STS refused to assume the credential set's role ({code})")
                 : DeliveryResult.Transient(503, $"{_service.Name}: STS could not be asked for the role's credentials ({code})"));
         }
-        catch (AmazonClientException)
+    }
+
+    /// <summary>STS's answer inside a credentials failure, if STS answered at all.</summary>
+    private static AmazonServiceException? Refusal(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
         {
-            // No identity in the gateway's environment for the default chain, or STS unreachable. The SDK's message
-            // names profiles and files, not secrets, but it goes to no reason all the same.
-            AwsLog.CredentialsFailed(_logger, _service.Name, _endpoint.Label, "client", null);
-            return Failed(DeliveryResult.Transient(503, $"{_service.Name}: could not obtain AWS credentials (no identity for the gateway's default chain, or STS unreachable)"));
+            if (inner is AmazonServiceException service)
+            {
+                return service;
+            }
         }
+
+        return null;
     }
 
     private static AwsAnswer Failed(DeliveryResult result) => new(0, [], null, result);

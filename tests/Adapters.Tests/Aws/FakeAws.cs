@@ -49,6 +49,12 @@ internal sealed class FakeAws : IAsyncDisposable
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>The access keys the peer takes (the test key by default; a test of AssumeRole gives the session's).</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; set; } = TestKeys.Secrets;
+
+    /// <summary>The last request's <c>X-Amz-Security-Token</c>, when it had one.</summary>
+    public string? LastSecurityToken { get; private set; }
+
     private int _calls;
 
     public int Calls => _calls;
@@ -84,7 +90,8 @@ internal sealed class FakeAws : IAsyncDisposable
             await Task.Delay(Delay, context.RequestAborted);
         }
 
-        var problem = SigV4Verifier.Verify(new SigV4Verifier.Request(context.Request.Method, target, headers, body), TestKeys.Secrets, _service, _region, DateTimeOffset.UtcNow);
+        LastSecurityToken = context.Request.Headers["X-Amz-Security-Token"].FirstOrDefault();
+        var problem = SigV4Verifier.Verify(new SigV4Verifier.Request(context.Request.Method, target, headers, body), Secrets, _service, _region, DateTimeOffset.UtcNow);
         if (problem is not null)
         {
             Checks.Enqueue("signature: " + problem);
