@@ -88,6 +88,16 @@ public sealed class AwsValidationTests
         Assert.Equal(DeliveryResult.Permanent(401, "kinesis: credential set 'role': roleArn is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"), result);
     }
 
+    [Fact]
+    public void Registering_twice_adds_each_factory_once()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Gateway.Adapters.Aws.AwsServiceCollectionExtensions.AddAwsFunnelDestinations(services);
+        Gateway.Adapters.Aws.AwsServiceCollectionExtensions.AddAwsFunnelDestinations(services);
+
+        Assert.Equal(3, services.Count);
+    }
+
     private static List<string> Validate(string service, string url, JsonObject? extra = null)
     {
         var errors = new List<string>();

@@ -8,7 +8,6 @@ using Gateway.Funnel;
 using Gateway.Pipeline;
 using Gateway.Registry;
 using Gateway.Tests.Admin;
-using Gateway.Tests.Beam;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -48,8 +47,8 @@ public sealed class FunnelAwsTests
         await File.WriteAllTextAsync(path, seed, Ct);
         await gateway.StartAsync("--registry", path, "--Gateway:Funnel:DeliveryTimeoutSeconds", "5");
 
-        var reply = await Socat.RunAsync("""{"temp":21.5,"place":"倉庫"}"""u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind={Device}");
-        Assert.Equal("200", Encoding.UTF8.GetString(reply));
+        var reply = await UdpAsync(gateway.UnifiedPort, """{"temp":21.5,"place":"倉庫"}""");
+        Assert.Equal("200", reply);
 
         var record = Assert.Single(await kinesalite.ReadAsync("funnel-in"));
         Assert.Equal(Imsi, record.PartitionKey);
@@ -85,13 +84,55 @@ public sealed class FunnelAwsTests
         await File.WriteAllTextAsync(path, seed, Ct);
         await gateway.StartAsync("--registry", path);
 
-        var reply = Encoding.UTF8.GetString(await Socat.RunAsync("hello"u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind={Device}"));
+        var reply = await UdpAsync(gateway.UnifiedPort, "hello");
 
         Assert.Equal("404 kinesis: stream 'absent' does not exist (ResourceNotFoundException)", reply);
         using var admin = await gateway.LoginAsync();
         var logs = await admin.GetStringAsync(gateway.Url($"/v1/logs?resource_type=Subscriber&resource_id={Imsi}&service=Funnel"), Ct);
         Assert.Contains("does not exist (ResourceNotFoundException)", logs, StringComparison.Ordinal);
         Assert.DoesNotContain(TestKeys.Secret, logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Kinesalite_down_at_start_then_up_then_killed_mid_stream_loses_nothing_acknowledged()
+    {
+        var port = GatewayProcess.FreePort();
+        await using var gateway = new GatewayProcess();
+        var seed = $$"""
+            {
+              "credentials": [ { "credentialsId": "aws-1", "type": "aws-credentials", "credentials": { "accessKeyId": "{{TestKeys.AccessKeyId}}", "secretAccessKey": "{{TestKeys.Secret}}" } } ],
+              "groups": [ { "groupId": "g-aws", "configuration": { "SoracomFunnel": { "enabled": true,
+                "destination": { "provider": "aws", "service": "kinesis", "resourceUrl": "http://127.0.0.1:{{port}}/out", "timeoutSeconds": 1 },
+                "credentialsId": "aws-1", "contentType": "text" } } } ],
+              "subscribers": [ { "imsi": "{{Imsi}}", "groupId": "g-aws", "ipAddress": "{{Device}}" } ]
+            }
+            """;
+        var path = Path.Combine(gateway.DataDir, "seed.json");
+        await File.WriteAllTextAsync(path, seed, Ct);
+        await gateway.StartAsync("--registry", path, "--Gateway:Funnel:DeliveryTimeoutSeconds", "2");
+        Task<string> SendAsync(string text) => UdpAsync(gateway.UnifiedPort, text);
+
+        Assert.Matches("^502 kinesis: could not reach 127.0.0.1:[0-9]+ \\(ConnectionRefused\\)$", await SendAsync("early"));
+
+        var acknowledged = new List<string>();
+        await using (var kinesalite = await Kinesalite.StartAsync(port))
+        {
+            await kinesalite.CreateStreamAsync("out");
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal("200", await SendAsync($"up-{i}"));
+                acknowledged.Add($"up-{i}");
+            }
+
+            var stored = (await kinesalite.ReadAsync("out")).Select(r => (string)JsonNode.Parse(r.Data)!["payloads"]!).ToList();
+            Assert.All(acknowledged, a => Assert.Contains(a, stored));
+        }
+
+        Assert.Matches("^5[0-9][0-9] kinesis: ", await SendAsync("dead"));
+        using var admin = await gateway.LoginAsync();
+        var logs = JsonNode.Parse(await admin.GetStringAsync(gateway.Url($"/v1/logs?resource_type=Subscriber&resource_id={Imsi}&service=Funnel"), Ct))!.AsArray();
+        Assert.Equal(2, logs.Count);
+        Assert.All(logs, e => Assert.StartsWith("kinesis: could not reach", (string)e!["body"]!["message"]!, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -181,6 +222,16 @@ public sealed class FunnelAwsTests
         Assert.Contains("credentials[r].credentials.roleArn: required for type aws-iam-role-credentials", errors);
         Assert.Contains("credentials[r].credentials.externalId: must be a string for type aws-iam-role-credentials", errors);
         Assert.DoesNotContain(errors, e => e.Contains("AKIA", StringComparison.Ordinal) || e.Contains("hidden-ext", StringComparison.Ordinal));
+    }
+
+    /// <summary>One datagram from the device's address to the unified port, and its reply (the gateway answers every one).</summary>
+    private static async Task<string> UdpAsync(int port, string text)
+    {
+        using var socket = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(Device), 0));
+        await socket.SendAsync(Encoding.UTF8.GetBytes(text), new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        return Encoding.UTF8.GetString((await socket.ReceiveAsync(timeout.Token)).Buffer);
     }
 
     private sealed class ListLoggerProvider : ILoggerProvider
