@@ -115,7 +115,7 @@ internal sealed class AwsEndpoint
             region = RegionOf(host[..^domain.Length], service);
             if (region is null)
             {
-                errors.Add($"{path}: '{host}' is not a {service.Name} endpoint; expected {service.Example}");
+                errors.Add($"{path}: '{host}' is not an endpoint of aws/{service.Name}; expected {service.Example}");
                 return null;
             }
 

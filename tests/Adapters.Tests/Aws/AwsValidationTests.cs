@@ -28,14 +28,14 @@ public sealed class AwsValidationTests
     [Theory]
     [InlineData("kinesis", "ftp://kinesis.us-east-1.amazonaws.com/s", "destination.resourceUrl: must be https:// (http:// for a local peer), e.g. https://kinesis.<region>.amazonaws.com/<stream name>")]
     [InlineData("kinesis", "https://kinesis.us-east-1.amazonaws.com/", "destination.resourceUrl: names nothing after the host; expected https://kinesis.<region>.amazonaws.com/<stream name>")]
-    [InlineData("kinesis", "https://firehose.us-east-1.amazonaws.com/s", "destination.resourceUrl: 'firehose.us-east-1.amazonaws.com' is not a kinesis endpoint; expected https://kinesis.<region>.amazonaws.com/<stream name>")]
+    [InlineData("kinesis", "https://firehose.us-east-1.amazonaws.com/s", "destination.resourceUrl: 'firehose.us-east-1.amazonaws.com' is not an endpoint of aws/kinesis; expected https://kinesis.<region>.amazonaws.com/<stream name>")]
     [InlineData("kinesis", "http://kinesis.us-east-1.amazonaws.com/s", "destination.resourceUrl: AWS endpoints take https only")]
     [InlineData("kinesis", "https://kinesis.us-east-1.amazonaws.com/a/b", "destination.resourceUrl: the stream name may hold only letters, digits, '_', '.', '-' and #{imsi}")]
     [InlineData("kinesis", "https://AKIA:secret@kinesis.us-east-1.amazonaws.com/s", "destination.resourceUrl: user information does not belong in the URL (not echoed here); use an aws-credentials set")]
     [InlineData("kinesis", "https://#{imsi}.example/s", "destination.resourceUrl: the host is fixed; #{imsi} is allowed only after it")]
     [InlineData("firehose", "https://firehose.us-east-1.amazonaws.com/0123456789012345678901234567890123456789012345678901234567890123456789", "destination.resourceUrl: the delivery stream name must be 1-64 characters")]
     [InlineData("aws-iot", "xxxxx-ats.iot.ap-northeast-1.amazonaws.com/a/+/b", "destination.resourceUrl: the topic may not hold the wildcards + and # (a publish names one topic); #{imsi} is the only placeholder")]
-    [InlineData("aws-iot", "https://iot.ap-northeast-1.amazonaws.com/t", "destination.resourceUrl: 'iot.ap-northeast-1.amazonaws.com' is not a aws-iot endpoint; expected https://<id>-ats.iot.<region>.amazonaws.com/<topic>")]
+    [InlineData("aws-iot", "https://iot.ap-northeast-1.amazonaws.com/t", "destination.resourceUrl: 'iot.ap-northeast-1.amazonaws.com' is not an endpoint of aws/aws-iot; expected https://<id>-ats.iot.<region>.amazonaws.com/<topic>")]
     public void Bad_resource_urls_are_named_with_their_path(string service, string url, string expected)
     {
         var errors = Validate(service, url);
