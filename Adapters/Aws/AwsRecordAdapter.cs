@@ -49,39 +49,52 @@ internal sealed class AwsRecordAdapter : IFunnelAdapter
             }
         }
 
-        // Usually every message names the same stream; with #{imsi} in the name, one call per stream.
-        var chunk = new List<int>(batch.Count);
-        for (var first = 0; first < batch.Count; first++)
+        // Usually every message names the same stream; with #{imsi} in the name, the streams are sent to at once,
+        // each stream's chunks one after the other so that a device's records keep their order within a shard.
+        var streams = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (names[first] is not { } name)
+            if (names[i] is { } name)
             {
-                continue;
-            }
-
-            var bytes = 0;
-            for (var i = first; i < batch.Count; i++)
-            {
-                if (names[i] != name)
+                if (!streams.TryGetValue(name, out var indices))
                 {
-                    continue;
+                    streams[name] = indices = [];
                 }
 
-                var size = RecordBytes(batch[i]);
-                if (chunk.Count == _api.MaxRecords || bytes + size > _api.MaxRequestBytes)
-                {
-                    await SendChunkAsync(name, chunk, batch, results, cancellationToken);
-                    chunk.Clear();
-                    bytes = 0;
-                }
-
-                chunk.Add(i);
-                bytes += size;
-                names[i] = null;
+                indices.Add(i);
             }
-
-            await SendChunkAsync(name, chunk, batch, results, cancellationToken);
-            chunk.Clear();
         }
+
+        if (streams.Count == 1)
+        {
+            var (name, indices) = streams.First();
+            await SendStreamAsync(name, indices, batch, results, cancellationToken);
+            return;
+        }
+
+        await Task.WhenAll(streams.Select(s => SendStreamAsync(s.Key, s.Value, batch, results, cancellationToken)));
+    }
+
+    /// <summary>One stream's messages, in calls within the service's limits on records and bytes.</summary>
+    private async Task SendStreamAsync(string name, List<int> indices, IReadOnlyList<OutgoingMessage> batch, DeliveryResult[] results, CancellationToken cancellationToken)
+    {
+        var chunk = new List<int>(Math.Min(indices.Count, _api.MaxRecords));
+        var bytes = 0;
+        foreach (var i in indices)
+        {
+            var size = RecordBytes(batch[i]);
+            if (chunk.Count == _api.MaxRecords || bytes + size > _api.MaxRequestBytes)
+            {
+                await SendChunkAsync(name, chunk, batch, results, cancellationToken);
+                chunk.Clear();
+                bytes = 0;
+            }
+
+            chunk.Add(i);
+            bytes += size;
+        }
+
+        await SendChunkAsync(name, chunk, batch, results, cancellationToken);
     }
 
     /// <summary>The stream <paramref name="message"/> goes to, or null with the reason it cannot be sent.</summary>
