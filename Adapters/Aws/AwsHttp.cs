@@ -42,7 +42,7 @@ internal sealed class AwsHttp : IDisposable
         timeout.CancelAfter(_timeout);
         try
         {
-            using var response = await _signed.SendAsync(request, timeout.Token);
+            using var response = await SendBoundedAsync(request, timeout.Token);
             var body = await ReadAsync(response.Content, timeout.Token);
             var status = (int)response.StatusCode;
             if (status is >= 200 and < 300)
@@ -52,6 +52,10 @@ internal sealed class AwsHttp : IDisposable
 
             var header = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.FirstOrDefault() : null;
             return new AwsAnswer(status, body, AwsErrors.Code(header, body), null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !request.Options.TryGetValue(AwsInvokerHandler.Signed, out _))
+        {
+            return Failed(DeliveryResult.Transient(504, $"{_service.Name}: could not obtain AWS credentials within {_timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (STS or the default chain was slow)"));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -78,6 +82,40 @@ internal sealed class AwsHttp : IDisposable
             return Failed((int)refusal.StatusCode is >= 400 and < 500 and not 429 && code is not ("Throttling" or "ThrottlingException")
                 ? DeliveryResult.Permanent(401, $"{_service.Name}: STS refused to assume the credential set's role ({code})")
                 : DeliveryResult.Transient(503, $"{_service.Name}: STS could not be asked for the role's credentials ({code})"));
+        }
+    }
+
+    /// <summary>
+    /// Sends, giving up when <paramref name="cancellationToken"/> fires even while the signer is still obtaining
+    /// credentials: AssumeRole's STS call takes no cancellation token and retries on its own, so a slow STS would
+    /// otherwise hold the device's reply past the destination's timeout. The abandoned send is left to finish; its
+    /// response or failure is disposed or observed.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendBoundedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var sending = _signed.SendAsync(request, cancellationToken);
+        try
+        {
+            return await sending.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!sending.IsCompleted)
+        {
+            _ = sending.ContinueWith(
+                static t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        t.Result.Dispose();
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw;
         }
     }
 

@@ -7,6 +7,12 @@ namespace Gateway.Adapters.Aws;
 /// </summary>
 internal sealed class AwsInvokerHandler(HttpMessageInvoker inner) : HttpMessageHandler
 {
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        inner.SendAsync(request, cancellationToken);
+    /// <summary>Set on a request once it is signed and on its way: a timeout before then was spent obtaining credentials.</summary>
+    public static readonly HttpRequestOptionsKey<bool> Signed = new("Gateway.Aws.Signed");
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Options.Set(Signed, true);
+        return inner.SendAsync(request, cancellationToken);
+    }
 }

@@ -119,6 +119,44 @@ public sealed class AssumeRoleTests
         }
     }
 
+    [Fact]
+    public async Task A_slow_sts_is_bounded_by_the_destinations_timeout()
+    {
+        await using var sts = await FakeSts.StartAsync(TimeSpan.FromHours(1), delay: TimeSpan.FromSeconds(6));
+        var saved = new Dictionary<string, string?>();
+        foreach (var (name, value) in new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = TestKeys.AccessKeyId, ["AWS_SECRET_ACCESS_KEY"] = TestKeys.Secret, ["AWS_REGION"] = "us-east-1", ["AWS_ENDPOINT_URL_STS"] = sts.Url,
+        })
+        {
+            saved[name] = Environment.GetEnvironmentVariable(name);
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        try
+        {
+            var role = new AdapterCredentials
+            {
+                CredentialsId = "role", Type = "aws-iam-role-credentials", Values = new JsonObject { ["roleArn"] = RoleArn },
+            };
+            await using var adapter = AwsTestKit.Create(new KinesisAdapterFactory(),
+                AwsTestKit.Destination("kinesis", "http://127.0.0.1:9/s", new JsonObject { ["timeoutSeconds"] = 0.5 }), role);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            var result = (await AwsTestKit.SendAsync(adapter, AwsTestKit.Message("1")))[0];
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), clock.Elapsed.ToString());
+            Assert.Equal(DeliveryResult.Transient(504, "kinesis: could not obtain AWS credentials within 0.5 s (STS or the default chain was slow)"), result);
+        }
+        finally
+        {
+            foreach (var (name, value) in saved)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+    }
+
     /// <summary>An STS that answers AssumeRole (Query API, XML) after checking the caller's SigV4 signature (service sts).</summary>
     private sealed class FakeSts : IAsyncDisposable
     {
@@ -130,7 +168,7 @@ public sealed class AssumeRoleTests
 
         public ConcurrentQueue<(Dictionary<string, string> Form, string? Problem)> Calls { get; } = new();
 
-        public static async Task<FakeSts> StartAsync(TimeSpan lifetime, bool refuse = false)
+        public static async Task<FakeSts> StartAsync(TimeSpan lifetime, bool refuse = false, TimeSpan delay = default)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -148,6 +186,11 @@ public sealed class AssumeRoleTests
                 var form = System.Text.Encoding.UTF8.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
                     .ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p.Length > 1 ? p[1].Replace('+', ' ') : string.Empty));
                 sts.Calls.Enqueue((form, problem));
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, context.RequestAborted);
+                }
+
                 context.Response.ContentType = "text/xml";
                 if (problem is not null || refuse)
                 {
