@@ -6,6 +6,23 @@ namespace Gateway.Devices;
 /// <summary>
 /// What the MQTT endpoint knows about one client ID's live connection, taken from the network at CONNECT: where it
 /// comes from (identity is resolved again from this address for every PUBLISH, so registry changes apply at once),
-/// which protocol version it speaks (how a failure is answered), and which device owns the client ID.
+/// which protocol version it speaks (how a failure is answered), and which device owns the client ID. A class, not a
+/// record: two connections are never the same one, however alike (the registration is removed by reference).
 /// </summary>
-internal sealed record MqttDeviceConnection(IPEndPoint Source, MqttProtocolVersion Version, string EntryPoint, string Owner);
+internal sealed class MqttDeviceConnection(IPEndPoint source, MqttProtocolVersion version, string entryPoint, string owner)
+{
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IPEndPoint Source { get; } = source;
+
+    public MqttProtocolVersion Version { get; } = version;
+
+    public string EntryPoint { get; } = entryPoint;
+
+    public string Owner { get; } = owner;
+
+    /// <summary>Completes once MQTTnet reported this connection gone, which it does after it cleaned its session up.</summary>
+    public Task Closed => _closed.Task;
+
+    public void MarkClosed() => _closed.TrySetResult();
+}

@@ -36,15 +36,50 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
     // than allowed to take the first one's session over (and disconnect it), as a shared broker would.
     private readonly ConcurrentDictionary<string, MqttDeviceConnection> _connections = new(StringComparer.Ordinal);
 
+    /// <summary>How long a reconnecting device waits for its previous connection's clean-up before it is admitted anyway.</summary>
+    internal static readonly TimeSpan PreviousConnectionGrace = TimeSpan.FromSeconds(3);
+
+    private MqttServer? _server;
+
     public void Attach(MqttServer server)
     {
+        _server = server;
         server.ValidatingConnectionAsync += ValidateAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
         server.InterceptingPublishAsync += PublishAsync;
         server.InterceptingSubscriptionAsync += SubscribeAsync;
     }
 
-    private Task ValidateAsync(ValidatingConnectionEventArgs args)
+    private async Task ValidateAsync(ValidatingConnectionEventArgs args)
+    {
+        var (connection, previous) = Admit(args);
+        if (connection is null)
+        {
+            return;
+        }
+
+        if (previous is not null)
+        {
+            await RetirePreviousAsync(string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId, previous, connection);
+        }
+
+        // The connection's own record travels with its session, so its PUBLISHes and its disconnect find it even
+        // when the device has meanwhile connected again under the same client ID (MQTTnet reports a dropped
+        // connection only after its loop ended).
+        if (args.SessionItems is { } items)
+        {
+            items[SessionKey] = connection;
+        }
+
+        DeviceMetrics.Connection(connection.EntryPoint, "ok");
+    }
+
+    /// <summary>
+    /// Decides on a CONNECT: the device's identity, a service for it, its client ID. Returns the new connection's
+    /// record (null when refused, the reason code set on <paramref name="args"/>) and the same device's previous
+    /// connection under that client ID, if one is still registered.
+    /// </summary>
+    private (MqttDeviceConnection? Connection, MqttDeviceConnection? Previous) Admit(ValidatingConnectionEventArgs args)
     {
         // The Kestrel transport hands MQTTnet a connection context; WebSocket connections come through its channel adapter.
         var name = args.ChannelAdapter is MQTTnet.AspNetCore.MqttConnectionContext ? TcpName : WebSocketName;
@@ -58,7 +93,7 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
 
         if (args.RemoteEndPoint is not IPEndPoint remote)
         {
-            return Refuse(args, name, "no_address", MqttConnectReasonCode.NotAuthorized, "-", "no source address");
+            return Refused(args, name, "no_address", MqttConnectReasonCode.NotAuthorized, "-", "no source address");
         }
 
         var device = resolver.ResolveAddress(remote.Address);
@@ -69,12 +104,12 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
                 LogRefused(logger, name, remote.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
             }
 
-            return Refuse(args, name, RefusalTags.Refused(device.Refusal), MqttConnectReasonCode.NotAuthorized, null, null);
+            return Refused(args, name, RefusalTags.Refused(device.Refusal), MqttConnectReasonCode.NotAuthorized, null, null);
         }
 
         if (!pipeline.Serves(device, SourceProtocol.Mqtt))
         {
-            return Refuse(args, name, "no_service", MqttConnectReasonCode.NotAuthorized, device.Label, "no service of this device's group takes MQTT messages");
+            return Refused(args, name, "no_service", MqttConnectReasonCode.NotAuthorized, device.Label, "no service of this device's group takes MQTT messages");
         }
 
         var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
@@ -82,30 +117,62 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         {
             // MQTTnet refuses a 3.1.1 CONNECT without a client ID itself (identifier rejected).
             DeviceMetrics.Connection(name, "no_client_id");
-            return Task.CompletedTask;
+            return default;
         }
 
         var owner = device.Subscriber!.IsAnonymous ? "address:" + remote.Address : device.Subscriber.Imsi;
         var connection = new MqttDeviceConnection(remote, args.ProtocolVersion, name, owner);
-        var current = _connections.AddOrUpdate(clientId, connection, (_, existing) => existing.Owner == owner ? connection : existing);
+        MqttDeviceConnection? previous = null;
+        var current = _connections.AddOrUpdate(clientId, connection, (_, existing) =>
+        {
+            if (existing.Owner != owner)
+            {
+                return existing;
+            }
+
+            previous = existing;
+            return connection;
+        });
         if (!ReferenceEquals(current, connection))
         {
-            return Refuse(args, name, "client_id_in_use", MqttConnectReasonCode.ClientIdentifierNotValid, device.Label, "client ID in use by another device");
+            return Refused(args, name, "client_id_in_use", MqttConnectReasonCode.ClientIdentifierNotValid, device.Label, "client ID in use by another device");
         }
 
-        // The connection's own record travels with its session, so its PUBLISHes and its disconnect find it even
-        // when the device has meanwhile connected again under the same client ID (MQTTnet reports a dropped
-        // connection only after its loop ended).
-        if (args.SessionItems is { } items)
-        {
-            items[SessionKey] = connection;
-        }
-
-        DeviceMetrics.Connection(name, "ok");
-        return Task.CompletedTask;
+        return (connection, previous is { Closed.IsCompleted: false } ? previous : null);
     }
 
-    private Task Refuse(ValidatingConnectionEventArgs args, string name, string result, MqttConnectReasonCode code, string? label, string? reason)
+    /// <summary>
+    /// Ends the same device's previous connection under this client ID, and waits until MQTTnet has cleaned it up,
+    /// before the new one is admitted. MQTTnet's own takeover has a window: when the previous connection's loop has
+    /// just ended (the device dropped it and reconnected at once), its clean-up removes "the client with this ID" and
+    /// stops it — by then the new connection, which it closes right after its CONNACK. Retiring the old one first
+    /// closes that window; if its clean-up takes longer than <see cref="PreviousConnectionGrace"/>, the new one is
+    /// admitted anyway (MQTTnet's takeover then applies).
+    /// </summary>
+    private async Task RetirePreviousAsync(string clientId, MqttDeviceConnection previous, MqttDeviceConnection connection)
+    {
+        try
+        {
+            await _server!.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.SessionTakenOver });
+        }
+        catch (InvalidOperationException)
+        {
+            // Not (or no longer) among MQTTnet's clients: its clean-up is under way or done.
+        }
+
+        try
+        {
+            await previous.Closed.WaitAsync(PreviousConnectionGrace);
+            DeviceMetrics.Connection(connection.EntryPoint, "replaced");
+        }
+        catch (TimeoutException)
+        {
+            DeviceMetrics.Connection(connection.EntryPoint, "replaced_slowly");
+            LogSlowRetire(logger, connection.EntryPoint, connection.Owner, PreviousConnectionGrace.TotalSeconds);
+        }
+    }
+
+    private (MqttDeviceConnection?, MqttDeviceConnection?) Refused(ValidatingConnectionEventArgs args, string name, string result, MqttConnectReasonCode code, string? label, string? reason)
     {
         // MQTTnet sends the 3.1.1 equivalent of the MQTT 5 code: not authorized 0x87 → 0x05, client ID 0x85 → 0x02.
         args.ReasonCode = code;
@@ -116,7 +183,7 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         }
 
         DeviceMetrics.Connection(name, result);
-        return Task.CompletedTask;
+        return default;
     }
 
     private Task DisconnectedAsync(ClientDisconnectedEventArgs args)
@@ -124,12 +191,18 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         // On a takeover the client ID already belongs to the new connection (same device). MQTTnet also reports a
         // dropped connection only after its loop ended, by which time the device may have connected again under the
         // same ID: only the dropped connection's own registration is removed, never its successor's.
-        if (args.DisconnectType != MqttClientDisconnectType.Takeover && args.ClientId is { } clientId
-            && args.SessionItems?[SessionKey] is MqttDeviceConnection own)
+        if (args.SessionItems?[SessionKey] is not MqttDeviceConnection own)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (args.DisconnectType != MqttClientDisconnectType.Takeover && args.ClientId is { } clientId)
         {
             // Removed only while it is still the registered one.
             _connections.TryRemove(KeyValuePair.Create(clientId, own));
         }
+
+        own.MarkClosed();
 
         return Task.CompletedTask;
     }
@@ -232,6 +305,9 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {EntryPoint}: refused {RemoteAddress} ({Refusal}, subscriber {Imsi})")]
     private static partial void LogRefused(ILogger logger, string entryPoint, string remoteAddress, RefusalReason refusal, string? imsi);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {EntryPoint}: the previous connection of {Owner} under the same client ID was not cleaned up within {Seconds} s; the new one is admitted anyway")]
+    private static partial void LogSlowRetire(ILogger logger, string entryPoint, string owner, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {EntryPoint}: refused the CONNECT of {Device}: {Reason}")]
     private static partial void LogConnectRefused(ILogger logger, string entryPoint, string device, string reason);

@@ -1,5 +1,6 @@
 using Gateway.Adapters;
 using Gateway.Adapters.AwsIot;
+using Gateway.Adapters.EventHubs;
 using Gateway.Adapters.Firehose;
 using Gateway.Adapters.Kafka;
 using Gateway.Adapters.Kinesis;
@@ -23,6 +24,7 @@ internal static class FunnelAdapters
         new KinesisAdapterFactory(),
         new FirehoseAdapterFactory(),
         new AwsIotAdapterFactory(),
+        new EventHubsAdapterFactory(),
     ];
 
     /// <summary>
@@ -31,7 +33,7 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "azure/eventhubs", "google/pubsub",
+        "google/pubsub",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)

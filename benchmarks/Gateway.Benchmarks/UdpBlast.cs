@@ -33,6 +33,7 @@ internal static class UdpBlast
             return s;
         }).ToArray();
         long ok = 0, other = 0;
+        var otherKinds = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var stop = false;
         var readers = sockets.Select(s => new Thread(() =>
         {
@@ -43,7 +44,13 @@ internal static class UdpBlast
                 {
                     var n = s.Receive(buffer);
                     if (n >= 3 && buffer[0] == '2' && buffer[1] == '0' && buffer[2] == '0') Interlocked.Increment(ref ok);
-                    else Interlocked.Increment(ref other);
+                    else
+                    {
+                        Interlocked.Increment(ref other);
+                        // What the other replies were (their first line, a few kinds), so a run says why.
+                        var text = System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(n, 80)).Split('\n')[0];
+                        if (otherKinds.Count < 5 || otherKinds.ContainsKey(text)) otherKinds.AddOrUpdate(text, 1, static (_, c) => c + 1);
+                    }
                 }
                 catch (SocketException)
                 {
@@ -85,6 +92,8 @@ internal static class UdpBlast
         foreach (var s in sockets) s.Dispose();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sent {sent - failed} in {elapsed:0.0} s = {(sent - failed) / elapsed:0} msg/s (target {rate:0}); send errors {failed}; replies 200 {ok}, other {other}"));
+        foreach (var (text, count) in otherKinds)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  other reply x{count}: {text}"));
         return 0;
     }
 }

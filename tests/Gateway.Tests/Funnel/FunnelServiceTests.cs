@@ -234,8 +234,8 @@ public sealed class FunnelServiceTests
     {
         await using var hook = await TestWebhook.StartAsync();
         await using var disabled = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url(), enabled: false)));
-        const string eventHubs = """{ "enabled": true, "destination": { "provider": "azure", "service": "eventhubs", "resourceUrl": "https://ns.servicebus.windows.net/hub/messages" }, "credentialsId": "my-aws" }""";
-        await using var noAdapter = FunnelHarness.Create(FunnelRegistry.Seed(eventHubs));
+        const string pubsub = """{ "enabled": true, "destination": { "provider": "google", "service": "pubsub", "resourceUrl": "projects/p/topics/t" }, "credentialsId": "my-aws" }""";
+        await using var noAdapter = FunnelHarness.Create(FunnelRegistry.Seed(pubsub));
         await using var enabled = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url("/#{imsi}"))));
         var funnel = enabled.Services.GetServices<IDeviceService>().Single();
         var anonymous = new DeviceIdentity(Subscriber.AnonymousIn(FunnelRegistry.GroupId), enabled.Device.Group, null, RefusalReason.None);
