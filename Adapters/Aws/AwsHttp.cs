@@ -65,7 +65,9 @@ internal sealed class AwsHttp : IDisposable
         {
             // The exception's message can carry the whole URL; the error kind and socket error are enough to act on.
             var detail = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
-            return Failed(DeliveryResult.Transient(502, $"{_service.Name}: could not reach {_endpoint.Label} ({detail})"));
+            return Failed(request.Options.TryGetValue(AwsInvokerHandler.Signed, out _)
+                ? DeliveryResult.Transient(502, $"{_service.Name}: could not reach {_endpoint.Label} ({detail})")
+                : DeliveryResult.Transient(503, $"{_service.Name}: could not obtain AWS credentials (STS unreachable: {detail})"));
         }
         catch (AmazonClientException e)
         {

@@ -120,6 +120,43 @@ public sealed class AssumeRoleTests
     }
 
     [Fact]
+    public async Task An_unreachable_sts_is_transient()
+    {
+        var saved = new Dictionary<string, string?>();
+        foreach (var (name, value) in new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = TestKeys.AccessKeyId, ["AWS_SECRET_ACCESS_KEY"] = TestKeys.Secret, ["AWS_REGION"] = "us-east-1",
+            ["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:9", ["AWS_MAX_ATTEMPTS"] = "1",
+        })
+        {
+            saved[name] = Environment.GetEnvironmentVariable(name);
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        try
+        {
+            var role = new AdapterCredentials
+            {
+                CredentialsId = "role", Type = "aws-iam-role-credentials", Values = new JsonObject { ["roleArn"] = RoleArn },
+            };
+            await using var adapter = AwsTestKit.Create(new KinesisAdapterFactory(), AwsTestKit.Destination("kinesis", "http://127.0.0.1:9/s"), role);
+
+            var result = (await AwsTestKit.SendAsync(adapter, AwsTestKit.Message("1")))[0];
+
+            Assert.Equal(DeliveryOutcome.Transient, result.Outcome);
+            Assert.Equal(503, result.Status);
+            Assert.Contains("STS", result.Reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var (name, value) in saved)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_slow_sts_is_bounded_by_the_destinations_timeout()
     {
         await using var sts = await FakeSts.StartAsync(TimeSpan.FromHours(1), delay: TimeSpan.FromSeconds(6));
