@@ -35,20 +35,22 @@ kinesis() {
 kinesis CreateStream "{\"StreamName\":\"bench\",\"ShardCount\":$SHARDS}" >/dev/null
 sleep 0.5
 
-# count_records: every record in the stream, shard by shard from the start.
+# count_records: sets COUNT to the records stored since the previous call, shard by shard (each shard's iterator is
+# kept between calls, so a round reads only its own records; not run in a subshell, which would lose them).
+declare -A ITERATORS
 count_records() {
   local total=0 shard it out n
   for shard in $(kinesis DescribeStream '{"StreamName":"bench"}' | python3 -c 'import json,sys; [print(s["ShardId"]) for s in json.load(sys.stdin)["StreamDescription"]["Shards"]]'); do
-    it=$(kinesis GetShardIterator "{\"StreamName\":\"bench\",\"ShardId\":\"$shard\",\"ShardIteratorType\":\"TRIM_HORIZON\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ShardIterator"])')
+    it=${ITERATORS[$shard]:-$(kinesis GetShardIterator "{\"StreamName\":\"bench\",\"ShardId\":\"$shard\",\"ShardIteratorType\":\"TRIM_HORIZON\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ShardIterator"])')}
     while :; do
-      out=$(kinesis GetRecords "{\"ShardIterator\":\"$it\",\"Limit\":10000}")
-      n=$(echo "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["Records"]))')
+      out=$(kinesis GetRecords "{\"ShardIterator\":\"$it\",\"Limit\":10000}" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["Records"]), d["NextShardIterator"])')
+      n=${out%% *}; it=${out#* }
       [ "$n" -gt 0 ] || break
       total=$((total + n))
-      it=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["NextShardIterator"])')
     done
+    ITERATORS[$shard]=$it
   done
-  echo "$total"
+  COUNT=$total
 }
 
 cat > "$WORK/seed.json" <<SEED
@@ -70,16 +72,17 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 
 rss() { awk '/VmRSS/ {print int($2/1024) " MiB"}' "/proc/$1/status"; }
 check=$($BENCH udp-load "127.0.0.1:$GU" 1 1)
 echo "check: $check"
-[ "$(count_records)" -gt 0 ] || { echo "nothing reached kinesalite"; cat "$WORK/gateway.log"; exit 1; }
+count_records
+[ "$COUNT" -gt 0 ] || { echo "nothing reached kinesalite"; cat "$WORK/gateway.log"; exit 1; }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
   $BENCH udp-load "127.0.0.1:$GU" "$WARMUP" "$CONCURRENCY" >/dev/null
-  before=$(count_records)
+  count_records
   g0=$(ticks "$GATEWAY_PID"); k0=$(ticks "$KINESALITE_PID")
   load=$($BENCH udp-load "127.0.0.1:$GU" "$DURATION" "$CONCURRENCY")
   g1=$(ticks "$GATEWAY_PID"); k1=$(ticks "$KINESALITE_PID")
-  stored=$(( $(count_records) - before ))
+  count_records; stored=$COUNT
   echo "round $round, closed loop ($CONCURRENCY in flight, $DURATION s): $load"
   echo "  stored in kinesalite: $stored records; CPU over the window: gateway $(( (g1 - g0) * 10 )) ms, kinesalite $(( (k1 - k0) * 10 )) ms;" \
        "RSS gateway $(rss "$GATEWAY_PID"), kinesalite $(rss "$KINESALITE_PID")"
