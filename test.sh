@@ -26,6 +26,13 @@ if [ ! -x "$PUBSUB_EMULATOR" ]; then
        "install google-cloud-cli and google-cloud-cli-pubsub-emulator from Google's apt source (packages.cloud.google.com) to run them"
 fi
 
+# kinesalite (npm), the Kinesis peer of the AWS adapter tests and benchmarks: installed from its lock file only when
+# missing, so a second run does no network work. Node and npm come with the machine image.
+if [ ! -d tests/tools/kinesalite/node_modules/kinesalite ]; then
+  echo "test.sh: installing kinesalite"
+  npm ci --prefix tests/tools/kinesalite --no-audit --no-fund --loglevel=error
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet restore Gateway.sln
 dotnet build Gateway.sln -c Release --no-restore

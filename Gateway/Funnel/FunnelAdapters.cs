@@ -1,6 +1,9 @@
 using Gateway.Adapters;
+using Gateway.Adapters.AwsIot;
 using Gateway.Adapters.EventHubs;
+using Gateway.Adapters.Firehose;
 using Gateway.Adapters.Kafka;
+using Gateway.Adapters.Kinesis;
 using Gateway.Adapters.PubSub;
 using Gateway.Adapters.Webhook;
 
@@ -19,6 +22,9 @@ internal static class FunnelAdapters
     [
         new WebhookAdapterFactory(),
         new KafkaAdapterFactory(),
+        new KinesisAdapterFactory(),
+        new FirehoseAdapterFactory(),
+        new AwsIotAdapterFactory(),
         new EventHubsAdapterFactory(),
         new PubSubAdapterFactory(),
     ];
@@ -29,7 +35,6 @@ internal static class FunnelAdapters
     /// </summary>
     public static IReadOnlyList<string> SoracomOnly { get; } =
     [
-        "aws/aws-iot", "aws/kinesis", "aws/firehose",
     ];
 
     public static IFunnelAdapterFactory? Find(IEnumerable<IFunnelAdapterFactory> factories, string provider, string service)

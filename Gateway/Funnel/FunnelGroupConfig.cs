@@ -41,6 +41,12 @@ internal sealed class FunnelGroupConfig
 
     public bool PayloadsOnly { get; private init; }
 
+    /// <summary>
+    /// AWS IoT's <c>sendPayloadsAsBinary</c>: the device's raw bytes are the message, not the envelope. Only aws/aws-iot
+    /// has it (spec §3.3); its factory refuses <c>true</c> elsewhere, and it is ignored here for any other destination.
+    /// </summary>
+    public bool SendPayloadsAsBinary { get; private init; }
+
     /// <summary>The envelope's <c>destination</c> value: provider, service, resourceUrl, then the other keys as configured.</summary>
     public byte[] DestinationJson { get; private init; } = [];
 
@@ -112,6 +118,7 @@ internal sealed class FunnelGroupConfig
             ContentType = ParseContentType((string?)map["contentType"]),
             AddSimId = map["addSimId"] is JsonValue a && a.GetValueKind() == JsonValueKind.True,
             PayloadsOnly = destination.Flag("payloadsOnly"),
+            SendPayloadsAsBinary = provider == "aws" && service == "aws-iot" && destination.Flag("sendPayloadsAsBinary"),
             DestinationJson = json,
             Kind = $"{provider}/{service}",
             DestinationKey = $"{provider}/{service}\n{Encoding.UTF8.GetString(json)}",

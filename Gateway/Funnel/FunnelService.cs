@@ -60,8 +60,21 @@ internal sealed class FunnelService : IDeviceService
         }
 
         var messageId = Guid.CreateVersion7().ToString();
-        var body = new PooledBufferWriter(512 + (message.Payload.Length * 4 / 3) + (message.Json?.Length ?? 0));
-        if (!FunnelEnvelope.TryWrite(body, config, message, _operatorId, route.CredentialsId, messageId))
+        PooledBufferWriter body;
+        if (config.SendPayloadsAsBinary)
+        {
+            // AWS IoT's sendPayloadsAsBinary: the device's bytes as they came, whatever the content type or binary
+            // parser says (the envelope, and so its JSON check, is not written at all).
+            body = new PooledBufferWriter(message.Payload.Length);
+            message.Payload.Span.CopyTo(body.GetSpan(message.Payload.Length));
+            body.Advance(message.Payload.Length);
+        }
+        else
+        {
+            body = new PooledBufferWriter(512 + (message.Payload.Length * 4 / 3) + (message.Json?.Length ?? 0));
+        }
+
+        if (!config.SendPayloadsAsBinary && !FunnelEnvelope.TryWrite(body, config, message, _operatorId, route.CredentialsId, messageId))
         {
             body.Dispose();
             Record(message, config, 400, FunnelEnvelope.InvalidJson, messageId);
@@ -74,6 +87,7 @@ internal sealed class FunnelService : IDeviceService
             Target = config.Destination!.IsPerSubscriber ? config.Destination.ResourceUrl.Replace(FunnelConfigValidator.Placeholder, subscriber.Imsi, StringComparison.Ordinal) : null,
             Key = subscriber.IsAnonymous ? null : subscriber.Imsi,
             Attributes = Attributes(message, config),
+            ContentType = config.SendPayloadsAsBinary ? "application/octet-stream" : "application/json",
             MessageId = messageId,
             TimestampMs = message.ReceivedAtMs,
         };

@@ -31,6 +31,17 @@ internal sealed class CredentialSet
         "kafka-credentials", // the gateway's own Kafka destination: SASL user, password, mechanism, CA (Adapters/Kafka)
     };
 
+    /// <summary>
+    /// Fields a type may carry, which must be strings when present: AWS's <c>externalId</c> (SORACOM's) and our
+    /// <c>region</c>, the signing region for a local Kinesis/Firehose/IoT peer whose host names none (Adapters/Aws).
+    /// </summary>
+    public static IReadOnlyList<string> OptionalFields(string type) => type switch
+    {
+        "aws-credentials" => ["region"],
+        "aws-iam-role-credentials" => ["externalId", "region"],
+        _ => [],
+    };
+
     /// <summary>Fields each type must carry in <c>credentials</c>.</summary>
     public static IReadOnlyList<string> RequiredFields(string type) => type switch
     {

@@ -157,6 +157,14 @@ internal static class RegistryParser
             {
                 errors.Add($"{path}.credentials.credentials: {problem}");
             }
+
+            foreach (var field in type is null ? [] : CredentialSet.OptionalFields(type))
+            {
+                if (c[field] is { } value && (value is not JsonValue v || !v.TryGetValue<string>(out _)))
+                {
+                    errors.Add($"{path}.credentials.{field}: must be a string for type {type}");
+                }
+            }
         }
         else
         {

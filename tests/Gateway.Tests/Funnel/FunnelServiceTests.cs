@@ -230,18 +230,15 @@ public sealed class FunnelServiceTests
     }
 
     [Fact]
-    public async Task Only_enabled_groups_with_a_deliverable_destination_are_served()
+    public async Task Only_enabled_groups_are_served_and_never_anonymous_devices_when_the_destination_needs_an_IMSI()
     {
         await using var hook = await TestWebhook.StartAsync();
         await using var disabled = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url(), enabled: false)));
-        const string kinesis = """{ "enabled": true, "destination": { "provider": "aws", "service": "kinesis", "resourceUrl": "https://kinesis.ap-northeast-1.amazonaws.com/s" }, "credentialsId": "my-aws" }""";
-        await using var noAdapter = FunnelHarness.Create(FunnelRegistry.Seed(kinesis));
         await using var enabled = FunnelHarness.Create(FunnelRegistry.Seed(FunnelRegistry.Funnel(hook.Url("/#{imsi}"))));
         var funnel = enabled.Services.GetServices<IDeviceService>().Single();
         var anonymous = new DeviceIdentity(Subscriber.AnonymousIn(FunnelRegistry.GroupId), enabled.Device.Group, null, RefusalReason.None);
 
         Assert.False(disabled.Pipeline.Serves(disabled.Device, SourceProtocol.Udp));
-        Assert.False(noAdapter.Pipeline.Serves(noAdapter.Device, SourceProtocol.Udp));
         foreach (var protocol in Enum.GetValues<SourceProtocol>())
         {
             Assert.True(enabled.Pipeline.Serves(enabled.Device, protocol, "funnel"));
