@@ -47,6 +47,7 @@ internal static partial class AdminApi
         api.MapPut("/credentials/{credentialsId}", UpdateCredentialAsync).WithMetadata(new SamOperation("Credential:updateCredential"));
         api.MapDelete("/credentials/{credentialsId}", DeleteCredentialAsync).WithMetadata(new SamOperation("Credential:deleteCredential"));
         api.MapLogsApi();
+        Harvest.HarvestApi.MapHarvestApi(api);
     }
 
     // ---- auth ----

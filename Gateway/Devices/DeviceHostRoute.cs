@@ -12,9 +12,13 @@ internal sealed record DeviceHostRoute(string EntryPoint, string? OnlyService)
 
     public static DeviceHostRoute Unified { get; } = new("unified-http", null);
 
+    /// <summary>Harvest Data: its own request rules (more content types, <c>X-Soracom-Timestamp</c>) and 400 when not enabled.</summary>
+    public static DeviceHostRoute Harvest { get; } = new("harvest-http", "harvest");
+
     private static readonly (string Label, DeviceHostRoute Route)[] s_table =
     [
         ("funnel", Funnel),
+        ("harvest", Harvest),
         ("uni", Unified),
         ("unified", Unified),
     ];

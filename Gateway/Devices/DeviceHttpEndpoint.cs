@@ -8,8 +8,9 @@ namespace Gateway.Devices;
 /// <summary>
 /// The HTTP device services listener (:8080): a device POSTs one message, the Host says which service it addresses
 /// (<see cref="DeviceHostRoute"/>), and the reply is that service's own (Funnel: 204, or 400 for invalid JSON) or the
-/// group's unified response format. Funnel's entry-point rules apply on every Host: POST only, a JSON, text or XML
-/// body, at most 800,000 bytes. The device is who its source address says, never a header.
+/// group's unified response format. Funnel's entry-point rules apply on every Host but <c>harvest.</c>: POST only, a
+/// JSON, text or XML body, at most 800,000 bytes. <c>harvest.</c> takes Harvest's types too (octet-stream, form data —
+/// curl's default — or none) and its <c>X-Soracom-Timestamp</c>. The device is who its source address says, never a header.
 /// </summary>
 internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<DeviceHttpEndpoint> logger)
     : IDisposable
@@ -24,6 +25,11 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
     // Funnel's documented set. Anything else (form data, octet-stream, a missing type) is refused with 415 rather
     // than guessed at: the services decide how to read the body from this type.
     private static readonly string[] s_mediaTypes = ["application/json", "text/plain", "application/xml"];
+
+    // Harvest Data's observed set (spec §4.1); a request without a type is stored as bytes.
+    private static readonly string[] s_harvestMediaTypes = [.. s_mediaTypes, "application/octet-stream", "application/x-www-form-urlencoded"];
+
+    public const string TimestampHeader = "X-Soracom-Timestamp";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -43,9 +49,22 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
             return;
         }
 
-        if (await RefuseRequestAsync(context, name))
+        if (await RefuseRequestAsync(context, route))
         {
             return;
+        }
+
+        long? deviceTimestamp = null;
+        if (route == DeviceHostRoute.Harvest && context.Request.Headers[TimestampHeader] is { Count: > 0 } header)
+        {
+            if (!long.TryParse(header[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+            {
+                DeviceMetrics.Count(name, "bad_timestamp");
+                await TextAsync(context, StatusCodes.Status400BadRequest, $"{TimestampHeader} must be Unix time in milliseconds (was '{header[0]}')\n");
+                return;
+            }
+
+            deviceTimestamp = ms;
         }
 
         var body = context.Request.ContentLength > DeviceEndpointOptions.MaxHttpBodyBytes
@@ -72,20 +91,36 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
             ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
             ContentType = context.Request.ContentType,
             OnlyService = route.OnlyService,
+            DeviceTimestampMs = deviceTimestamp,
         };
         var result = await pipeline.ProcessAsync(message, context.RequestAborted);
         await ReplyAsync(context, route, device, result);
     }
 
-    /// <summary>Funnel's request rules: POST, and a JSON, text or XML Content-Type. True when refused (the reply is written).</summary>
-    private async Task<bool> RefuseRequestAsync(HttpContext context, string name)
+    /// <summary>Funnel's request rules: POST, and a JSON, text or XML Content-Type (Harvest: its own set). True when refused (the reply is written).</summary>
+    private async Task<bool> RefuseRequestAsync(HttpContext context, DeviceHostRoute route)
     {
+        var name = route.EntryPoint;
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             DeviceMetrics.Count(name, "method_not_allowed");
             LogMethodNotAllowed(logger, name, context.Connection.RemoteIpAddress, context.Request.Method);
             context.Response.Headers.Allow = "POST";
             await TextAsync(context, StatusCodes.Status405MethodNotAllowed, "device services take POST only\n");
+            return true;
+        }
+
+        if (route == DeviceHostRoute.Harvest)
+        {
+            if (context.Request.ContentType is null
+                || (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var harvestType) && s_harvestMediaTypes.Contains(harvestType.MediaType, StringComparer.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+
+            DeviceMetrics.Count(name, "unsupported_media_type");
+            LogUnsupportedType(logger, name, context.Connection.RemoteIpAddress, context.Request.ContentType);
+            await TextAsync(context, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json, text/plain, application/xml, application/octet-stream or application/x-www-form-urlencoded\n");
             return true;
         }
 
@@ -108,7 +143,8 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
         {
             DeviceMetrics.Count(name, "no_service");
             LogNoService(logger, name, device.Label, route.OnlyService ?? "any service");
-            await TextAsync(context, StatusCodes.Status404NotFound, route.OnlyService is { } only
+            // SORACOM's harvest.soracom.io answers 400 to a device whose group does not enable it (spec §4.1).
+            await TextAsync(context, route == DeviceHostRoute.Harvest ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound, route.OnlyService is { } only
                 ? $"{only} is not enabled for this device's group\n"
                 : "no service of this device's group takes HTTP messages\n");
             return;

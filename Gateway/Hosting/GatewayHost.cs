@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Gateway.Beam;
 using Gateway.Devices;
 using Gateway.Funnel;
+using Gateway.Harvest;
 using Gateway.Lpwa;
 using Gateway.Pipeline;
 using Gateway.Registry;
@@ -75,6 +76,7 @@ internal static partial class GatewayHost
             .AddMessagePipeline()
             .AddBeam(settings.Beam)
             .AddFunnel(builder.Configuration)
+            .AddHarvest(builder.Configuration)
             .AddLpwaIngestion(builder.Configuration)
             .AddDeviceHttpEndpoint(settings.Devices)
             .AddMqttPipelineEndpoint(settings.Devices);

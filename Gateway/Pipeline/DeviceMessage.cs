@@ -41,6 +41,12 @@ internal sealed class DeviceMessage
     /// <summary>HTTP: the request's Content-Type, as sent; null elsewhere.</summary>
     public string? ContentType { get; init; }
 
+    /// <summary>
+    /// HTTP to <c>harvest.</c>: the device's <c>X-Soracom-Timestamp</c> (Unix ms), the time Harvest stores the message
+    /// under instead of <see cref="ReceivedAtMs"/>; null elsewhere (SORACOM ignores it on the unified endpoint).
+    /// </summary>
+    public long? DeviceTimestampMs { get; init; }
+
     /// <summary>MQTT: the PUBLISH topic; null elsewhere.</summary>
     public string? Topic { get; init; }
 

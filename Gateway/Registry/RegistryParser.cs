@@ -294,7 +294,7 @@ internal static class RegistryParser
                 Funnel.FunnelConfigValidator.Validate(map, path, errors, credentials);
                 break;
             case "SoracomHarvest":
-                OptionalBool(map, "enabled", path, errors);
+                Harvest.HarvestConfigValidator.Validate(map, path, errors);
                 break;
             default:
                 break;

@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Registry;
+
+namespace Gateway.Harvest;
+
+/// <summary>
+/// A group's <c>SoracomHarvest</c> namespace compiled once per group object (a group object lives exactly as long as
+/// the registry version that holds it), so a message costs a table lookup, not a parse.
+/// </summary>
+internal sealed class HarvestGroupConfig
+{
+    private static readonly ConditionalWeakTable<Group, HarvestGroupConfig> s_cache = [];
+
+    public static HarvestGroupConfig Disabled { get; } = new();
+
+    public bool Enabled { get; private init; }
+
+    public HarvestTimestamp? CustomTimestamp { get; private init; }
+
+    public static HarvestGroupConfig For(Group? group) => group is null ? Disabled : s_cache.GetValue(group, Compile);
+
+    private static HarvestGroupConfig Compile(Group group)
+    {
+        // The registry validated the namespace (HarvestConfigValidator); anything unusable here leaves Harvest off.
+        if (group.Configuration["SoracomHarvest"] is not JsonObject map)
+        {
+            return Disabled;
+        }
+
+        HarvestTimestamp? timestamp = null;
+        if (map["customTimestamp"] is JsonObject ts && (string?)ts["value"] is { } pointer)
+        {
+            timestamp = new HarvestTimestamp(pointer, (string?)ts["format"] ?? HarvestTimestamp.Iso8601);
+        }
+
+        return new HarvestGroupConfig
+        {
+            Enabled = map["enabled"] is JsonValue e && e.GetValueKind() == JsonValueKind.True,
+            CustomTimestamp = timestamp,
+        };
+    }
+}

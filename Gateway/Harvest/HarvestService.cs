@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Gateway.Logs;
+using Gateway.Pipeline;
+using Gateway.Registry;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Harvest;
+
+/// <summary>
+/// SORACOM Harvest Data as a pipeline service: stores each message of a group with <c>SoracomHarvest.enabled</c> in
+/// the device's time series (<c>Subscriber</c>/IMSI, or <c>LoraDevice</c>/<c>SigfoxDevice</c> for LPWA uplinks) and
+/// answers once the row is committed: HTTP <c>201</c> with an empty body, TCP/UDP the text <c>201</c> (spec §4.1, Q7).
+/// The time is the device's <c>X-Soracom-Timestamp</c> (HTTP to <c>harvest.</c> only), else the group's
+/// <c>customTimestamp</c> from the JSON, else the receive time. Refusals (too large, invalid JSON or timestamp, queue
+/// full, store down) go to the error log under the device's resource, in Funnel's reply forms.
+/// </summary>
+internal sealed class HarvestService : IDeviceService
+{
+    public const string ServiceName = "harvest";
+    public const string LogService = "Harvest";
+
+    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly ServiceResult s_okText = new() { Service = ServiceName, Status = 201, NativeText = "201"u8.ToArray() };
+    private static readonly ServiceResult s_okHttp = new() { Service = ServiceName, Status = 201 };
+    private readonly HarvestWriter _writer;
+    private readonly ErrorLog _errorLog;
+    private readonly int _maxBytes;
+
+    public HarvestService(HarvestWriter writer, ErrorLog errorLog, IOptions<HarvestOptions> options)
+    {
+        _writer = writer;
+        _errorLog = errorLog;
+        _maxBytes = options.Value.MaxEntryBytes;
+    }
+
+    public string Name => ServiceName;
+
+    /// <summary>An anonymous device (a group's address range, no SIM) has no resource to store under.</summary>
+    public bool Accepts(DeviceIdentity device, SourceProtocol protocol) =>
+        HarvestGroupConfig.For(device.Group).Enabled && device.Subscriber is { IsAnonymous: false };
+
+    public async ValueTask<ServiceResult> DeliverAsync(DeviceMessage message, CancellationToken cancellationToken)
+    {
+        var config = HarvestGroupConfig.For(message.Device.Group);
+        if (!config.Enabled || message.Subscriber.IsAnonymous)
+        {
+            return Fail(message, 400, "Harvest is not enabled for this device's group");
+        }
+
+        if (message.Payload.Length > _maxBytes)
+        {
+            return Fail(message, 413, $"Payload too large: Harvest stores at most {_maxBytes} bytes per message");
+        }
+
+        if (HarvestContent.For(message, out var problem) is not { } content)
+        {
+            return Fail(message, 400, problem!);
+        }
+
+        var time = message.DeviceTimestampMs;
+        if (time is null && config.CustomTimestamp is { } custom && content.ContentType == HarvestContent.Json)
+        {
+            using var doc = JsonDocument.Parse(content.Content);
+            time = custom.Read(doc.RootElement, out problem);
+            if (time is null)
+            {
+                return Fail(message, 400, problem!);
+            }
+        }
+
+        var (type, id) = Resource(message);
+        var stored = _writer.TryEnqueue([new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content)]);
+        if (stored is null)
+        {
+            return Fail(message, 503, "Harvest is busy: the write queue is full; retry later");
+        }
+
+        try
+        {
+            await stored.WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Fail(message, 500, "Harvest could not store the data");
+        }
+
+        return message.Protocol == SourceProtocol.Http ? s_okHttp : s_okText;
+    }
+
+    /// <summary>The time series a message belongs to: LPWA devices under their own resource type, as SORACOM keeps them.</summary>
+    internal static (string Type, string Id) Resource(DeviceMessage message)
+    {
+        var subscriber = message.Subscriber;
+        return message.Protocol switch
+        {
+            SourceProtocol.Lora when subscriber.LoraDeviceId is { } lora => ("LoraDevice", lora),
+            SourceProtocol.Sigfox when subscriber.SigfoxDeviceId is { } sigfox => ("SigfoxDevice", sigfox),
+            _ => ("Subscriber", subscriber.Imsi),
+        };
+    }
+
+    private ServiceResult Fail(DeviceMessage message, int status, string reason)
+    {
+        if (!message.Subscriber.IsAnonymous)
+        {
+            var (type, id) = Resource(message);
+            _errorLog.Add(LogService, type, id, reason, status, null, SourceProtocols.Name(message.Protocol), null);
+        }
+
+        var http = message.Protocol == SourceProtocol.Http;
+        return new ServiceResult
+        {
+            Service = ServiceName,
+            Status = status,
+            Failure = reason,
+            FailureMetric = status switch { 413 => "too_large", 503 => "busy", 500 => "store_failed", _ => "bad_request" },
+            Body = http ? MessageJson(reason) : Encoding.UTF8.GetBytes(reason),
+            NativeText = Encoding.UTF8.GetBytes($"{status} {reason}"),
+            NativeContentType = http ? "application/json" : null,
+        };
+    }
+
+    private static byte[] MessageJson(string reason)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, s_options))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("message"u8, reason);
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+}

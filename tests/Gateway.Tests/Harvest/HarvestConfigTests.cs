@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Harvest;
+using Gateway.Registry;
+
+namespace Gateway.Tests.Harvest;
+
+/// <summary>The <c>SoracomHarvest</c> namespace as the registry checks it, the settings checked at start, the paging keys, the custom timestamp.</summary>
+public sealed class HarvestConfigTests
+{
+    private static List<string> Check(string json)
+    {
+        var errors = new List<string>();
+        HarvestConfigValidator.Validate(JsonNode.Parse(json)!.AsObject(), "groups[g1].configuration.SoracomHarvest", errors);
+        return errors;
+    }
+
+    [Fact]
+    public void Accepts_SORACOMs_options() =>
+        Assert.Empty(Check("""{"enabled": true, "customTimestamp": {"format": "iso-8601", "type": "jsonpointer", "value": "/time"}}"""));
+
+    [Theory]
+    [InlineData("""{"enabled": "yes"}""", "groups[g1].configuration.SoracomHarvest.enabled: must be true or false")]
+    [InlineData("""{"enabeld": true}""", "groups[g1].configuration.SoracomHarvest.enabeld: unknown key; known: enabled, customTimestamp")]
+    [InlineData("""{"customTimestamp": {"format": "rfc822", "value": "/t"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.format: 'rfc822' is not one of iso-8601, unixtime-ms")]
+    [InlineData("""{"customTimestamp": {"type": "xpath", "value": "/t"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.type: 'xpath' is not supported; the only type is jsonpointer")]
+    [InlineData("""{"customTimestamp": {"format": "iso-8601"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.value: required (a JSON pointer such as /time)")]
+    [InlineData("""{"customTimestamp": {"value": "time"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.value: 'time' is not a JSON pointer (it starts with /)")]
+    [InlineData("""{"customTimestamp": "/time"}""", "groups[g1].configuration.SoracomHarvest.customTimestamp: must be an object {\"format\": \"iso-8601\", \"type\": \"jsonpointer\", \"value\": \"/time\"}")]
+    public void Names_each_problem_with_its_path(string json, string error) => Assert.Equal([error], Check(json));
+
+    [Fact]
+    public void The_registry_refuses_a_group_with_a_bad_Harvest_namespace()
+    {
+        var errors = new List<string>();
+        RegistryParser.ValidateNamespace("SoracomHarvest", JsonNode.Parse("""{"enabled": 1}""")!.AsObject(), "groups[g].configuration.SoracomHarvest", errors, new Dictionary<string, string>());
+        Assert.Equal(["groups[g].configuration.SoracomHarvest.enabled: must be true or false"], errors);
+    }
+
+    [Fact]
+    public void Settings_out_of_range_are_refused_at_start_by_name()
+    {
+        var result = new HarvestOptionsValidator().Validate(null, new HarvestOptions { RetentionDays = 0, MaxEntryBytes = 0 });
+        Assert.Equal(
+            ["Gateway:Harvest:RetentionDays must be between 1 and 3650 (was 0).", "Gateway:Harvest:MaxEntryBytes must be between 1 and 800000 (was 0)."],
+            result.Failures);
+        Assert.True(new HarvestOptionsValidator().Validate(null, new HarvestOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Paging_keys_round_trip_and_foreign_ones_are_refused()
+    {
+        var errors = new List<string>();
+        var key = HarvestPageKey.EntryKey(new HarvestEntry("Subscriber", "440100000000001", 1789071389169, "application/json", "{}"));
+        Assert.Equal("1789071389169_440100000000001", key);
+        Assert.Equal(1789071389169, HarvestPageKey.ParseEntryKey(key, "440100000000001", errors));
+        Assert.Equal(1789071389169, HarvestPageKey.ParseEntryKey("1789071389169", "440100000000001", errors));
+        Assert.Empty(errors);
+        Assert.Null(HarvestPageKey.ParseEntryKey("1789071389169_440100000000002", "440100000000001", errors));
+        Assert.Null(HarvestPageKey.ParseEntryKey("abc", "440100000000001", errors));
+        Assert.Equal(2, errors.Count);
+
+        Assert.Equal(("Subscriber", "4401"), HarvestPageKey.ParseResourceKey("Subscriber/4401", errors));
+        Assert.Null(HarvestPageKey.ParseResourceKey("Nope/4401", errors));
+        Assert.Null(HarvestPageKey.ParseResourceKey("Subscriber/", errors));
+    }
+
+    [Theory]
+    [InlineData("iso-8601", "/time", """{"time":"2026-01-02T03:04:05.678Z"}""", 1767323045678L)]
+    [InlineData("iso-8601", "/m/t", """{"m":{"t":"2026-01-02T12:04:05.678+09:00"}}""", 1767323045678L)]
+    [InlineData("unixtime-ms", "/ts", """{"ts":1767323045678}""", 1767323045678L)]
+    [InlineData("unixtime-ms", "/a/1", """{"a":[0, "1767323045678"]}""", 1767323045678L)]
+    public void Custom_timestamps_are_read_from_the_JSON(string format, string jsonPointer, string json, long expected)
+    {
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(expected, new HarvestTimestamp(jsonPointer, format).Read(doc.RootElement, out var problem));
+        Assert.Null(problem);
+    }
+
+    [Fact]
+    public void A_missing_or_malformed_custom_timestamp_says_so()
+    {
+        using var doc = JsonDocument.Parse("""{"time":"yesterday"}""");
+        Assert.Null(new HarvestTimestamp("/time", "iso-8601").Read(doc.RootElement, out var problem));
+        Assert.Equal("customTimestamp: /time is not an ISO 8601 time", problem);
+        Assert.Null(new HarvestTimestamp("/t", "iso-8601").Read(doc.RootElement, out problem));
+        Assert.Equal("customTimestamp: /t is not in the message", problem);
+    }
+}

@@ -1,0 +1,148 @@
+using Gateway.Harvest;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Harvest;
+
+/// <summary>The Harvest store over SQLite in a temporary directory.</summary>
+public sealed class SqliteHarvestStoreTests : HarvestStoreTests
+{
+    private protected override Task<IHarvestStore> CreateStoreAsync() =>
+        Task.FromResult<IHarvestStore>(new SqliteHarvestStore(Path.Combine(Dir, "harvest.db")));
+}
+
+/// <summary>The same suite over a real PostgreSQL.</summary>
+public sealed class PostgresHarvestStoreTests(PostgresServer postgres) : HarvestStoreTests
+{
+    private protected override async Task<IHarvestStore> CreateStoreAsync() => new PostgresHarvestStore(await postgres.CreateDatabaseAsync());
+}
+
+/// <summary>A time series per resource: writes, overwrite at the same time, pages both ways, one entry, resources, retention, the batching writer.</summary>
+public abstract class HarvestStoreTests : IAsyncLifetime
+{
+    private const string Imsi = "440100000000001";
+    private IHarvestStore _store = null!;
+
+    protected string Dir { get; } = Directory.CreateTempSubdirectory("gw-harvest-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private protected abstract Task<IHarvestStore> CreateStoreAsync();
+
+    public async ValueTask InitializeAsync()
+    {
+        _store = await CreateStoreAsync();
+        await _store.InitializeAsync(Ct);
+        await _store.InitializeAsync(Ct); // idempotent: a second start finds the schema
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Directory.Delete(Dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    private static HarvestEntry Json(long time, string content = "{\"temp\":21.5}", string id = Imsi) => new("Subscriber", id, time, "application/json", content);
+
+    [Fact]
+    public async Task Pages_newest_first_and_oldest_first_within_from_and_to()
+    {
+        await _store.WriteAsync([.. Enumerable.Range(1, 9).Select(i => Json(1000 * i))], Ct);
+        await _store.WriteAsync([Json(5000, id: "440100000000002")], Ct);
+
+        var desc = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, 2000, 8000, false, 3, null), Ct);
+        Assert.Equal([8000L, 7000, 6000], desc.Select(static e => e.Time));
+        var next = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, 2000, 8000, false, 3, desc[^1].Time), Ct);
+        Assert.Equal([5000L, 4000, 3000], next.Select(static e => e.Time));
+
+        var asc = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, null, null, true, 4, 6000), Ct);
+        Assert.Equal([7000L, 8000, 9000], asc.Select(static e => e.Time));
+        Assert.All(asc, static e => Assert.Equal("{\"temp\":21.5}", e.Content));
+    }
+
+    [Fact]
+    public async Task A_write_at_the_same_time_replaces_the_entry()
+    {
+        await _store.WriteAsync([Json(1000, "{\"a\":1}")], Ct);
+        await _store.WriteAsync([Json(1000, "{\"b\":2}"), new HarvestEntry("Subscriber", Imsi, 2000, "application/octet-stream", "AAEC")], Ct);
+
+        var all = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, null, null, true, 10, null), Ct);
+        Assert.Equal(2, all.Count);
+        Assert.Equal("{\"b\":2}", all[0].Content);
+        Assert.Equal(("application/octet-stream", "AAEC"), (all[1].ContentType, all[1].Content));
+    }
+
+    [Fact]
+    public async Task Gets_and_deletes_one_entry_and_a_resource_left_empty()
+    {
+        await _store.WriteAsync([Json(1000)], Ct);
+        Assert.Equal("{\"temp\":21.5}", (await _store.GetAsync("Subscriber", Imsi, 1000, Ct))!.Content);
+        Assert.Null(await _store.GetAsync("Subscriber", Imsi, 1001, Ct));
+        Assert.True(await _store.DeleteAsync("Subscriber", Imsi, 1000, Ct));
+        Assert.False(await _store.DeleteAsync("Subscriber", Imsi, 1000, Ct));
+        Assert.Null(await _store.GetAsync("Subscriber", Imsi, 1000, Ct));
+        Assert.Null(await _store.GetResourceAsync("Subscriber", Imsi, Ct));
+    }
+
+    [Fact]
+    public async Task Lists_resources_with_their_last_write_and_attribute_names_in_pages()
+    {
+        await _store.WriteAsync([Json(1000, "{\"temp\":1}"), Json(3000, "{\"humidity\":2}"), Json(2000, "{\"bat\":3}")], Ct);
+        await _store.WriteAsync([Json(500, "{\"rs\":0}"), new HarvestEntry("LoraDevice", "0000000000000001", 10, "application/json", "{\"x\":1}")], Ct);
+        await _store.WriteAsync([Json(1, id: "440100000000002")], Ct);
+
+        var me = await _store.GetResourceAsync("Subscriber", Imsi, Ct);
+        Assert.Equal(3000, me!.LastModifiedTime);
+        Assert.Equal(["bat", "humidity", "rs", "temp"], me.AttributeNames);
+
+        var first = await _store.ListResourcesAsync(null, 2, null, Ct);
+        Assert.Equal(["LoraDevice/0000000000000001", $"Subscriber/{Imsi}"], first.Select(static r => $"{r.ResourceType}/{r.ResourceId}"));
+        var rest = await _store.ListResourcesAsync(null, 2, (first[^1].ResourceType, first[^1].ResourceId), Ct);
+        Assert.Equal(["Subscriber/440100000000002"], rest.Select(static r => $"{r.ResourceType}/{r.ResourceId}"));
+        Assert.Single(await _store.ListResourcesAsync("LoraDevice", 10, null, Ct));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_what_is_older_than_the_days_kept_and_the_resources_left_empty()
+    {
+        var clock = new ManualClock();
+        var now = clock.Now.ToUnixTimeMilliseconds();
+        var day = (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        await _store.WriteAsync([Json(now - (41 * day)), Json(now - (39 * day)), Json(now - (50 * day), id: "440100000000002")], Ct);
+        var retention = new HarvestRetention(_store, Options.Create(new HarvestOptions()), clock, NullLogger<HarvestRetention>.Instance);
+
+        Assert.Equal(2, await retention.RunOnceAsync(Ct));
+        var left = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, null, null, false, 10, null), Ct);
+        Assert.Equal([now - (39 * day)], left.Select(static e => e.Time));
+        Assert.Null(await _store.GetResourceAsync("Subscriber", "440100000000002", Ct));
+        Assert.NotNull(await _store.GetResourceAsync("Subscriber", Imsi, Ct));
+    }
+
+    [Fact]
+    public async Task The_writer_commits_concurrent_messages_in_batches_before_answering()
+    {
+        var writer = new HarvestWriter(_store, Options.Create(new HarvestOptions { MaxBatchSize = 50 }), NullLogger<HarvestWriter>.Instance);
+        await writer.StartAsync(Ct);
+        var done = Enumerable.Range(0, 500).Select(i => writer.TryEnqueue([Json(10_000 + i)])!).ToArray();
+        await Task.WhenAll(done);
+
+        // Every acknowledged message is there once its task completed.
+        var all = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, null, null, true, 1000, null), Ct);
+        Assert.Equal(500, all.Count);
+        await writer.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task A_full_queue_refuses_instead_of_growing()
+    {
+        var writer = new HarvestWriter(_store, Options.Create(new HarvestOptions { QueueCapacity = 2 }), NullLogger<HarvestWriter>.Instance);
+
+        // Not started: nothing drains the queue.
+        Assert.NotNull(writer.TryEnqueue([Json(1)]));
+        Assert.NotNull(writer.TryEnqueue([Json(2)]));
+        Assert.Null(writer.TryEnqueue([Json(3)]));
+        writer.Dispose();
+    }
+}
