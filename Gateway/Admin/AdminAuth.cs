@@ -83,6 +83,15 @@ internal sealed partial class AdminAuth
         return (apiKey, payload + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_tokenKey, Encoding.ASCII.GetBytes(payload))));
     }
 
+    /// <summary>
+    /// The permission of an auth key presented directly (HTTP Basic on the metrics endpoint, where a scraper cannot
+    /// renew a token); null when the ID is unknown or the secret wrong.
+    /// </summary>
+    public SamPermission? ValidateKey(string authKeyId, string authKey) =>
+        _keys.TryGetValue(authKeyId, out var entry) && CryptographicOperations.FixedTimeEquals(entry.SecretHash, Hash(authKey))
+            ? entry.Permission
+            : null;
+
     /// <summary>The permission of a valid API key + token pair; null with a reason otherwise.</summary>
     public SamPermission? Validate(string? apiKey, string? token, out string reason)
     {

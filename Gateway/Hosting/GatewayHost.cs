@@ -4,6 +4,7 @@ using Gateway.Devices;
 using Gateway.Funnel;
 using Gateway.Harvest;
 using Gateway.Lpwa;
+using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
@@ -48,6 +49,7 @@ internal static partial class GatewayHost
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        UseQuietRequestLogs(builder.Configuration);
         builder.Configuration.AddCommandLine(args, SwitchMappings);
         var errors = new List<string>();
         if (GatewaySettings.Read(builder.Configuration, errors) is not { } settings)
@@ -79,7 +81,8 @@ internal static partial class GatewayHost
             .AddHarvest(builder.Configuration)
             .AddLpwaIngestion(builder.Configuration)
             .AddDeviceHttpEndpoint(settings.Devices)
-            .AddMqttPipelineEndpoint(settings.Devices);
+            .AddMqttPipelineEndpoint(settings.Devices)
+            .AddGatewayMetrics(settings.Metrics);
         configureServices?.Invoke(builder.Services);
         UseSocketScheduling(builder, settings.Beam);
         builder.WebHost.ConfigureKestrel(k => GatewayListeners.Configure(k, settings));
@@ -115,7 +118,28 @@ internal static partial class GatewayHost
             : registry.StoreProblem is { } problem ? Results.Text($"store unavailable: {problem}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok\n"));
         app.MapAdminApi();
+        app.MapMetrics(settings.Metrics);
         return await RunUntilStoppedAsync(app, cancellationToken);
+    }
+
+    /// <summary>
+    /// ASP.NET Core writes two or three information lines per request (hosting's start and finish, routing's match):
+    /// at tens of thousands of device requests a second they are most of the process's work and say nothing the
+    /// entry points' metrics and refusal lines do not. They start at Warning; these defaults sit under every other
+    /// source, so appsettings.json, the environment or a switch (<c>--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics Information</c>)
+    /// still turn them back on.
+    /// </summary>
+    internal static void UseQuietRequestLogs(ConfigurationManager configuration)
+    {
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Warning",
+                ["Logging:LogLevel:Microsoft.AspNetCore.Routing"] = "Warning",
+                ["Logging:LogLevel:Microsoft.AspNetCore.Http.Result"] = "Warning",
+            },
+        });
     }
 
     private static async Task<int> RefuseStartAsync(List<string> errors)

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Admin;
 using Gateway.Beam;
 using Gateway.Devices;
+using Gateway.Metrics;
 using Gateway.Registry;
 
 namespace Gateway.Hosting;
@@ -11,7 +12,7 @@ namespace Gateway.Hosting;
 /// read and checked together so that a start is refused with every error listed at once.
 /// </summary>
 internal sealed record GatewaySettings(
-    int AdminPort, IPAddress AdminAddress, AdminOptions Admin, BeamOptions Beam, int LpwaPort, DeviceEndpointOptions Devices, RegistryOptions Registry, RegistryDocument? Seed)
+    int AdminPort, IPAddress AdminAddress, AdminOptions Admin, BeamOptions Beam, int LpwaPort, DeviceEndpointOptions Devices, RegistryOptions Registry, RegistryDocument? Seed, MetricsOptions Metrics)
 {
     /// <summary>The settings, or null with <paramref name="errors"/> saying why each one is wrong.</summary>
     public static GatewaySettings? Read(IConfiguration configuration, List<string> errors)
@@ -47,13 +48,15 @@ internal sealed record GatewaySettings(
         var devices = DeviceEndpointOptions.Bind(configuration, errors, adminPort, beam.DevicePorts, lpwaPort);
         var registry = Bind<RegistryOptions>(configuration, "Gateway:Registry");
         errors.AddRange(registry.Validate());
+        var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section);
+        errors.AddRange(metrics.Validate());
         RegistryDocument? seed = null;
         if (errors.Count == 0 && registry.SeedFile is { Length: > 0 } seedFile)
         {
             seed = RegistrySeedFile.Load(seedFile, errors);
         }
 
-        return errors.Count == 0 ? new GatewaySettings(adminPort, adminIp!, admin, beam, lpwaPort, devices, registry, seed) : null;
+        return errors.Count == 0 ? new GatewaySettings(adminPort, adminIp!, admin, beam, lpwaPort, devices, registry, seed, metrics) : null;
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)
