@@ -139,6 +139,7 @@ internal sealed partial class TcpToHttpConnectionHandler(
     {
         // The pipe's own memory when the message lies in one segment (valid until AdvanceTo, after delivery); a pooled
         // copy when it spans several.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var rented = bytes.IsSingleSegment ? null : ArrayPool<byte>.Shared.Rent((int)bytes.Length);
         try
         {
@@ -167,7 +168,9 @@ internal sealed partial class TcpToHttpConnectionHandler(
                 return (DeviceReply.Refusal(404, UnifiedAddresses.NoServiceReason(connection.Service, "TCP"), [0x0a]), true);
             }
 
-            return (UnifiedReply.Text(result, connection.Framing.EndOfData, UnifiedEndpointSettings.For(connection.Device.Group)), result.CloseConnection);
+            var reply = UnifiedReply.Text(result, connection.Framing.EndOfData, UnifiedEndpointSettings.For(connection.Device.Group));
+            BeamMetrics.RequestDuration(Name, started);
+            return (reply, result.CloseConnection);
         }
         finally
         {

@@ -213,6 +213,7 @@ internal sealed partial class UdpEntryPoint(
     private async Task HandleAsync(
         Socket socket, string? service, DeviceIdentity device, object key, byte[] buffer, int length, IPEndPoint source, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             // Asked before the shape stage, so that the parser does not run for a message no service takes.
@@ -246,6 +247,8 @@ internal sealed partial class UdpEntryPoint(
             {
                 await ReplyAsync(socket, source, bytes, cancellationToken);
             }
+
+            BeamMetrics.RequestDuration(Name, started);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -33,6 +33,7 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
 
     public async Task HandleAsync(HttpContext context)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var route = DeviceHostRoute.Match(context.Request.Host.Host);
         var name = route.EntryPoint;
         var remote = context.Connection.RemoteIpAddress!;
@@ -95,6 +96,10 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
         };
         var result = await pipeline.ProcessAsync(message, context.RequestAborted);
         await ReplyAsync(context, route, device, result);
+        if (!result.IsEmpty)
+        {
+            DeviceMetrics.RequestDuration(name, started);
+        }
     }
 
     /// <summary>Funnel's request rules: POST, and a JSON, text or XML Content-Type (Harvest: its own set). True when refused (the reply is written).</summary>

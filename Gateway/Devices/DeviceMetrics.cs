@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Gateway.Devices;
@@ -12,6 +13,14 @@ internal static class DeviceMetrics
 
     private static readonly Counter<long> s_connections = s_meter.CreateCounter<long>(
         "gateway.devices.mqtt.connections", description: "MQTT CONNECTs to the pipeline endpoint, by entry point and result.");
+
+    private static readonly Histogram<double> s_request = s_meter.CreateHistogram<double>(
+        "gateway.devices.request.duration", unit: "s",
+        description: "From a request or PUBLISH arriving to its reply being written (HTTP) or acknowledged (MQTT), for messages that reached the pipeline, by entry point.");
+
+    /// <summary>One message's time through the pipeline and back, from <see cref="Stopwatch.GetTimestamp"/> when it arrived.</summary>
+    public static void RequestDuration(string entryPoint, long startedTimestamp) =>
+        s_request.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("entry_point", entryPoint));
 
     public static void Count(string entryPoint, string result) =>
         s_messages.Add(1, new KeyValuePair<string, object?>("entry_point", entryPoint), new KeyValuePair<string, object?>("result", result));

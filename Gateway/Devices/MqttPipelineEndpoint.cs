@@ -219,6 +219,7 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
 
     private async Task PublishAsync(InterceptingPublishEventArgs args)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Never routed to subscribers nor retained: this endpoint is not a broker.
         args.ProcessPublish = false;
         var qos = args.ApplicationMessage.QualityOfServiceLevel;
@@ -258,6 +259,13 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         // Awaited here, so MQTTnet sends the PUBACK/PUBREC only after the services answered. MQTTnet reads a
         // connection's packets one after another, so one client has one message in delivery at a time.
         var result = await pipeline.ProcessAsync(message, args.CancellationToken);
+
+        // The acknowledgement follows as soon as this returns: the time to it is the pipeline's.
+        if (!result.IsEmpty)
+        {
+            DeviceMetrics.RequestDuration(connection.EntryPoint, started);
+        }
+
         if (result.IsEmpty)
         {
             Fail(args, connection, "no_service", MqttPubAckReasonCode.NotAuthorized, "no service of this device's group takes MQTT messages");

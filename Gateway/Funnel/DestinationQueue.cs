@@ -259,17 +259,17 @@ internal sealed partial class DestinationQueue
             return;
         }
 
-        var elapsed = _time.GetElapsedTime(delivery.StartedAt).TotalMilliseconds;
+        var elapsed = _time.GetElapsedTime(delivery.StartedAt).TotalSeconds;
         if (result.Outcome == DeliveryOutcome.Delivered)
         {
             FunnelMetrics.Sent.Add(1, _tag);
-            FunnelMetrics.Latency.Record(elapsed, _tag, FunnelMetrics.Outcome("delivered"));
+            FunnelMetrics.Duration.Record(elapsed, _tag, FunnelMetrics.Outcome("delivered"));
             return;
         }
 
         var outcome = result.Outcome == DeliveryOutcome.Permanent ? "permanent" : "transient";
         FunnelMetrics.Failed.Add(1, _tag, FunnelMetrics.Outcome(outcome));
-        FunnelMetrics.Latency.Record(elapsed, _tag, FunnelMetrics.Outcome(outcome));
+        FunnelMetrics.Duration.Record(elapsed, _tag, FunnelMetrics.Outcome(outcome));
         LogDeliveryFailed(_logger, Kind, delivery.Message.MessageId, result.Status, result.Reason);
     }
 

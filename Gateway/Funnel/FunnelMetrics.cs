@@ -20,8 +20,9 @@ internal static class FunnelMetrics
     public static readonly Counter<long> Retried = s_meter.CreateCounter<long>(
         "gateway.funnel.retried", description: "Retries after a transient failure.");
 
-    public static readonly Histogram<double> Latency = s_meter.CreateHistogram<double>(
-        "gateway.funnel.latency", unit: "ms", description: "From the message's hand-over to its final result, retries included.");
+    /// <summary>Seconds, as Prometheus and OpenTelemetry's conventions expect of a duration.</summary>
+    public static readonly Histogram<double> Duration = s_meter.CreateHistogram<double>(
+        "gateway.funnel.delivery.duration", unit: "s", description: "From the message's hand-over to its final result, retries included, by destination and outcome.");
 
     public static KeyValuePair<string, object?> Destination(string kind) => new("destination", kind);
 

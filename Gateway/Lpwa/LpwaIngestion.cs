@@ -113,6 +113,7 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
 
     private async Task HandleUplinkAsync(HttpContext context, LpwaNetwork network, string type, string integration, string remote, JsonElement root)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         string? error;
         LoraUplink? lora = null;
@@ -168,6 +169,7 @@ internal sealed partial class LpwaIngestion(IdentityResolver resolver, LpwaInteg
         }
 
         await AnswerAsync(context, network, type, device.Subscriber!, result);
+        LpwaMetrics.RequestDuration(network, started);
     }
 
     /// <summary>

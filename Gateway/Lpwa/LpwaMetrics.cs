@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Gateway.Registry;
 
@@ -26,6 +27,10 @@ internal static class LpwaMetrics
     private static readonly Counter<long> s_uplinks = s_meter.CreateCounter<long>(
         UplinksName, description: "Uplinks posted by LPWA network servers, by integration type and result.");
 
+    private static readonly Histogram<double> s_request = s_meter.CreateHistogram<double>(
+        "gateway.lpwa.request.duration", unit: "s",
+        description: "From an uplink's body read to its answer being written, for uplinks that reached the pipeline, by integration type.");
+
     // Tag values made once per network, not per message.
     private static readonly string[] s_types = ["chirpstack", "tts", "sigfox"];
 
@@ -37,6 +42,10 @@ internal static class LpwaMetrics
         RefusalReason.ImeiMismatch => "refused_imei_lock",
         _ => "unknown_device",
     };
+
+    /// <summary>One uplink's time through the pipeline and back, from <see cref="Stopwatch.GetTimestamp"/> when it arrived.</summary>
+    public static void RequestDuration(LpwaNetwork network, long startedTimestamp) =>
+        s_request.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("type", Tag(network)));
 
     public static void Count(LpwaNetwork network, string result) =>
         s_uplinks.Add(1, new KeyValuePair<string, object?>("type", Tag(network)), new KeyValuePair<string, object?>("result", result));
