@@ -44,8 +44,14 @@ internal static class LpwaMetrics
     };
 
     /// <summary>One uplink's time through the pipeline and back, from <see cref="Stopwatch.GetTimestamp"/> when it arrived.</summary>
-    public static void RequestDuration(LpwaNetwork network, long startedTimestamp) =>
-        s_request.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("type", Tag(network)));
+    public static void RequestDuration(LpwaNetwork network, long startedTimestamp)
+    {
+        // Unobserved (metrics off), the clock is not read a second time.
+        if (s_request.Enabled)
+        {
+            s_request.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("type", Tag(network)));
+        }
+    }
 
     public static void Count(LpwaNetwork network, string result) =>
         s_uplinks.Add(1, new KeyValuePair<string, object?>("type", Tag(network)), new KeyValuePair<string, object?>("result", result));
