@@ -45,12 +45,19 @@ internal static class MetricsServiceCollectionExtensions
                 {
                     metrics.AddOtlpExporter((exporter, reader) =>
                     {
-                        exporter.Endpoint = endpoint;
                         exporter.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                        exporter.Endpoint = OtlpEndpoint(endpoint, exporter.Protocol);
                         reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = options.OtlpIntervalSeconds * 1000;
                     });
                 }
             });
         return services;
     }
+
+    /// <summary>
+    /// The exporter posts http/protobuf to an endpoint set in code exactly as given, so a collector's base address
+    /// (<c>http://collector:4318</c>, what people write) would be posted to at <c>/</c>: the signal's path is added then.
+    /// </summary>
+    internal static Uri OtlpEndpoint(Uri configured, OtlpExportProtocol protocol) =>
+        protocol == OtlpExportProtocol.HttpProtobuf && configured.AbsolutePath == "/" ? new Uri(configured, "v1/metrics") : configured;
 }
