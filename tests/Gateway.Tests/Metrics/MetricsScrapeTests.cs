@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Beam;
 using Gateway.Tests.Funnel;
@@ -9,7 +7,7 @@ namespace Gateway.Tests.Metrics;
 
 /// <summary>
 /// <c>/metrics</c> on a running gateway, scraped over HTTP and read as Prometheus text after real traffic: a UDP
-/// datagram (socat) and an HTTP POST (curl) delivered to a webhook through Funnel, and a datagram from an unknown
+/// datagram and a TCP message (socat), an HTTP POST (curl) and an MQTT PUBLISH (mosquitto_pub) delivered to a webhook through Funnel, and a datagram from an unknown
 /// address. Meters are process-wide and other gateways may run in this process, so counters are compared before
 /// and after, and asserted to have moved at least as far as this test moved them.
 /// </summary>
@@ -49,7 +47,12 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
             Device, "-X", "POST", "-H", "Host: funnel.soracom.io", "-H", "Content-Type: application/json", "--data-binary", "{\"temp\":22}",
             $"http://127.0.0.1:{_gateway.DeviceHttpPort}/");
         Assert.Equal(204, status);
-        Assert.Equal(2, _hook.Requests.Count);
+        await Socat.RunAsync("{\"temp\":23}"u8.ToArray(), $"TCP:127.0.0.1:{_gateway.UnifiedPort},bind={Device}", waitSeconds: 3);
+        var (code, _, error) = await Mosquitto.RunAsync(
+            "mosquitto_pub", "-h", "127.0.0.1", "-p", _gateway.MqttPipelinePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-A", Device,
+            "-V", "mqttv5", "-q", "1", "-i", "metrics-test", "-t", "metrics/test", "-m", "{\"temp\":24}");
+        Assert.True(code == 0, error);
+        Assert.Equal(4, _hook.Requests.Count);
 
         // A histogram is recorded just after its reply is sent: poll briefly rather than race it.
         PrometheusText after = null!;
@@ -57,6 +60,7 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
         {
             after = await ScrapeAsync();
             if (Count(after, "gateway_beam_request_duration_seconds", ("entry_point", "udp")) > Count(before, "gateway_beam_request_duration_seconds", ("entry_point", "udp"))
+                && Count(after, "gateway_beam_request_duration_seconds", ("entry_point", "tcp")) > Count(before, "gateway_beam_request_duration_seconds", ("entry_point", "tcp"))
                 && Count(after, "gateway_devices_request_duration_seconds", ("entry_point", "funnel-http")) > Count(before, "gateway_devices_request_duration_seconds", ("entry_point", "funnel-http")))
             {
                 break;
@@ -67,8 +71,10 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
 
         // Counters: the exporter's names (dots to underscores, _total) and our tags as labels.
         Assert.Equal("counter", after["gateway_funnel_sent_total"].Type);
-        Assert.True(Delta(before, after, "gateway_funnel_sent_total", ("destination", Destination)) >= 2);
+        Assert.True(Delta(before, after, "gateway_funnel_sent_total", ("destination", Destination)) >= 4);
         Assert.True(Delta(before, after, "gateway_devices_messages_total", ("entry_point", "funnel-http"), ("result", "ok")) >= 1);
+        Assert.True(Delta(before, after, "gateway_devices_messages_total", ("entry_point", "mqtt"), ("result", "ok")) >= 1);
+        Assert.True(Delta(before, after, "gateway_devices_mqtt_connections_total", ("entry_point", "mqtt"), ("result", "ok")) >= 1);
         Assert.True(Delta(before, after, "gateway_beam_messages_total", ("entry_point", "udp"), ("result", "refused_unknown_device")) >= 1);
         Assert.True(Delta(before, after, "gateway_identity_refusals_total", ("reason", "unknown_device")) >= 1);
         Assert.False(string.IsNullOrEmpty(after["gateway_funnel_sent_total"].Help));
@@ -77,8 +83,10 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
         foreach (var (family, labels, sent) in (IEnumerable<(string, (string, string)[], int)>)
             [
                 ("gateway_beam_request_duration_seconds", [("entry_point", "udp")], 1),
+                ("gateway_beam_request_duration_seconds", [("entry_point", "tcp")], 1),
                 ("gateway_devices_request_duration_seconds", [("entry_point", "funnel-http")], 1),
-                ("gateway_funnel_delivery_duration_seconds", [("destination", Destination), ("outcome", "delivered")], 2),
+                ("gateway_devices_request_duration_seconds", [("entry_point", "mqtt")], 1),
+                ("gateway_funnel_delivery_duration_seconds", [("destination", Destination), ("outcome", "delivered")], 4),
             ])
         {
             Assert.Equal("histogram", after[family].Type);

@@ -56,6 +56,19 @@ public sealed class OtlpExportTests
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync(gateway.Url("/metrics"), Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task AspNetCore_request_metrics_only_when_asked_for()
+    {
+        foreach (var on in (bool[])[false, true])
+        {
+            await using var gateway = new GatewayProcess();
+            await gateway.StartAsync("--Gateway:Metrics:HttpServerRequests", on ? "true" : "false");
+            await Curl.RunAsync("127.0.0.25", "-X", "POST", "-H", "Host: funnel.soracom.io", "-H", "Content-Type: application/json", "--data-binary", "{}", $"http://127.0.0.1:{gateway.DeviceHttpPort}/");
+            var scrape = PrometheusText.Parse(await gateway.Client.GetStringAsync(gateway.Url("/metrics"), Ct));
+            Assert.Equal(on, scrape.Families.ContainsKey("http_server_request_duration_seconds"));
+        }
+    }
+
     [Theory]
     [InlineData("--Gateway:Metrics:OtlpEndpoint", "ftp://127.0.0.1/")]
     [InlineData("--Gateway:Metrics:OtlpProtocol", "udp")]
