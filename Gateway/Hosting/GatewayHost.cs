@@ -50,6 +50,8 @@ internal static partial class GatewayHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         UseQuietRequestLogs(builder.Configuration);
+        // A bare flag, which the command-line configuration source cannot take: made a setting first.
+        args = [.. args.Select(static a => a == "--no-demo" ? "--Gateway:Registry:Demo=false" : a)];
         builder.Configuration.AddCommandLine(args, SwitchMappings);
         var errors = new List<string>();
         if (GatewaySettings.Read(builder.Configuration, errors) is not { } settings)
@@ -119,6 +121,7 @@ internal static partial class GatewayHost
             : Results.Text("ok\n"));
         app.MapAdminApi();
         app.MapMetrics(settings.Metrics);
+        started.Register(() => SayReady(app, settings));
         return await RunUntilStoppedAsync(app, cancellationToken);
     }
 
@@ -211,6 +214,29 @@ internal static partial class GatewayHost
 
         return 0;
     }
+
+    /// <summary>Once, when every listener is bound: where each one is, and with the demo device, what to try first.</summary>
+    private static void SayReady(WebApplication app, GatewaySettings settings)
+    {
+        var b = settings.Beam;
+        var d = settings.Devices;
+        var listeners = $"admin API and /metrics http://{settings.AdminAddress}:{settings.AdminPort}; on {b.ListenAddress}: Beam HTTP {b.HttpPort}, website {b.WebsitePort}, "
+            + $"unified TCP/UDP {b.UnifiedPort}, TCP relay {b.TcpPort}, Beam MQTT {b.MqttPort}, device HTTP {d.HttpPort}, MQTT {d.MqttPort} (0: off)";
+        LogReady(app.Logger, listeners);
+        var registry = app.Services.GetRequiredService<RegistryService>();
+        if (registry.Snapshot.FindByImsi(DemoRegistry.Imsi) is not null && b.UnifiedPort != 0 && d.HttpPort != 0 && d.MqttPort != 0
+            && app.Logger.IsEnabled(LogLevel.Information))
+        {
+            var lines = DemoRegistry.TryIt(b.UnifiedPort, d.HttpPort, d.MqttPort, settings.AdminPort);
+            LogTryIt(app.Logger, lines);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ready. Listening: {Listeners}")]
+    private static partial void LogReady(ILogger logger, string listeners);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The demo device is this machine. Try:\n{Lines}")]
+    private static partial void LogTryIt(ILogger logger, string lines);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Generated the root auth key {AuthKeyId}; its secret is in {File} (readable by this user only).")]
     private static partial void LogRootKeyGenerated(ILogger logger, string authKeyId, string file);

@@ -24,6 +24,12 @@ internal sealed class RegistryOptions
     /// <summary>The key read from <see cref="SecretsKeyFile"/> or the environment by <see cref="Validate"/>; null for none.</summary>
     internal byte[]? SecretsKeyBytes { get; private set; }
 
+    /// <summary>
+    /// Whether a first start with an empty registry and no seed file creates the demo group and subscriber
+    /// (<see cref="DemoRegistry"/>). Default on; <c>--no-demo</c> turns it off.
+    /// </summary>
+    public bool Demo { get; set; } = true;
+
     /// <summary>How often the store's version is checked for changes made by other instances. Default 250 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -59,6 +59,10 @@ internal sealed partial class RegistryService : BackgroundService
         {
             throw new RegistryLoadException("the stored registry is not valid; see the log.");
         }
+        else if (_options.Demo)
+        {
+            await CreateDemoIfEmptyAsync(cancellationToken);
+        }
 
         await ReloadBindingsAsync(cancellationToken);
         LogLoaded(_logger, _store.Name, Snapshot.Document.Groups.Count, Snapshot.Document.Subscribers.Count, Snapshot.Document.Credentials.Count, Snapshot.Version);
@@ -179,6 +183,29 @@ internal sealed partial class RegistryService : BackgroundService
         await ReloadBindingsAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The demo group and subscriber, when the registry is empty and they were never made in this data directory (a
+    /// marker remembers it, so deleting them is final). Said once, in the log.
+    /// </summary>
+    private async Task CreateDemoIfEmptyAsync(CancellationToken cancellationToken)
+    {
+        var marker = Path.Combine(_options.DataDirectory, DemoRegistry.MarkerFile);
+        var document = Snapshot.Document;
+        if (document.Groups.Count + document.Subscribers.Count + document.Credentials.Count != 0 || File.Exists(marker))
+        {
+            return;
+        }
+
+        var result = await ApplyAsync(DemoRegistry.Changes(), cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new RegistryLoadException("the demo registry does not load (a defect):" + Environment.NewLine + string.Join(Environment.NewLine, result.Errors));
+        }
+
+        await File.WriteAllTextAsync(marker, "The demo group and subscriber were created here; they are not created again.\n", cancellationToken);
+        LogDemoCreated(_logger, DemoRegistry.GroupId, DemoRegistry.Imsi, DemoRegistry.Address);
+    }
+
     /// <summary>A store write whose "store unavailable" failure is also kept for <see cref="StoreProblem"/>.</summary>
     private async Task<long> Noted(Task<long> write)
     {
@@ -271,6 +298,9 @@ internal sealed partial class RegistryService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stored registry ({Store}, version {Version}) is invalid and was not applied: {Error}")]
     private static partial void LogInvalidStored(ILogger logger, string store, long version, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The registry was empty: created the demo group {GroupId} (Harvest and the binary parser @json on) and the demo subscriber {Imsi} at {Address}, so messages from this machine are accepted. Delete them through the admin API when you have your own; start with --no-demo to begin empty.")]
+    private static partial void LogDemoCreated(ILogger logger, string groupId, string imsi, string address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the {Store} registry for changes failed; serving the last snapshot")]
     private static partial void LogPollFailed(ILogger logger, string store, Exception exception);

@@ -45,6 +45,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Run the LPWA listener too, on <see cref="LpwaPort"/> (a free port, chosen again on a retry).</summary>
     public bool WithLpwa { get; init; }
 
+    /// <summary>Leaves the first-start demo registry on (tests start empty otherwise, as they always did).</summary>
+    public bool Demo { get; init; }
+
     /// <summary>The LPWA listener's port once started with <see cref="WithLpwa"/>; 0 otherwise.</summary>
     public int LpwaPort { get; private set; }
 
@@ -87,6 +90,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             "--root-auth-key-id", RootKeyId,
             "--root-auth-key", RootKey,
             "--Logging:LogLevel:Default", "Warning",
+            .. (string[])(Demo ? [] : ["--no-demo"]),
             "--listen-address", "127.0.0.1",
             "--http-port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--website-port", WebsitePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
