@@ -4,6 +4,7 @@ using Gateway.Devices;
 using Gateway.Funnel;
 using Gateway.Harvest;
 using Gateway.Lpwa;
+using Gateway.Metadata;
 using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
@@ -81,6 +82,7 @@ internal static partial class GatewayHost
             .AddHarvest(builder.Configuration)
             .AddLpwaIngestion(builder.Configuration)
             .AddDeviceHttpEndpoint(settings.Devices)
+            .AddMetadataService()
             .AddMqttPipelineEndpoint(settings.Devices)
             .AddGatewayMetrics(settings.Metrics);
         configureServices?.Invoke(builder.Services);
