@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.Beam;
 using Gateway.Devices;
+using Gateway.Endorse;
 using Gateway.Funnel;
 using Gateway.Harvest;
 using Gateway.Lpwa;
@@ -83,6 +84,7 @@ internal static partial class GatewayHost
             .AddLpwaIngestion(builder.Configuration)
             .AddDeviceHttpEndpoint(settings.Devices)
             .AddMetadataService()
+            .AddEndorse(builder.Configuration)
             .AddMqttPipelineEndpoint(settings.Devices)
             .AddGatewayMetrics(settings.Metrics);
         configureServices?.Invoke(builder.Services);
