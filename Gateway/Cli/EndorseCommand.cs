@@ -24,7 +24,9 @@ internal static class EndorseCommand
             }
 
             var kid = EndorseKeyStore.Rotate(directory, TimeProvider.System);
-            output.WriteLine($"new Endorse key {kid}; restart the gateway to sign with it. Older keys stay published until their files in {Path.Combine(directory, EndorseKeyStore.FolderName)} are removed.");
+            // The kid alone on the first line, for scripts; what to do next after it.
+            output.WriteLine(kid);
+            output.WriteLine($"Restart the gateway to sign with it. Older keys stay published until their files in {Path.Combine(directory, EndorseKeyStore.FolderName)} are removed.");
             return 0;
         });
 
