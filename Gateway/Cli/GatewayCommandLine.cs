@@ -49,6 +49,7 @@ internal static class GatewayCommandLine
         root.Subcommands.Add(SignCommand.Create(output, error));
         root.Subcommands.Add(VerifyCommand.Create(input, output));
         root.Subcommands.Add(ParseCommand.Create(input, output, error));
+        root.Subcommands.Add(EndorseCommand.Create(output, error));
         return root;
     }
 }

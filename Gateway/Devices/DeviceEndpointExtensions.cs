@@ -65,8 +65,8 @@ internal static class DeviceEndpointExtensions
     }
 
     /// <summary>
-    /// Serves the HTTP device port before routing reaches the admin API: MQTT over WebSocket at <c>/mqtt</c>, everything
-    /// else through <see cref="DeviceHttpEndpoint"/>.
+    /// Serves the HTTP device port before routing reaches the admin API: MQTT over WebSocket at <c>/mqtt</c>, the Hosts
+    /// of registered <see cref="IDeviceHostHandler"/>s through them, everything else through <see cref="DeviceHttpEndpoint"/>.
     /// </summary>
     public static void MapDeviceHttpEndpoint(this IApplicationBuilder app, DeviceEndpointOptions options)
     {
@@ -76,14 +76,33 @@ internal static class DeviceEndpointExtensions
         }
 
         var http = app.ApplicationServices.GetRequiredService<DeviceHttpEndpoint>();
+        var handlers = app.ApplicationServices.GetServices<IDeviceHostHandler>().ToArray();
         var webSockets = app.ApplicationServices.GetService<MqttWebSocketServerAdapter>();
         app.MapWhen(c => c.Connection.LocalPort == options.HttpPort, b =>
         {
             b.UseWebSockets();
             b.Run(c => webSockets is not null && c.WebSockets.IsWebSocketRequest && c.Request.Path == "/mqtt"
                 ? RunWebSocketAsync(c, webSockets)
-                : http.HandleAsync(c));
+                : Dispatch(c, handlers, http));
         });
+    }
+
+    /// <summary>Services with a request/response API of their own (metadata, Endorse) by Host; every other request is a message.</summary>
+    private static Task Dispatch(HttpContext context, IDeviceHostHandler[] handlers, DeviceHttpEndpoint http)
+    {
+        if (handlers.Length > 0)
+        {
+            var route = DeviceHostRoute.Match(context.Request.Host.Host);
+            foreach (var handler in handlers)
+            {
+                if (handler.Route == route)
+                {
+                    return handler.HandleAsync(context);
+                }
+            }
+        }
+
+        return http.HandleAsync(context);
     }
 
     private static async Task RunWebSocketAsync(HttpContext context, MqttWebSocketServerAdapter adapter)

@@ -3,7 +3,7 @@ namespace Gateway.Devices;
 /// <summary>
 /// Which service a request to the HTTP device listener addresses, by the first label of its Host: the devices use
 /// SORACOM's names (<c>funnel.soracom.io</c>, <c>uni.soracom.io</c>) resolved by private DNS to this listener. One
-/// row per name; later services (<c>harvest.</c>, <c>metadata.</c>, <c>endorse.</c>) add a row. Anything else,
+/// row per name. Anything else,
 /// an IP literal included, is the unified endpoint, as SORACOM's own fallback address would be.
 /// </summary>
 internal sealed record DeviceHostRoute(string EntryPoint, string? OnlyService)
@@ -15,10 +15,18 @@ internal sealed record DeviceHostRoute(string EntryPoint, string? OnlyService)
     /// <summary>Harvest Data: its own request rules (more content types, <c>X-Soracom-Timestamp</c>) and 400 when not enabled.</summary>
     public static DeviceHostRoute Harvest { get; } = new("harvest-http", "harvest");
 
+    /// <summary>The metadata service: a request/response API of its own, served by an <see cref="IDeviceHostHandler"/>, not the pipeline.</summary>
+    public static DeviceHostRoute Metadata { get; } = new("metadata-http", "metadata");
+
+    /// <summary>Endorse, the token issuer: like <see cref="Metadata"/>, served by its own handler.</summary>
+    public static DeviceHostRoute Endorse { get; } = new("endorse-http", "endorse");
+
     private static readonly (string Label, DeviceHostRoute Route)[] s_table =
     [
         ("funnel", Funnel),
         ("harvest", Harvest),
+        ("metadata", Metadata),
+        ("endorse", Endorse),
         ("uni", Unified),
         ("unified", Unified),
     ];

@@ -1,9 +1,11 @@
 using Gateway.Admin;
 using Gateway.Beam;
 using Gateway.Devices;
+using Gateway.Endorse;
 using Gateway.Funnel;
 using Gateway.Harvest;
 using Gateway.Lpwa;
+using Gateway.Metadata;
 using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
@@ -83,6 +85,8 @@ internal static partial class GatewayHost
             .AddHarvest(builder.Configuration)
             .AddLpwaIngestion(builder.Configuration)
             .AddDeviceHttpEndpoint(settings.Devices)
+            .AddMetadataService()
+            .AddEndorse(builder.Configuration)
             .AddMqttPipelineEndpoint(settings.Devices)
             .AddGatewayMetrics(settings.Metrics);
         configureServices?.Invoke(builder.Services);

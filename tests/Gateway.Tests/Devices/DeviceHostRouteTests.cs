@@ -13,6 +13,8 @@ public sealed class DeviceHostRouteTests
     [InlineData("uni.soracom.io", "unified-http", null)]
     [InlineData("unified.soracom.io", "unified-http", null)]
     [InlineData("beam.soracom.io", "unified-http", null)]
+    [InlineData("metadata.soracom.io", "metadata-http", "metadata")]
+    [InlineData("endorse.soracom.io", "endorse-http", "endorse")]
     [InlineData("funnelx.soracom.io", "unified-http", null)]
     [InlineData("10.0.0.1", "unified-http", null)]
     [InlineData("", "unified-http", null)]
