@@ -4,7 +4,7 @@ namespace Gateway.Registry;
 
 /// <summary>
 /// What a first start with an empty registry creates, so that a newcomer sees the gateway work without writing a
-/// registry: one group with Harvest and the binary parser <c>@json</c> on, and one subscriber bound to 127.0.0.1, so
+/// registry: one group with Harvest, the metadata service (read-only) and the binary parser <c>@json</c> on, and one subscriber bound to 127.0.0.1, so
 /// that anything sent from the same machine is a known device. Made once (a marker file in the data directory
 /// remembers it); <c>--no-demo</c> (<c>Gateway:Registry:Demo=false</c>) turns it off.
 /// </summary>
@@ -23,7 +23,12 @@ internal static class DemoRegistry
             ["tags"] = new JsonObject { ["name"] = "demo (created at first start; delete it when you have your own)" },
             ["configuration"] = new JsonObject
             {
-                ["SoracomAir"] = new JsonObject { ["binaryParserEnabled"] = true, ["binaryParserFormat"] = "@json" },
+                ["SoracomAir"] = new JsonObject
+                {
+                    ["binaryParserEnabled"] = true,
+                    ["binaryParserFormat"] = "@json",
+                    ["metadata"] = new JsonObject { ["enabled"] = true, ["readonly"] = true },
+                },
                 ["SoracomHarvest"] = new JsonObject { ["enabled"] = true },
             },
         }),

@@ -299,7 +299,7 @@ internal sealed partial class RegistryService : BackgroundService
     [LoggerMessage(Level = LogLevel.Error, Message = "Stored registry ({Store}, version {Version}) is invalid and was not applied: {Error}")]
     private static partial void LogInvalidStored(ILogger logger, string store, long version, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The registry was empty: created the demo group {GroupId} (Harvest and the binary parser @json on) and the demo subscriber {Imsi} at {Address}, so messages from this machine are accepted. Delete them through the admin API when you have your own; start with --no-demo to begin empty.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The registry was empty: created the demo group {GroupId} (Harvest, the metadata service read-only and the binary parser @json on) and the demo subscriber {Imsi} at {Address}, so messages from this machine are accepted. Delete them through the admin API when you have your own; start with --no-demo to begin empty.")]
     private static partial void LogDemoCreated(ILogger logger, string groupId, string imsi, string address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the {Store} registry for changes failed; serving the last snapshot")]

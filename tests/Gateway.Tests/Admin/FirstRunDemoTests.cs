@@ -29,6 +29,10 @@ public sealed class FirstRunDemoTests
         Assert.Contains("\"temp\":21.5", (string?)entry["content"], StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(gateway.DataDir, DemoRegistry.MarkerFile)));
 
+        // The metadata service tells the demo device who it is.
+        var (status, who, _) = await Curl.RunAsync("127.0.0.1", "-H", "Host: metadata.soracom.io", $"http://127.0.0.1:{gateway.DeviceHttpPort}/v1/subscriber.imsi");
+        Assert.Equal((200, DemoRegistry.Imsi), (status, who.Trim()));
+
         // Deleted by the user, it is not made again at the next start (the marker remembers it).
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(gateway.Url($"/v1/subscribers/{DemoRegistry.Imsi}"), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(gateway.Url($"/v1/groups/{DemoRegistry.GroupId}"), Ct)).StatusCode);
