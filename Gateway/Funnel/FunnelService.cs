@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Gateway.Adapters;
 using Gateway.Logs;
 using Gateway.Pipeline;
@@ -22,7 +19,6 @@ internal sealed class FunnelService : IDeviceService
     public const string ServiceName = "funnel";
     public const string LogService = "Funnel";
 
-    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly ServiceResult s_okText = new() { Service = ServiceName, Status = 200, NativeText = "200"u8.ToArray() };
     private static readonly ServiceResult s_okHttp = new() { Service = ServiceName, Status = 204 };
     private readonly FunnelDispatcher _dispatcher;
@@ -144,41 +140,11 @@ internal sealed class FunnelService : IDeviceService
             return;
         }
 
-        var (type, id) = message.Protocol switch
-        {
-            SourceProtocol.Lora when subscriber.LoraDeviceId is { } lora => ("LoraDevice", lora),
-            SourceProtocol.Sigfox when subscriber.SigfoxDeviceId is { } sigfox => ("SigfoxDevice", sigfox),
-            _ => ("Subscriber", subscriber.Imsi),
-        };
+        var (type, id) = message.Resource;
         _errorLog.Add(LogService, type, id, reason, status, config.Kind, SourceProtocols.Name(message.Protocol), messageId);
     }
 
     /// <summary>A refusal in each entry point's form: HTTP <c>{"message": reason}</c> as JSON, TCP/UDP <c>&lt;status&gt; &lt;reason&gt;</c>.</summary>
-    internal static ServiceResult Failure(SourceProtocol protocol, int status, string reason, bool closeConnection = false)
-    {
-        var http = protocol == SourceProtocol.Http;
-        return new ServiceResult
-        {
-            Service = ServiceName,
-            Status = status,
-            Failure = reason,
-            Body = http ? MessageJson(reason) : Encoding.UTF8.GetBytes(reason),
-            NativeText = Encoding.UTF8.GetBytes($"{status} {reason}"),
-            NativeContentType = http ? "application/json" : null,
-            CloseConnection = closeConnection,
-        };
-    }
-
-    private static byte[] MessageJson(string reason)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, s_options))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("message"u8, reason);
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
-    }
+    internal static ServiceResult Failure(SourceProtocol protocol, int status, string reason, bool closeConnection = false) =>
+        ServiceResult.Refusal(ServiceName, protocol, status, reason, closeConnection: closeConnection);
 }

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Logs;
 using Gateway.Pipeline;
@@ -21,7 +19,6 @@ internal sealed class HarvestService : IDeviceService
     public const string ServiceName = "harvest";
     public const string LogService = "Harvest";
 
-    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly ServiceResult s_okText = new() { Service = ServiceName, Status = 201, NativeText = "201"u8.ToArray() };
     private static readonly ServiceResult s_okHttp = new() { Service = ServiceName, Status = 201 };
     private readonly HarvestWriter _writer;
@@ -70,7 +67,7 @@ internal sealed class HarvestService : IDeviceService
             }
         }
 
-        var (type, id) = Resource(message);
+        var (type, id) = message.Resource;
         var stored = _writer.TryEnqueue([new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content)]);
         if (stored is null)
         {
@@ -89,49 +86,15 @@ internal sealed class HarvestService : IDeviceService
         return message.Protocol == SourceProtocol.Http ? s_okHttp : s_okText;
     }
 
-    /// <summary>The time series a message belongs to: LPWA devices under their own resource type, as SORACOM keeps them.</summary>
-    internal static (string Type, string Id) Resource(DeviceMessage message)
-    {
-        var subscriber = message.Subscriber;
-        return message.Protocol switch
-        {
-            SourceProtocol.Lora when subscriber.LoraDeviceId is { } lora => ("LoraDevice", lora),
-            SourceProtocol.Sigfox when subscriber.SigfoxDeviceId is { } sigfox => ("SigfoxDevice", sigfox),
-            _ => ("Subscriber", subscriber.Imsi),
-        };
-    }
-
     private ServiceResult Fail(DeviceMessage message, int status, string reason)
     {
         if (!message.Subscriber.IsAnonymous)
         {
-            var (type, id) = Resource(message);
+            var (type, id) = message.Resource;
             _errorLog.Add(LogService, type, id, reason, status, null, SourceProtocols.Name(message.Protocol), null);
         }
 
-        var http = message.Protocol == SourceProtocol.Http;
-        return new ServiceResult
-        {
-            Service = ServiceName,
-            Status = status,
-            Failure = reason,
-            FailureMetric = status switch { 413 => "too_large", 503 => "busy", 500 => "store_failed", _ => "bad_request" },
-            Body = http ? MessageJson(reason) : Encoding.UTF8.GetBytes(reason),
-            NativeText = Encoding.UTF8.GetBytes($"{status} {reason}"),
-            NativeContentType = http ? "application/json" : null,
-        };
-    }
-
-    private static byte[] MessageJson(string reason)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, s_options))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("message"u8, reason);
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
+        var metric = status switch { 413 => "too_large", 503 => "busy", 500 => "store_failed", _ => "bad_request" };
+        return ServiceResult.Refusal(ServiceName, message.Protocol, status, reason, metric);
     }
 }

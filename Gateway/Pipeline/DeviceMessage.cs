@@ -61,4 +61,15 @@ internal sealed class DeviceMessage
 
     /// <summary>The subscriber of an identified device (never null once admitted).</summary>
     public Subscriber Subscriber => Device.Subscriber!;
+
+    /// <summary>
+    /// The resource the message belongs to, for stored data and the error log: LPWA devices under their own resource
+    /// type, as SORACOM keeps them (<c>LoraDevice</c>, <c>SigfoxDevice</c>), everything else under <c>Subscriber</c>/IMSI.
+    /// </summary>
+    public (string Type, string Id) Resource => Protocol switch
+    {
+        SourceProtocol.Lora when Subscriber.LoraDeviceId is { } lora => ("LoraDevice", lora),
+        SourceProtocol.Sigfox when Subscriber.SigfoxDeviceId is { } sigfox => ("SigfoxDevice", sigfox),
+        _ => ("Subscriber", Subscriber.Imsi),
+    };
 }

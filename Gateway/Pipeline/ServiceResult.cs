@@ -36,4 +36,39 @@ internal sealed class ServiceResult
 
     /// <summary>True for a 1xx–3xx status with no failure.</summary>
     public bool Succeeded => Failure is null && Status is >= 100 and < 400;
+
+    private static readonly System.Text.Json.JsonWriterOptions s_json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// A service's refusal in SORACOM's per-service forms (Funnel's and Harvest's alike): HTTP <c>{"message": reason}</c>
+    /// as JSON, TCP/UDP <c>&lt;status&gt; &lt;reason&gt;</c>; the unified detail carries the reason as text.
+    /// </summary>
+    public static ServiceResult Refusal(string service, SourceProtocol protocol, int status, string reason, string? metric = null, bool closeConnection = false)
+    {
+        var http = protocol == SourceProtocol.Http;
+        return new ServiceResult
+        {
+            Service = service,
+            Status = status,
+            Failure = reason,
+            FailureMetric = metric,
+            Body = http ? MessageJson(reason) : System.Text.Encoding.UTF8.GetBytes(reason),
+            NativeText = System.Text.Encoding.UTF8.GetBytes($"{status} {reason}"),
+            NativeContentType = http ? "application/json" : null,
+            CloseConnection = closeConnection,
+        };
+    }
+
+    private static byte[] MessageJson(string reason)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream, s_json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("message"u8, reason);
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
 }

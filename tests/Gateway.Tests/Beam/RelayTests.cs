@@ -892,9 +892,10 @@ public class RelayTests : IAsyncLifetime
         await device.SendAsync(Get("/slow"));
 
         // The entry's timeout is 1 s, on both paths; the device reads nothing meanwhile. At least 4 s pass, and up to
-        // 30 on a loaded machine, where the upstream may take seconds just to fill the buffers before the stall begins.
+        // 60 on a loaded machine, where the upstream may take many seconds just to fill the buffers before the stall
+        // begins (30 s was once not enough in a run beside other builds).
         await Task.Delay(4000, TestContext.Current.CancellationToken);
-        for (var waited = 0; stalls.Count < 1 && waited < 26_000; waited += 200)
+        for (var waited = 0; stalls.Count < 1 && waited < 56_000; waited += 200)
         {
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
