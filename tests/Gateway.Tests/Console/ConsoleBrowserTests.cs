@@ -11,7 +11,7 @@ namespace Gateway.Tests.WebConsole;
 /// <summary>
 /// The web console in headless Chromium (Debian's <c>/usr/bin/chromium</c>, driven by Microsoft.Playwright; no browser
 /// is downloaded): sign in with the root auth key, see the demo subscriber, send it a datagram from this machine and
-/// watch the chart draw the point; a wrong secret shows a message. Screenshots go to <c>console-screenshots/</c> in
+/// watch the chart draw the point, see a refused datagram in its error log; a wrong secret shows a message. Screenshots go to <c>console-screenshots/</c> in
 /// the test output directory.
 /// </summary>
 public sealed class ConsoleBrowserTests
@@ -117,6 +117,12 @@ public sealed class ConsoleBrowserTests
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", "2", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
         await Assertions.Expect(chart.Locator("circle.point")).ToHaveCountAsync(2);
         await Assertions.Expect(chart.Locator("polyline.line")).ToHaveCountAsync(1);
+
+        // A datagram over Harvest's size limit (1024 bytes by default) is refused: its error log line appears.
+        var tooBig = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('x', 2000) + "\"}");
+        await Socat.RunAsync(tooBig, $"UDP:127.0.0.1:{gateway.UnifiedPort},bind=127.0.0.1", waitSeconds: 2);
+        await Assertions.Expect(page.Locator("#error-log")).ToContainTextAsync("Payload too large", new LocatorAssertionsToContainTextOptions { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#error-log")).ToContainTextAsync("Harvest");
 
         // Another time range keeps the points (both are recent).
         await page.SelectOptionAsync("#range", "24h");
