@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the real-peer tests use. Installed only when missing, so a second run does no network work.
-APT_PACKAGES=(curl socat postgresql freeradius-utils mosquitto mosquitto-clients)
+# Debian packages the real-peer tests use (chromium: the console's browser tests, driven by Microsoft.Playwright). Installed only when missing, so a second run does no network work.
+APT_PACKAGES=(curl socat postgresql freeradius-utils mosquitto mosquitto-clients chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,6 +33,8 @@ if [ ! -d tests/tools/kinesalite/node_modules/kinesalite ]; then
   npm ci --prefix tests/tools/kinesalite --no-audit --no-fund --loglevel=error
 fi
 
+# Playwright drives Debian's /usr/bin/chromium; its own browser download fails on a closed network and is not wanted.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet restore Gateway.sln
 dotnet build Gateway.sln -c Release --no-restore

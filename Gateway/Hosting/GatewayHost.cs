@@ -10,6 +10,7 @@ using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
 using Gateway.Registry.Stores;
+using Gateway.WebConsole;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -124,6 +125,7 @@ internal static partial class GatewayHost
             : registry.StoreProblem is { } problem ? Results.Text($"store unavailable: {problem}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok\n"));
         app.MapAdminApi();
+        app.MapConsole();
         app.MapMetrics(settings.Metrics);
         started.Register(() => SayReady(app, settings));
         return await RunUntilStoppedAsync(app, cancellationToken);
