@@ -46,5 +46,5 @@ internal static class DemoRegistry
         $"  echo '{{\"temp\":21.5}}' | socat - UDP:127.0.0.1:{unifiedPort}",
         $"  curl -H 'Host: harvest.soracom.io' -H 'Content-Type: application/json' -d '{{\"temp\":22.0}}' http://127.0.0.1:{deviceHttpPort}/",
         $"  mosquitto_pub -p {mqttPort} -i demo -t demo -m '{{\"temp\":22.5}}'",
-        $"  then: the admin API at http://127.0.0.1:{adminPort} (sign in with the root key in the data directory), GET /v1/data/Subscriber/{Imsi}");
+        $"  then open the console, http://127.0.0.1:{adminPort}/console/ (sign in with the root key in the data directory, root-auth-key.json), and the demo subscriber's chart");
 }
