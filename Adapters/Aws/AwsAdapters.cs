@@ -39,9 +39,9 @@ internal static class AwsAdapters
         return make(settings, new AwsHttp(service, settings.Endpoint, aws, region, settings.Timeout, context));
     }
 
-    private static AwsMisconfiguredAdapter Misconfigured(ILogger logger, AwsService service, string name, int status, string problem, int maxBatchSize, int maxMessageBytes)
+    private static MisconfiguredAdapter Misconfigured(ILogger logger, AwsService service, string name, int status, string problem, int maxBatchSize, int maxMessageBytes)
     {
         AwsLog.Misconfigured(logger, service.Name, name, problem);
-        return new AwsMisconfiguredAdapter(DeliveryResult.Permanent(status, $"{service.Name}: {problem}"), maxBatchSize, maxMessageBytes);
+        return new MisconfiguredAdapter(DeliveryResult.Permanent(status, $"{service.Name}: {problem}"), maxBatchSize, maxMessageBytes);
     }
 }

@@ -51,9 +51,9 @@ public sealed class EventHubsAdapterFactory : IFunnelAdapterFactory
         return new EventHubsAdapter(settings, policy, key, credentials.CredentialsId, context);
     }
 
-    private static MisconfiguredEventHubsAdapter Misconfigured(ILogger logger, string name, int status, string problem)
+    private static MisconfiguredAdapter Misconfigured(ILogger logger, string name, int status, string problem)
     {
         EventHubsLog.Misconfigured(logger, name, problem);
-        return new MisconfiguredEventHubsAdapter(DeliveryResult.Permanent(status, "eventhubs: " + problem));
+        return new MisconfiguredAdapter(DeliveryResult.Permanent(status, "eventhubs: " + problem), EventHubsAdapter.BatchLimit, EventHubsAdapter.MaxBodyBytes);
     }
 }

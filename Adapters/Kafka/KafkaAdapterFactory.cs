@@ -47,6 +47,6 @@ public sealed class KafkaAdapterFactory : IFunnelAdapterFactory
     private static MisconfiguredAdapter Misconfigured(ILogger logger, string name, int status, string problem)
     {
         KafkaLog.Misconfigured(logger, name, problem);
-        return new MisconfiguredAdapter(DeliveryResult.Permanent(status, "kafka: " + problem));
+        return new MisconfiguredAdapter(DeliveryResult.Permanent(status, "kafka: " + problem), 500, KafkaProducerConfig.MaxBodyBytes);
     }
 }

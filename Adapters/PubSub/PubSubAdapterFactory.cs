@@ -103,9 +103,9 @@ public sealed class PubSubAdapterFactory : IFunnelAdapterFactory
             : null;
     }
 
-    private static PubSubMisconfigured Misconfigured(ILogger logger, string name, int status, string problem)
+    private static MisconfiguredAdapter Misconfigured(ILogger logger, string name, int status, string problem)
     {
         PubSubLog.Misconfigured(logger, name, problem);
-        return new PubSubMisconfigured(DeliveryResult.Permanent(status, "google/pubsub: " + problem));
+        return new MisconfiguredAdapter(DeliveryResult.Permanent(status, "google/pubsub: " + problem), PubSubAdapter.MaxMessagesPerRequest, PubSubGrpcPublisher.MaxBodyBytes);
     }
 }

@@ -1,10 +1,11 @@
-namespace Gateway.Adapters.Aws;
+namespace Gateway.Adapters;
 
 /// <summary>
-/// Stands in for an AWS destination whose settings or credential set cannot work (a check the registry could not make,
-/// such as a role ARN's shape): every message is refused with the reason, so the error log shows it.
+/// Stands in for a destination whose settings or credential set cannot work (a check the registry could not make: a
+/// field of a credential set, a role ARN's shape, the project of a bare Pub/Sub topic): every message is refused with
+/// the reason, so the error log shows it. One for every adapter, each giving its own limits.
 /// </summary>
-internal sealed class AwsMisconfiguredAdapter(DeliveryResult refusal, int maxBatchSize, int maxMessageBytes) : IFunnelAdapter
+internal sealed class MisconfiguredAdapter(DeliveryResult refusal, int maxBatchSize, int maxMessageBytes) : IFunnelAdapter
 {
     public int MaxBatchSize => maxBatchSize;
 
