@@ -17,8 +17,13 @@ namespace Gateway.Endorse;
 /// </summary>
 internal sealed partial class EndorseEndpoint(
     IdentityResolver resolver, EndorseKeyStore keys, IOptions<EndorseOptions> options, TimeProvider time, ILogger<EndorseEndpoint> logger)
-    : IDeviceHostHandler
+    : IDeviceHostHandler, IDisposable
 {
+    // Refusals are logged a few per source per window, as on every device port; the metric counts every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "endorse: refused requests", time);
+
+    public void Dispose() => _refusals.Dispose();
+
     public const string JwksPath = "/.well-known/jwks.json";
 
     public const string RedirectParameter = "redirect_url";
@@ -56,7 +61,11 @@ internal sealed partial class EndorseEndpoint(
         if (!device.IsKnown || device.Subscriber is not { IsAnonymous: false })
         {
             Count("refused");
-            LogRefused(logger, remote, device.Refusal);
+            if (_refusals.Allow(remote))
+            {
+                LogRefused(logger, remote, device.Refusal);
+            }
+
             await ErrorAsync(context, StatusCodes.Status403Forbidden, "END0001", "device not recognised");
             return;
         }

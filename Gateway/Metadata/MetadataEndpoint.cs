@@ -11,8 +11,14 @@ namespace Gateway.Metadata;
 /// IMSI in the path, and none taken from a header — so a device can see and change only itself. Errors use the
 /// operator API's body, <c>{"code", "message"}</c>.
 /// </summary>
-internal sealed partial class MetadataEndpoint(IdentityResolver resolver, RegistryService registry, ILogger<MetadataEndpoint> logger) : IDeviceHostHandler
+internal sealed partial class MetadataEndpoint(IdentityResolver resolver, RegistryService registry, TimeProvider time, ILogger<MetadataEndpoint> logger)
+    : IDeviceHostHandler, IDisposable
 {
+    // Refusals are logged a few per source per window, as on every device port; the metric counts every one.
+    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "metadata: refused requests", time);
+
+    public void Dispose() => _refusals.Dispose();
+
     /// <summary>Tag lists are small; anything bigger is not a tag write.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -33,7 +39,11 @@ internal sealed partial class MetadataEndpoint(IdentityResolver resolver, Regist
         if (!device.IsKnown || device.Subscriber is not { IsAnonymous: false })
         {
             Count("refused");
-            LogRefused(logger, remote, device.Refusal);
+            if (_refusals.Allow(remote))
+            {
+                LogRefused(logger, remote, device.Refusal);
+            }
+
             await ErrorAsync(context, StatusCodes.Status403Forbidden, "MET0001", "device not recognised");
             return;
         }
