@@ -74,19 +74,26 @@ public sealed class UdpFloodTests : IAsyncLifetime
         using var neighbour = new UdpClient(new IPEndPoint(IPAddress.Parse(NeighbourAddress), 0));
         await Task.Delay(500, TestContext.Current.CancellationToken);
         var answered = 0;
+        var retried = 0;
+        var otherReplies = new List<string>();
         for (var i = 0; i < 15; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await neighbour.SendAsync(Encoding.ASCII.GetBytes($"reading {i}"), target, TestContext.Current.CancellationToken);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-            wait.CancelAfter(TimeSpan.FromSeconds(2));
-            try
+
+            // A well-behaved device retries once when no answer comes: the flood may fill the kernel's receive
+            // buffer before the gateway reads a datagram, and a drop there is UDP's, not admission's. Before the
+            // per-device admission the neighbour got 3 answers in 15 even so; now every reading must get through.
+            for (var attempt = 0; attempt < 2; attempt++)
             {
-                var reply = await neighbour.ReceiveAsync(wait.Token);
-                answered += Encoding.ASCII.GetString(reply.Buffer) == "200 pong" ? 1 : 0;
-            }
-            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
-            {
+                retried += attempt;
+                var reply = await SendAndReceiveAsync(neighbour, $"reading {i}", target);
+                if (reply == "200 pong")
+                {
+                    answered++;
+                    break;
+                }
+
+                otherReplies.Add(reply ?? "(no answer)");
             }
 
             var left = TimeSpan.FromMilliseconds(200) - Stopwatch.GetElapsedTime(started);
@@ -99,7 +106,29 @@ public sealed class UdpFloodTests : IAsyncLifetime
         await stop.CancelAsync();
         await flood;
         Assert.True(flooded > 10_000, $"the flood sent only {flooded} datagrams");
-        Assert.Equal(15, answered);
-        Assert.Equal(15, _upstream.Requests.Count(static r => r.Headers["x-soracom-imsi"] == "440101234567442"));
+        Assert.True(answered == 15, $"{answered} of 15 answered, {retried} retried; other replies: {string.Join(", ", otherReplies)}");
+        Assert.True(retried <= 5, $"{retried} of 15 readings needed a second attempt");
+        var delivered = _upstream.Requests
+            .Where(static r => r.Headers["x-soracom-imsi"] == "440101234567442")
+            .Select(static r => r.Body)
+            .Distinct()
+            .Count();
+        Assert.Equal(15, delivered);
+    }
+
+    private static async Task<string?> SendAndReceiveAsync(UdpClient device, string text, IPEndPoint target)
+    {
+        await device.SendAsync(Encoding.ASCII.GetBytes(text), target, TestContext.Current.CancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            var reply = await device.ReceiveAsync(wait.Token);
+            return Encoding.ASCII.GetString(reply.Buffer);
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }
