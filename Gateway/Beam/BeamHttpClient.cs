@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Gateway.Beam;
 
@@ -35,6 +36,26 @@ internal sealed class BeamHttpClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Connects through <see cref="UpstreamResolver"/> (shared, bounded, cached lookups) to each address in turn, as
+    /// the handler's own connect would, so that a name that resolves slowly costs its own requests only.
+    /// </summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var addresses = await UpstreamResolver.Shared.ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private static HttpMessageInvoker Create(UpstreamTls? tls)
     {
         var handler = new SocketsHttpHandler
@@ -48,6 +69,7 @@ internal sealed class BeamHttpClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             MaxConnectionsPerServer = 1024,
             ActivityHeadersPropagator = null,
+            ConnectCallback = ConnectAsync,
         };
         tls?.Apply(handler.SslOptions);
         return new HttpMessageInvoker(handler);

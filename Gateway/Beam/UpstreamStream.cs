@@ -26,7 +26,8 @@ internal static class UpstreamStream
         Stream? stream = null;
         try
         {
-            await socket.ConnectAsync(entry.Destination.Host, entry.Destination.Port, cancellationToken);
+            var addresses = await UpstreamResolver.Shared.ResolveAsync(entry.Destination.IdnHost, cancellationToken);
+            await socket.ConnectAsync(addresses, entry.Destination.Port, cancellationToken);
             stream = new NetworkStream(socket, ownsSocket: false);
             if (entry.Destination.Scheme == secureScheme)
             {

@@ -157,10 +157,8 @@ internal sealed class UpstreamPool : IUpstreamSource, IDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            EndPoint endPoint = IPAddress.TryParse(destination.IdnHost, out var address)
-                ? new IPEndPoint(address, destination.Port)
-                : new DnsEndPoint(destination.IdnHost, destination.Port);
-            await socket.ConnectAsync(endPoint, timeout.Token);
+            var addresses = await UpstreamResolver.Shared.ResolveAsync(destination.IdnHost, timeout.Token);
+            await socket.ConnectAsync(addresses, destination.Port, timeout.Token);
             return new SocketUpstream(socket);
         }
         catch

@@ -63,6 +63,7 @@ public class RelayTests : IAsyncLifetime
                       "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
                       "addSignature": true, "psk": "topsecret" },
                     "http://beam.soracom.io:8888/slow": { "destination": "{{raw}}/s", "enabled": true, "timeoutSeconds": 1 },
+                    "http://beam.soracom.io:8888/nohost": { "destination": "http://nothing.invalid/n", "enabled": true, "timeoutSeconds": 5 },
                     "http://beam.soracom.io:8888/rawp/": { "destination": "{{raw}}/p/", "enabled": true, "timeoutSeconds": 5 },
                     "http://beam.soracom.io:8888/eq": { "destination": "{{raw}}/eq/target?fixed=1", "enabled": true, "timeoutSeconds": 5,
                       "addSubscriberHeader": true, "addEquipmentHeader": true, "addMsisdnHeader": true, "addSimIdHeader": true,
@@ -727,6 +728,40 @@ public class RelayTests : IAsyncLifetime
         var next = await device.ReadResponseAsync();
         Assert.Equal((200, "GET /s"), (next.Status, next.Text));
         Assert.Equal(accepts + 1, _raw.Accepts);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Destination_whose_name_does_not_resolve_is_502_for_every_request_and_the_others_are_served(bool directRelay)
+    {
+        var port = await HttpPortAsync(directRelay);
+
+        // Forty devices' requests at once to a name that does not resolve (.invalid, RFC 6761), and one to a good
+        // destination: each gets its answer; the lookup failure is shared and remembered, never waited out forty times.
+        var unresolvable = Enumerable.Range(0, 40).Select(async _ =>
+        {
+            await using var device = await DeviceConnection.ConnectAsync(Device, port);
+            await device.SendAsync(Get("/nohost"));
+            var response = await device.ReadResponseAsync();
+            return (response.Status, response.Text);
+        }).ToList();
+        await using var good = await DeviceConnection.ConnectAsync(Device, port);
+        await good.SendAsync(Get("/raw"));
+        var served = await good.ReadResponseAsync();
+        Assert.Equal((200, "GET /r"), (served.Status, served.Text));
+        foreach (var answer in await Task.WhenAll(unresolvable).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal((502, "upstream host not found\n"), answer);
+        }
+
+        // The same connection goes on after a 502.
+        await using var again = await DeviceConnection.ConnectAsync(Device, port);
+        await again.SendAsync(Get("/nohost"));
+        Assert.Equal(502, (await again.ReadResponseAsync()).Status);
+        await again.SendAsync(Get("/raw"));
+        var after = await again.ReadResponseAsync();
+        Assert.Equal((200, "GET /r"), (after.Status, after.Text));
     }
 
     [Theory]

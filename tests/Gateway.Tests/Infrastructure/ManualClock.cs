@@ -9,6 +9,11 @@ internal sealed class ManualClock : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => Now;
 
+    // Elapsed-time measurements (GetTimestamp/GetElapsedTime) follow the manual time too.
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Now.UtcTicks;
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);

@@ -14,12 +14,14 @@ internal sealed class LoopUpstreamPool : IUpstreamSource
     private const long SweepEveryMs = 15_000;
 
     private readonly EventLoop _loop;
+    private readonly UpstreamResolver _resolver;
     private Stack<UpstreamConnection>?[] _idle = new Stack<UpstreamConnection>?[8];
     private long _nextSweep;
 
-    public LoopUpstreamPool(EventLoop loop)
+    public LoopUpstreamPool(EventLoop loop, UpstreamResolver? resolver = null)
     {
         _loop = loop;
+        _resolver = resolver ?? UpstreamResolver.Shared;
         _nextSweep = Environment.TickCount64 + SweepEveryMs;
         loop.Ticked += Tick;
     }
@@ -63,16 +65,41 @@ internal sealed class LoopUpstreamPool : IUpstreamSource
     private async ValueTask<UpstreamConnection> ConnectAsync(Uri destination, long deadline)
     {
         using var timeout = new CancellationTokenSource(UpstreamPool.ConnectTimeout(deadline));
-        if (!IPAddress.TryParse(destination.IdnHost, out var address))
+        var addresses = await ResolveOnLoopAsync(destination.IdnHost, timeout.Token);
+
+        // Each address in turn, as the Kestrel path's socket connect does: a refused or unreachable first address
+        // (an IPv6 record with no route, one replica down) is not the destination's answer.
+        for (var i = 0; ; i++)
         {
-            // The resolver answers on another thread; the socket must be made on the loop.
-            var addresses = await Dns.GetHostAddressesAsync(destination.IdnHost, timeout.Token);
-            await _loop.SwitchTo();
-            address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new SocketException((int)SocketError.HostNotFound);
+            try
+            {
+                return await LoopUpstream.ConnectAsync(_loop, new IPEndPoint(addresses[i], destination.Port), timeout.Token);
+            }
+            catch (SocketException) when (i + 1 < addresses.Length && !timeout.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Resolves on the resolver's thread and comes back to the loop whatever the outcome: the relay goes on touching
+    /// loop-only state (its sockets, this pool) after a failed or cancelled lookup as much as after an answer.
+    /// </summary>
+    private async ValueTask<IPAddress[]> ResolveOnLoopAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return [literal];
         }
 
-        return await LoopUpstream.ConnectAsync(_loop, new IPEndPoint(address, destination.Port), timeout.Token);
+        try
+        {
+            return await _resolver.ResolveAsync(host, cancellationToken);
+        }
+        finally
+        {
+            await _loop.SwitchTo();
+        }
     }
 
     private void Tick(long now)
