@@ -46,6 +46,7 @@ internal sealed class BeamHttpClient : IDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            Hosting.DescriptorBudget.ThrowIfOver(socket);
             await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }

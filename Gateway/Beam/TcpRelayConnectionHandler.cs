@@ -17,12 +17,18 @@ namespace Gateway.Beam;
 /// when both directions are done, or after the idle timeout with no traffic either way.
 /// </summary>
 internal sealed partial class TcpRelayConnectionHandler(
-    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
+    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler, IDisposable
 {
+    // An upstream that is down (or a process out of descriptors) fails every device's connect: a few lines per
+    // upstream a window, the metric counts each.
+    private readonly Diagnostics.LogRateLimiter _upstreamFailures = new(logger, "Beam tcp relay: upstream connection failures");
+
     public const string Name = "tcp_relay";
 
     /// <summary>With no byte in either direction for this long, both sides are closed (<see cref="BeamOptions.TcpIdleSeconds"/>).</summary>
     private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.TcpIdleSeconds);
+
+    public void Dispose() => _upstreamFailures.Dispose();
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -47,7 +53,12 @@ internal sealed partial class TcpRelayConnectionHandler(
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
             var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
+            var upstreamName = entry.Destination.GetLeftPart(UriPartial.Authority);
+            if (_upstreamFailures.Allow(upstreamName))
+            {
+                LogUpstreamFailed(logger, device.Label, upstreamName, failure.Reason);
+            }
+
             BeamMetrics.Count(Name, failure.Metric);
             await output.WriteAsync(DeviceReply.Refusal(failure.Status, failure.Reason, [0x0a]), CancellationToken.None);
             return;

@@ -26,6 +26,7 @@ internal static class UpstreamStream
         Stream? stream = null;
         try
         {
+            Hosting.DescriptorBudget.ThrowIfOver(socket);
             var addresses = await UpstreamResolver.Shared.ResolveAsync(entry.Destination.IdnHost, cancellationToken);
             await socket.ConnectAsync(addresses, entry.Destination.Port, cancellationToken);
             stream = new NetworkStream(socket, ownsSocket: false);

@@ -229,6 +229,11 @@ internal static partial class GatewayHost
         var listeners = $"admin API and /metrics http://{settings.AdminAddress}:{settings.AdminPort}; on {b.ListenAddress}: Beam HTTP {b.HttpPort}, website {b.WebsitePort}, "
             + $"unified TCP/UDP {b.UnifiedPort}, TCP relay {b.TcpPort}, Beam MQTT {b.MqttPort}, device HTTP {d.HttpPort}, MQTT {d.MqttPort} (0: off)";
         LogReady(app.Logger, listeners);
+        if (DescriptorBudget.CheckConfiguration(b.MaxConnections) is { } warning)
+        {
+            LogDescriptorWarning(app.Logger, warning);
+        }
+
         var registry = app.Services.GetRequiredService<RegistryService>();
         if (registry.Snapshot.FindByImsi(DemoRegistry.Imsi) is not null && b.UnifiedPort != 0 && d.HttpPort != 0 && d.MqttPort != 0
             && app.Logger.IsEnabled(LogLevel.Information))
@@ -240,6 +245,9 @@ internal static partial class GatewayHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ready. Listening: {Listeners}")]
     private static partial void LogReady(ILogger logger, string listeners);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogDescriptorWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The demo device is this machine. Try:\n{Lines}")]
     private static partial void LogTryIt(ILogger logger, string lines);

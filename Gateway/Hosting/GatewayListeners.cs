@@ -18,6 +18,8 @@ internal static class GatewayListeners
     {
         var beam = settings.Beam;
         var listen = IPAddress.Parse(beam.ListenAddress);
+        var logger = k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Hosting.Listeners");
+        k.ConfigureEndpointDefaults(l => DescriptorBudget.Guard(l, logger));
         k.Listen(settings.AdminAddress, settings.AdminPort);
         k.AddServerHeader = false;
         k.Limits.MaxRequestBodySize = beam.MaxBodyBytes;

@@ -13,6 +13,7 @@ internal static class GatewayMeters
         Lpwa.LpwaMetrics.MeterName,
         Radius.RadiusMetrics.MeterName,
         Registry.IdentityResolver.MeterName,
+        Hosting.DescriptorBudget.MeterName,
         "Gateway.BinaryParser", // BinaryParserMetrics.MeterName, internal to its library
     ];
 

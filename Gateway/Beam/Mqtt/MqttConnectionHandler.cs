@@ -38,7 +38,15 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     /// <summary>The idle cut for keepalive 0 (Beam: 30 minutes); otherwise 1.5 × keepalive.</summary>
     public static TimeSpan IdleWithoutKeepAlive { get; set; } = TimeSpan.FromMinutes(30);
 
-    public void Dispose() => _refusals.Dispose();
+    // A broker that is down (or a process out of descriptors) fails every device's connect: one line per upstream
+    // a few times a window, the metric counts each.
+    private readonly Diagnostics.LogRateLimiter _upstreamFailures = new(logger, "Beam mqtt: upstream connection failures");
+
+    public void Dispose()
+    {
+        _refusals.Dispose();
+        _upstreamFailures.Dispose();
+    }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -126,7 +134,11 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         {
             // EndOfStreamException (an IOException): the broker closed before its CONNACK, e.g. a refused client certificate.
             var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, device.Label, upstreamName, failure.Reason);
+            if (_upstreamFailures.Allow(upstreamName))
+            {
+                LogUpstreamFailed(logger, device.Label, upstreamName, failure.Reason);
+            }
+
             BeamMetrics.Count(Name, failure.Metric);
             await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
             return;

@@ -157,6 +157,7 @@ internal sealed class UpstreamPool : IUpstreamSource, IDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            Hosting.DescriptorBudget.ThrowIfOver(socket);
             var addresses = await UpstreamResolver.Shared.ResolveAsync(destination.IdnHost, timeout.Token);
             await socket.ConnectAsync(addresses, destination.Port, timeout.Token);
             return new SocketUpstream(socket);

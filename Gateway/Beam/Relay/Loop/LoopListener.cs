@@ -24,6 +24,7 @@ internal sealed partial class LoopListener : IConnectionListener
     private readonly bool _website;
     private readonly Channel<ConnectionContext> _accepted = Channel.CreateUnbounded<ConnectionContext>(new() { SingleReader = true });
     private readonly Acceptor[] _acceptors;
+    private readonly Diagnostics.LogRateLimiter _acceptLog;
     private int _fd;
 
     public LoopListener(LoopEndPoint endPoint, LoopGroup group, HttpRelay relay, SocketConnectionContextFactory handOver, long maxConnections, ILogger logger)
@@ -34,6 +35,7 @@ internal sealed partial class LoopListener : IConnectionListener
         _maxConnections = maxConnections;
         _logger = logger;
         _website = endPoint.Website;
+        _acceptLog = new Diagnostics.LogRateLimiter(logger, "Beam relay: connections refused or failed at accept");
         _fd = Bind(endPoint.Address, out var bound);
         EndPoint = new LoopEndPoint(bound, endPoint.Website);
         _acceptors = [.. group.Loops.Select((loop, i) => new Acceptor(this, loop, group.Upstreams[i]))];
@@ -44,6 +46,8 @@ internal sealed partial class LoopListener : IConnectionListener
     }
 
     public EndPoint EndPoint { get; }
+
+    private string EntryName => _website ? BeamHttpEntryPoint.WebsiteName : BeamHttpEntryPoint.HttpName;
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
@@ -74,6 +78,7 @@ internal sealed partial class LoopListener : IConnectionListener
     {
         StopAccepting(closeConnections: true);
         _handOver.Dispose();
+        _acceptLog.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -186,6 +191,9 @@ internal sealed partial class LoopListener : IConnectionListener
     [LoggerMessage(Level = LogLevel.Error, Message = "Beam relay: the connection from {RemoteAddress} failed")]
     private static partial void LogConnectionFailed(ILogger logger, string remoteAddress, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam relay: out of file descriptors; a new connection was closed at once (raise the process's descriptor limit, ulimit -n, or lower Gateway:Beam:MaxConnections)")]
+    private static partial void LogOutOfDescriptors(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Beam relay: accepting a connection failed")]
     private static partial void LogAcceptFailed(ILogger logger, Exception exception);
 
@@ -200,6 +208,13 @@ internal sealed partial class LoopListener : IConnectionListener
         private ulong _token;
         private int _fd = -1;
 
+        // Out of descriptors, accept fails and the listening socket stays readable: level-triggered, the loop would
+        // spin on it (it once wrote 350,000 log lines in 8 s). A descriptor kept in reserve lets the loop take the
+        // waiting connection and close it at once, a refusal the device sees, as libuv does; without one, the loop
+        // stops watching the socket until the next tick (nginx's answer), and connections wait in the backlog.
+        private int _spare = -1;
+        private bool _paused;
+
         public EventLoop Loop => loop;
 
         public void Start()
@@ -213,14 +228,25 @@ internal sealed partial class LoopListener : IConnectionListener
             // Level-triggered: a loop that takes only some of the waiting connections is woken again for the rest.
             _token = loop.Register(fd, Native.EPOLLIN | Native.EPOLLEXCLUSIVE, this);
             _fd = fd;
+            _spare = Native.eventfd(0, Native.EFD_CLOEXEC);
             loop.Ticked += Tick;
         }
 
         public void Stop(bool closeConnections)
         {
+            if (_spare >= 0)
+            {
+                Native.close(_spare);
+                _spare = -1;
+            }
+
             if (_fd >= 0)
             {
-                loop.Unregister(_fd, _token);
+                if (!_paused)
+                {
+                    loop.Unregister(_fd, _token);
+                }
+
                 _fd = -1;
             }
 
@@ -244,24 +270,43 @@ internal sealed partial class LoopListener : IConnectionListener
                 if (fd < 0)
                 {
                     var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                    if (errno is not (Native.EAGAIN or Native.EINTR or 103))
+                    if (errno is Native.EMFILE or Native.ENFILE or Native.ENOBUFS or Native.ENOMEM)
                     {
-                        // Out of descriptors, most likely: the backlog keeps the rest until some are freed.
-                        var error = Native.Error(errno);
-                        LogAcceptFailed(listener._logger, error);
+                        if (RefuseWithSpare())
+                        {
+                            continue;
+                        }
+
+                        Pause();
+                    }
+                    else if (errno is not (Native.EAGAIN or Native.EINTR or 103) && listener._acceptLog.Allow("accept"))
+                    {
+                        LogAcceptFailed(listener._logger, Native.Error(errno));
                     }
 
                     return;
                 }
 
                 var remote = Native.ReadSockAddr(address);
+                if (Hosting.DescriptorBudget.IsOver(fd))
+                {
+                    // Near the process's limit: refused now, so that the runtime keeps the descriptors it needs.
+                    Native.close(fd);
+                    RefuseForDescriptors();
+                    continue;
+                }
+
                 if (Interlocked.Increment(ref listener._group.Connections) > listener._maxConnections)
                 {
                     // Kestrel's rule for Gateway:Beam:MaxConnections: over the limit, closed at once.
                     Interlocked.Decrement(ref listener._group.Connections);
                     Native.close(fd);
-                    BeamMetrics.Count(listener._website ? BeamHttpEntryPoint.WebsiteName : BeamHttpEntryPoint.HttpName, "connection_limit");
-                    LogConnectionRejected(listener._logger, listener._maxConnections, remote.ToString());
+                    BeamMetrics.Count(listener.EntryName, "connection_limit");
+                    if (listener._acceptLog.Allow(remote))
+                    {
+                        LogConnectionRejected(listener._logger, listener._maxConnections, remote.ToString());
+                    }
+
                     continue;
                 }
 
@@ -276,7 +321,11 @@ internal sealed partial class LoopListener : IConnectionListener
                 {
                     Interlocked.Decrement(ref listener._group.Connections);
                     Native.close(fd);
-                    LogAcceptFailed(listener._logger, e);
+                    if (listener._acceptLog.Allow("accept"))
+                    {
+                        LogAcceptFailed(listener._logger, e);
+                    }
+
                     continue;
                 }
 
@@ -314,8 +363,68 @@ internal sealed partial class LoopListener : IConnectionListener
             }
         }
 
+        private unsafe bool RefuseWithSpare()
+        {
+            if (_spare < 0)
+            {
+                return false;
+            }
+
+            Native.close(_spare);
+            var fd = Native.accept4(_fd, null, null, Native.SOCK_CLOEXEC);
+            if (fd >= 0)
+            {
+                Native.close(fd);
+                RefuseForDescriptors();
+            }
+
+            // Another thread may have taken the freed number: then the next shortage pauses instead.
+            _spare = Native.eventfd(0, Native.EFD_CLOEXEC);
+            return fd >= 0;
+        }
+
+        private void RefuseForDescriptors()
+        {
+            BeamMetrics.Count(listener.EntryName, "out_of_descriptors");
+            Hosting.DescriptorBudget.CountDeviceRefused();
+            if (listener._acceptLog.Allow("descriptors"))
+            {
+                LogOutOfDescriptors(listener._logger);
+            }
+        }
+
+        private void Pause()
+        {
+            loop.Unregister(_fd, _token);
+            _paused = true;
+            BeamMetrics.Count(listener.EntryName, "out_of_descriptors");
+        }
+
+        private void Resume()
+        {
+            if (_spare < 0)
+            {
+                _spare = Native.eventfd(0, Native.EFD_CLOEXEC);
+            }
+
+            try
+            {
+                _token = loop.Register(_fd, Native.EPOLLIN | Native.EPOLLEXCLUSIVE, this);
+                _paused = false;
+            }
+            catch (SocketException)
+            {
+                // Still short of memory for the registration: the next tick tries again.
+            }
+        }
+
         private void Tick(long now)
         {
+            if (_paused && _fd >= 0)
+            {
+                Resume();
+            }
+
             // A snapshot: ending a wait runs the relay on, which may end its connection and leave the set.
             var count = _sessions.Count;
             if (count == 0)

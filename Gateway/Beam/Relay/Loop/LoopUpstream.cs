@@ -120,6 +120,12 @@ internal sealed class LoopUpstream : UpstreamConnection
             throw Native.LastError();
         }
 
+        if (Hosting.DescriptorBudget.IsOver(fd))
+        {
+            Native.close(fd);
+            throw Hosting.DescriptorBudget.Refused("upstream");
+        }
+
         var one = 1;
         Native.setsockopt(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, &one, sizeof(int));
         return fd;

@@ -37,6 +37,10 @@ internal static unsafe partial class Native
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EINPROGRESS = 115;
+    public const int ENOMEM = 12;
+    public const int ENFILE = 23;
+    public const int EMFILE = 24;
+    public const int ENOBUFS = 105;
 
     /// <summary>Room for either address family (struct sockaddr_in is 16 bytes, sockaddr_in6 28).</summary>
     public const int SockAddrLength = 28;
