@@ -29,7 +29,8 @@ internal static class SpoolServiceCollectionExtensions
             return DurableSpool.Open(Path.Combine(root, spoolName), spoolName, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Spool." + spoolName));
         });
         services.TryAddSingleton<TConsumer>();
-        services.AddHostedService(sp => new SpoolPump(
+        // Not AddHostedService: it adds one hosted service per implementation type, and every spool's pump is a SpoolPump.
+        services.AddSingleton<IHostedService>(sp => new SpoolPump(
             sp.GetRequiredKeyedService<DurableSpool>(name),
             sp.GetRequiredService<TConsumer>(),
             sp.GetRequiredService<IOptions<SpoolOptions>>().Value,
