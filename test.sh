@@ -42,7 +42,9 @@ dotnet build Gateway.sln -c Release --no-restore
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Gateway.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+# The longer failure runs (Category=Failure: kill -9, broker outage, SIGTERM under load) are left to
+# tests/failure/run.sh; their fast subset (Gateway.Tests.Failure.QueuedDeliveryTests, the spool's unit tests) runs here.
+dotnet test Gateway.sln -c Release --no-build --filter "Category!=Failure" 2>&1 | tee "$log" || status=$?
 
 # One plain closing line over every test project, in the form CI reads.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

@@ -46,6 +46,9 @@ internal sealed partial class UdpEntryPoint(
     private static readonly byte[] s_deviceBusy = DeviceReply.Refusal(503, "too many datagrams in flight from this device", []);
     private static readonly byte[] s_rateLimited = DeviceReply.Refusal(503, "rate limited", []);
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
+
+    // Exchanges under way are not cancelled when the host stops: only once its shutdown grace runs out (see StopAsync).
+    private readonly CancellationTokenSource _exchanges = new();
     private readonly UdpDeviceLimiter _devices = new(
         options.Value.UdpMaxInFlightPerDevice, options.Value.UdpRatePerDevice, options.Value.UdpBurstPerDevice, options.Value.UdpMaxTrackedDevices, time);
     private readonly Lock _replyLock = new();
@@ -83,6 +86,30 @@ internal sealed partial class UdpEntryPoint(
         socket.ReceiveBufferSize = ReceiveBufferBytes;
         socket.Bind(new IPEndPoint(address, options.Value.UnifiedPort));
         return socket;
+    }
+
+    /// <summary>
+    /// Graceful stop: the receive loops end first (no new datagram is taken), then the exchanges under way get until
+    /// the host's shutdown grace (<c>Gateway:ShutdownGraceSeconds</c>) runs out to finish and send their replies.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            while (_inFlight.CurrentCount < MaxInFlight)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogGraceExpired(logger, MaxInFlight - _inFlight.CurrentCount);
+        }
+        finally
+        {
+            await _exchanges.CancelAsync();
+        }
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -142,7 +169,7 @@ internal sealed partial class UdpEntryPoint(
 
             var datagram = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
             buffer.AsSpan(0, length).CopyTo(datagram);
-            _ = HandleAsync(socket, service, device, key!, datagram, length, source, stoppingToken);
+            _ = HandleAsync(socket, service, device, key!, datagram, length, source, _exchanges.Token);
         }
     }
 
@@ -300,6 +327,7 @@ internal sealed partial class UdpEntryPoint(
         }
 
         _inFlight.Dispose();
+        _exchanges.Dispose();
         _lines.Dispose();
         base.Dispose();
     }
@@ -318,4 +346,7 @@ internal sealed partial class UdpEntryPoint(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Beam udp: reply to {Target} failed ({Error})")]
     private static partial void LogReplyFailed(ILogger logger, IPEndPoint target, SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Beam udp: the shutdown grace ran out with {Count} exchanges still under way; they are cancelled")]
+    private static partial void LogGraceExpired(ILogger logger, int count);
 }

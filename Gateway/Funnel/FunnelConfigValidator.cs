@@ -16,7 +16,7 @@ internal static class FunnelConfigValidator
 {
     public const string Placeholder = "#{imsi}";
 
-    private static readonly string[] s_keys = ["enabled", "destination", "credentialsId", "contentType", "addSimId"];
+    private static readonly string[] s_keys = ["enabled", "destination", "credentialsId", "contentType", "addSimId", Spool.DeliveryMode.Key];
     private static readonly string[] s_contentTypes = ["json", "text", "binary", "unspecified", "application/x-soracom-bf-v1"];
 
     /// <summary>Checks with the adapters this build knows (<see cref="FunnelAdapters.Known"/>).</summary>
@@ -35,6 +35,7 @@ internal static class FunnelConfigValidator
 
         Bool(map, "enabled", path, errors);
         Bool(map, "addSimId", path, errors);
+        Spool.DeliveryMode.Validate(map, path, errors);
         var contentType = String(map, "contentType", path, errors);
         if (contentType is { Length: > 0 } && !s_contentTypes.Contains(contentType))
         {

@@ -94,6 +94,20 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable, IDisposable
         return delivery.Result;
     }
 
+    /// <summary>The largest body the destination takes (queued messages are checked before they are spooled), or null when its adapter cannot be made.</summary>
+    public int? MaxMessageBytes(FunnelGroupConfig config, FunnelRoute route)
+    {
+        try
+        {
+            return QueueFor(config, route).MaxMessageBytes;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogCreateFailed(_logger, config.Kind, e.GetType().Name);
+            return null;
+        }
+    }
+
     private DestinationQueue QueueFor(FunnelGroupConfig config, FunnelRoute route)
     {
         if (_queues.TryGetValue(route.Key, out var queue))

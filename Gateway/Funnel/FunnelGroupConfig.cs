@@ -39,6 +39,12 @@ internal sealed class FunnelGroupConfig
 
     public bool AddSimId { get; private init; }
 
+    /// <summary><c>delivery: "queued"</c>: the device is answered once the message is in the spool, not by the destination.</summary>
+    public bool Queued { get; private init; }
+
+    /// <summary>The group's ID, which a spooled message keeps so that its delivery finds the group's destination again.</summary>
+    public string GroupId { get; private init; } = string.Empty;
+
     public bool PayloadsOnly { get; private init; }
 
     /// <summary>
@@ -117,6 +123,8 @@ internal sealed class FunnelGroupConfig
             CredentialsId = (string?)map["credentialsId"],
             ContentType = ParseContentType((string?)map["contentType"]),
             AddSimId = map["addSimId"] is JsonValue a && a.GetValueKind() == JsonValueKind.True,
+            Queued = Spool.DeliveryMode.IsQueued(map),
+            GroupId = group.GroupId,
             PayloadsOnly = destination.Flag("payloadsOnly"),
             SendPayloadsAsBinary = provider == "aws" && service == "aws-iot" && destination.Flag("sendPayloadsAsBinary"),
             DestinationJson = json,

@@ -2,6 +2,7 @@ using Gateway.Adapters;
 using Gateway.Logs;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Spool;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Funnel;
@@ -24,12 +25,15 @@ internal sealed class FunnelService : IDeviceService
     private readonly FunnelDispatcher _dispatcher;
     private readonly ErrorLog _errorLog;
     private readonly string _operatorId;
+    private readonly DurableSpool? _spool;
 
-    public FunnelService(FunnelDispatcher dispatcher, ErrorLog errorLog, IOptions<FunnelOptions> options)
+    /// <param name="spool">Where groups with <c>delivery: "queued"</c> put their messages; without one, such groups are delivered synchronously.</param>
+    public FunnelService(FunnelDispatcher dispatcher, ErrorLog errorLog, IOptions<FunnelOptions> options, [FromKeyedServices(ServiceName)] DurableSpool? spool = null)
     {
         _dispatcher = dispatcher;
         _errorLog = errorLog;
         _operatorId = options.Value.OperatorId ?? "OP0000000000";
+        _spool = spool;
     }
 
     public string Name => ServiceName;
@@ -55,7 +59,8 @@ internal sealed class FunnelService : IDeviceService
             return Fail(message, config, 500, "Funnel is misconfigured: " + problem, null);
         }
 
-        var messageId = Guid.CreateVersion7().ToString();
+        var id = Guid.CreateVersion7();
+        var messageId = id.ToString();
         PooledBufferWriter body;
         if (config.SendPayloadsAsBinary)
         {
@@ -88,6 +93,11 @@ internal sealed class FunnelService : IDeviceService
             TimestampMs = message.ReceivedAtMs,
         };
 
+        if (config.Queued && _spool is not null)
+        {
+            return await SpoolAsync(message, config, route, outgoing, body, id);
+        }
+
         // The dispatcher owns the body from here: it returns the buffer when the delivery is final, even if this
         // caller stops waiting (the device went away) before then.
         var result = await _dispatcher.DeliverAsync(config, route, outgoing, body).WaitAsync(cancellationToken);
@@ -97,6 +107,41 @@ internal sealed class FunnelService : IDeviceService
         }
 
         return Fail(message, config, result.Status, result.Reason ?? "not delivered", messageId);
+    }
+
+    /// <summary>
+    /// <c>delivery: "queued"</c>: the message is written to the spool and the device acknowledged as if delivered (204 /
+    /// <c>200</c>) once it is durable; <see cref="FunnelSpoolConsumer"/> delivers it. Refused at once when the
+    /// destination could never take it (413) or the spool is full (503).
+    /// </summary>
+    private async Task<ServiceResult> SpoolAsync(DeviceMessage message, FunnelGroupConfig config, FunnelRoute route, OutgoingMessage outgoing, PooledBufferWriter body, Guid id)
+    {
+        var messageId = outgoing.MessageId;
+        byte[] entry;
+        using (body)
+        {
+            if (_dispatcher.MaxMessageBytes(config, route) is not { } max)
+            {
+                return Fail(message, config, 502, $"{config.Kind} adapter could not be created", messageId);
+            }
+
+            if (outgoing.Body.Length > max)
+            {
+                return Fail(message, config, 413, $"Maximum content-length is: {max}", messageId);
+            }
+
+            var (type, resource) = message.Subscriber.IsAnonymous ? (string.Empty, string.Empty) : message.Resource;
+            entry = new FunnelSpoolEntry(config.GroupId, message.Subscriber.IsAnonymous ? string.Empty : message.Subscriber.Imsi, type, resource,
+                SourceProtocols.Name(message.Protocol), outgoing.Target, outgoing.Key, outgoing.ContentType, outgoing.TimestampMs, outgoing.Attributes, outgoing.Body).Serialize();
+        }
+
+        return await _spool!.AppendAsync(id, entry) switch
+        {
+            SpoolAppend.Stored => message.Protocol == SourceProtocol.Http ? s_okHttp : s_okText,
+            SpoolAppend.Full => Fail(message, config, 503, "Funnel's spool is full; try again later", messageId),
+            SpoolAppend.TooLarge => Fail(message, config, 413, $"Maximum content-length is: {_spool.MaxPayloadBytes}", messageId),
+            _ => Fail(message, config, 503, "Funnel could not spool the message; try again later", messageId),
+        };
     }
 
     private FunnelGroupConfig ConfigFor(Group? group) => FunnelGroupConfig.For(group, _dispatcher.Snapshot, _dispatcher.Factories);

@@ -3,6 +3,7 @@ using Gateway.Adapters;
 using Gateway.Beam;
 using Gateway.Logs;
 using Gateway.Pipeline;
+using Gateway.Spool;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -48,6 +49,7 @@ internal static class FunnelServiceCollectionExtensions
                 Http = sp.GetRequiredService<Delivery.MessageHttpSender>().Invoker,
             },
             sp.GetRequiredService<ILogger<FunnelDispatcher>>()));
+        services.AddSpool<FunnelSpoolConsumer>(configuration, FunnelService.ServiceName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceService, FunnelService>());
         return services;
     }

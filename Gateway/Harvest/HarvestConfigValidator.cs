@@ -11,7 +11,7 @@ namespace Gateway.Harvest;
 /// </summary>
 internal static class HarvestConfigValidator
 {
-    private static readonly string[] s_keys = ["enabled", "customTimestamp"];
+    private static readonly string[] s_keys = ["enabled", "customTimestamp", Spool.DeliveryMode.Key];
     private static readonly string[] s_timestampKeys = ["format", "type", "value"];
 
     public static void Validate(JsonObject map, string path, List<string> errors)
@@ -31,6 +31,7 @@ internal static class HarvestConfigValidator
             errors.Add($"{path}.enabled: must be true or false");
         }
 
+        Spool.DeliveryMode.Validate(map, path, errors);
         if (map["customTimestamp"] is { } node)
         {
             ValidateTimestamp(node, $"{path}.customTimestamp", errors);

@@ -19,6 +19,9 @@ internal sealed class HarvestGroupConfig
 
     public HarvestTimestamp? CustomTimestamp { get; private init; }
 
+    /// <summary><c>delivery: "queued"</c>: the device is answered once the entry is in the spool, not the store.</summary>
+    public bool Queued { get; private init; }
+
     public static HarvestGroupConfig For(Group? group) => group is null ? Disabled : s_cache.GetValue(group, Compile);
 
     private static HarvestGroupConfig Compile(Group group)
@@ -39,6 +42,7 @@ internal sealed class HarvestGroupConfig
         {
             Enabled = map["enabled"] is JsonValue e && e.GetValueKind() == JsonValueKind.True,
             CustomTimestamp = timestamp,
+            Queued = Spool.DeliveryMode.IsQueued(map),
         };
     }
 }

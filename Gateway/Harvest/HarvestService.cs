@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Logs;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Spool;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Harvest;
@@ -24,12 +25,15 @@ internal sealed class HarvestService : IDeviceService
     private readonly HarvestWriter _writer;
     private readonly ErrorLog _errorLog;
     private readonly int _maxBytes;
+    private readonly DurableSpool? _spool;
 
-    public HarvestService(HarvestWriter writer, ErrorLog errorLog, IOptions<HarvestOptions> options)
+    /// <param name="spool">Where groups with <c>delivery: "queued"</c> put their entries; without one, they are written synchronously.</param>
+    public HarvestService(HarvestWriter writer, ErrorLog errorLog, IOptions<HarvestOptions> options, [FromKeyedServices(ServiceName)] DurableSpool? spool = null)
     {
         _writer = writer;
         _errorLog = errorLog;
         _maxBytes = options.Value.MaxEntryBytes;
+        _spool = spool;
     }
 
     public string Name => ServiceName;
@@ -68,7 +72,19 @@ internal sealed class HarvestService : IDeviceService
         }
 
         var (type, id) = message.Resource;
-        var stored = _writer.TryEnqueue([new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content)]);
+        var entry = new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content);
+        if (config.Queued && _spool is not null)
+        {
+            // Acknowledged once durable in the spool; HarvestSpoolConsumer writes it to the store.
+            return await _spool.AppendAsync(Guid.CreateVersion7(), HarvestSpoolConsumer.Serialize(entry)) switch
+            {
+                SpoolAppend.Stored => message.Protocol == SourceProtocol.Http ? s_okHttp : s_okText,
+                SpoolAppend.Full => Fail(message, 503, "Harvest's spool is full; retry later"),
+                _ => Fail(message, 503, "Harvest could not spool the data; retry later"),
+            };
+        }
+
+        var stored = _writer.TryEnqueue([entry]);
         if (stored is null)
         {
             return Fail(message, 503, "Harvest is busy: the write queue is full; retry later");

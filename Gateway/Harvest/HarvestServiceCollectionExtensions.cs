@@ -1,6 +1,7 @@
 using Gateway.Logs;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Spool;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -33,6 +34,7 @@ internal static class HarvestServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<HarvestWriter>());
         services.TryAddSingleton<HarvestRetention>();
         services.AddHostedService(static sp => sp.GetRequiredService<HarvestRetention>());
+        services.AddSpool<HarvestSpoolConsumer>(configuration, HarvestService.ServiceName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceService, HarvestService>());
         return services;
     }

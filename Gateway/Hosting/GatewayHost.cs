@@ -62,6 +62,15 @@ internal static partial class GatewayHost
             return await RefuseStartAsync(errors);
         }
 
+        var grace = builder.Configuration.GetValue("Gateway:ShutdownGraceSeconds", 30);
+        if (grace is < 0 or > 3600)
+        {
+            return await RefuseStartAsync([$"Gateway:ShutdownGraceSeconds must be between 0 and 3600 (was {grace})."]);
+        }
+
+        // SIGTERM / Ctrl-C: listeners stop taking new work, exchanges under way get this long to finish (queued ones are
+        // already in the spool; what a spool pump has not delivered stays there for the next start).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(grace));
         try
         {
             // Owner-only: it holds the registry database and the root auth key (see docs/security.md).

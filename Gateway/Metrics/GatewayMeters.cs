@@ -12,6 +12,7 @@ internal static class GatewayMeters
         Funnel.FunnelMetrics.MeterName,
         Lpwa.LpwaMetrics.MeterName,
         Radius.RadiusMetrics.MeterName,
+        Spool.SpoolMetrics.MeterName,
         Registry.IdentityResolver.MeterName,
         Hosting.DescriptorBudget.MeterName,
         "Gateway.BinaryParser", // BinaryParserMetrics.MeterName, internal to its library

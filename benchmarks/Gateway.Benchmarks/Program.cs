@@ -27,6 +27,12 @@ if (args.Length > 0 && args[0] == "mqtt-load")
     return await MqttLoad.RunAsync(args[1..]);
 }
 
+// … spool-append 5 32 300 always   (spool appends acknowledged per second by fsync policy; docs/delivery.md)
+if (args.Length > 0 && args[0] == "spool-append")
+{
+    return await SpoolAppendLoad.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "decode-loop")
 {
     return DecodeLoop.Run(args[1..]);

@@ -28,7 +28,7 @@ public sealed class FunnelConfigValidatorTests
         { """{ "destination": "https://a.example" }""", $"{P}.destination: must be an object {{provider, service, resourceUrl}}" },
         { """{ "contentType": "xml" }""", $"{P}.contentType: 'xml' is not one of json, text, binary, unspecified, application/x-soracom-bf-v1" },
         { """{ "enabled": "yes" }""", $"{P}.enabled: must be true or false" },
-        { """{ "addSimID": true }""", $"{P}.addSimID: unknown key; known: enabled, destination, credentialsId, contentType, addSimId" },
+        { """{ "addSimID": true }""", $"{P}.addSimID: unknown key; known: enabled, destination, credentialsId, contentType, addSimId, delivery" },
     };
 
     [Theory]

@@ -21,7 +21,7 @@ public sealed class HarvestConfigTests
 
     [Theory]
     [InlineData("""{"enabled": "yes"}""", "groups[g1].configuration.SoracomHarvest.enabled: must be true or false")]
-    [InlineData("""{"enabeld": true}""", "groups[g1].configuration.SoracomHarvest.enabeld: unknown key; known: enabled, customTimestamp")]
+    [InlineData("""{"enabeld": true}""", "groups[g1].configuration.SoracomHarvest.enabeld: unknown key; known: enabled, customTimestamp, delivery")]
     [InlineData("""{"customTimestamp": {"format": "rfc822", "value": "/t"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.format: 'rfc822' is not one of iso-8601, unixtime-ms")]
     [InlineData("""{"customTimestamp": {"type": "xpath", "value": "/t"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.type: 'xpath' is not supported; the only type is jsonpointer")]
     [InlineData("""{"customTimestamp": {"format": "iso-8601"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.value: required (a JSON pointer such as /time)")]
