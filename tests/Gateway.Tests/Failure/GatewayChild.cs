@@ -22,13 +22,28 @@ internal sealed class GatewayChild : IAsyncDisposable
 
     public string[] ExtraArgs { get; set; } = [];
 
+    /// <summary>The Beam HTTP relay port; 0 (off) unless a test sets it.</summary>
+    public int HttpPort { get; init; }
+
+    /// <summary>When set, the process runs under <c>ulimit -n</c> of this many descriptors.</summary>
+    public int? DescriptorLimit { get; init; }
+
     public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     public Process Process => _process ?? throw new InvalidOperationException("not started");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(DescriptorLimit is null ? "dotnet" : "bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (DescriptorLimit is { } limit)
+        {
+            // exec: the gateway keeps bash's process ID, so Kill and SIGTERM reach it.
+            foreach (var a in new[] { "-c", $"ulimit -n {limit} && exec dotnet \"$@\"", "bash" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+
         string I(int p) => p.ToString(CultureInfo.InvariantCulture);
         string[] args =
         [
@@ -36,7 +51,7 @@ internal sealed class GatewayChild : IAsyncDisposable
             "--admin-port", I(AdminPort), "--data-dir", DataDir, "--no-demo",
             "--root-auth-key-id", GatewayProcess.RootKeyId, "--root-auth-key", GatewayProcess.RootKey,
             "--listen-address", "127.0.0.1", "--unified-port", I(UnifiedPort), "--device-http-port", I(DeviceHttpPort),
-            "--http-port", "0", "--website-port", "0", "--tcp-port", "0", "--mqtt-port", "0", "--mqtt-pipeline-port", "0",
+            "--http-port", I(HttpPort), "--website-port", "0", "--tcp-port", "0", "--mqtt-port", "0", "--mqtt-pipeline-port", "0",
             "--Logging:LogLevel:Default", "Warning", "--Logging:Console:FormatterName", "simple",
             .. ExtraArgs,
         ];
