@@ -43,7 +43,14 @@ internal sealed class BeamGroupConfig
     public BeamEntry? SigfoxToHttp { get; private init; }
 
     public static BeamGroupConfig For(Group? group, RegistrySnapshot snapshot) =>
-        group is null ? Empty : s_cache.GetValue(group, g => Compile(g, snapshot));
+        group is null ? Empty
+        // The cached case first, without the factory: a lambda capturing a parameter makes its closure on entry to the
+        // method that declares it, so one per message was allocated for nothing.
+        : s_cache.TryGetValue(group, out var config) ? config
+        : CompileOnce(group, snapshot);
+
+    private static BeamGroupConfig CompileOnce(Group group, RegistrySnapshot snapshot) =>
+        s_cache.GetValue(group, g => Compile(g, snapshot));
 
     /// <summary>
     /// The HTTP entry for a request path. A configured path ending in <c>/</c> matches itself and everything below

@@ -11,12 +11,20 @@ namespace Gateway.Beam;
 /// </summary>
 internal sealed class BeamHttpClient : IDisposable
 {
-    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _tls = new(StringComparer.Ordinal);
+    /// <summary>A TLS profile's client unused this long is dropped (per-SIM certificates make one per SIM).</summary>
+    public static readonly TimeSpan ProfileIdle = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, Profile> _tls = new(StringComparer.Ordinal);
+    private readonly Timer _sweep;
 
     public BeamHttpClient()
     {
         Invoker = Create(null);
+        _sweep = new Timer(static s => ((BeamHttpClient)s!).Sweep(Environment.TickCount64), this, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
+
+    /// <summary>The TLS profiles' clients held now.</summary>
+    public int ProfileCount => _tls.Count;
 
     public HttpMessageInvoker Invoker { get; }
 
@@ -24,15 +32,41 @@ internal sealed class BeamHttpClient : IDisposable
     public HttpMessageInvoker For(BeamEntry entry) => For(entry.Tls);
 
     /// <summary>The client for a TLS profile (per subscriber when the entry has per-SIM certificates).</summary>
-    public HttpMessageInvoker For(UpstreamTls? tls) =>
-        tls is null ? Invoker : _tls.GetOrAdd(tls.Key, static (_, profile) => Create(profile), tls);
+    public HttpMessageInvoker For(UpstreamTls? tls)
+    {
+        if (tls is null)
+        {
+            return Invoker;
+        }
+
+        var profile = _tls.GetOrAdd(tls.Key, static (_, t) => new Profile(Create(t)), tls);
+        Volatile.Write(ref profile.LastUsed, Environment.TickCount64);
+        return profile.Invoker;
+    }
 
     public void Dispose()
     {
+        _sweep.Dispose();
         Invoker.Dispose();
-        foreach (var invoker in _tls.Values)
+        foreach (var profile in _tls.Values)
         {
-            invoker.Dispose();
+            profile.Invoker.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Drops the clients of profiles unused for <see cref="ProfileIdle"/>, and disposes each a further
+    /// <see cref="ProfileIdle"/> later: longer than any entry's timeout, so a request that took the client just before
+    /// it was dropped has finished with it. Before this, a client per SIM certificate was kept for ever.
+    /// </summary>
+    internal void Sweep(long now)
+    {
+        foreach (var (key, profile) in _tls)
+        {
+            if (now - Volatile.Read(ref profile.LastUsed) >= ProfileIdle.TotalMilliseconds && _tls.TryRemove(new(key, profile)))
+            {
+                _ = Task.Delay(ProfileIdle).ContinueWith(static (_, invoker) => ((HttpMessageInvoker)invoker!).Dispose(), profile.Invoker, TaskScheduler.Default);
+            }
         }
     }
 
@@ -55,6 +89,12 @@ internal sealed class BeamHttpClient : IDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    private sealed class Profile(HttpMessageInvoker invoker)
+    {
+        public readonly HttpMessageInvoker Invoker = invoker;
+        public long LastUsed = Environment.TickCount64;
     }
 
     private static HttpMessageInvoker Create(UpstreamTls? tls)

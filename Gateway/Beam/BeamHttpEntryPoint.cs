@@ -148,7 +148,7 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
             if (entry.MessageSigner is not null)
             {
                 // The digest must be in the headers, so the body is read first (bounded).
-                buffered = await Pipeline.BoundedBody.ReadAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted);
+                buffered = await Pipeline.BoundedBody.ReadAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted, context.Request.ContentLength);
                 if (buffered is null)
                 {
                     BeamMetrics.Count(name, "too_large");

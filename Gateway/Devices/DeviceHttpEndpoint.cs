@@ -70,7 +70,7 @@ internal sealed partial class DeviceHttpEndpoint(IdentityResolver resolver, Mess
 
         var body = context.Request.ContentLength > DeviceEndpointOptions.MaxHttpBodyBytes
             ? null
-            : await BoundedBody.ReadAsync(context.Request.Body, DeviceEndpointOptions.MaxHttpBodyBytes, context.RequestAborted);
+            : await BoundedBody.ReadAsync(context.Request.Body, DeviceEndpointOptions.MaxHttpBodyBytes, context.RequestAborted, context.Request.ContentLength);
         if (body is null)
         {
             DeviceMetrics.Count(name, "too_large");

@@ -195,7 +195,7 @@ internal sealed partial class EndorseEndpoint(
 
         var body = context.Request.ContentLength > MaxBodyBytes
             ? null
-            : await BoundedBody.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted);
+            : await BoundedBody.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted, context.Request.ContentLength);
         if (body is null)
         {
             return (null, $"the body may be at most {MaxBodyBytes} bytes");

@@ -136,7 +136,7 @@ internal sealed partial class MetadataEndpoint(IdentityResolver resolver, Regist
         var imsi = device.Subscriber!.Imsi;
         var body = context.Request.ContentLength > MaxBodyBytes
             ? null
-            : await BoundedBody.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted);
+            : await BoundedBody.ReadAsync(context.Request.Body, MaxBodyBytes, context.RequestAborted, context.Request.ContentLength);
         if (body is null)
         {
             Count("too_large");
