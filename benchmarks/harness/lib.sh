@@ -43,6 +43,11 @@ print(" ".join(out))
 PY
 }
 
+# udp_load_kv "udp-load line": its rate, latency and losses as key=value pairs.
+udp_load_kv() {
+  sed -E 's/^replies ([0-9]+) in ([0-9.]+) s = ([0-9]+) msg\/s; lost ([0-9]+); p50 ([0-9.NaN]+) ms; p99 ([0-9.NaN]+) ms.*/msgs_s=\3 p50_ms=\5 p99_ms=\6 lost=\4/' <<<"$1"
+}
+
 # rss_kib PID: resident memory of a process, KiB.
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 

@@ -86,6 +86,9 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round, closed loop ($CONCURRENCY in flight, $DURATION s): $load"
   echo "  stored in kinesalite: $stored records; CPU over the window: gateway $(( (g1 - g0) * 10 )) ms, kinesalite $(( (k1 - k0) * 10 )) ms;" \
        "RSS gateway $(rss "$GATEWAY_PID"), kinesalite $(rss "$KINESALITE_PID")"
+  result udp-kinesis gateway $(udp_load_kv "$load") stored="$stored" \
+    cpu_us="$(python3 -c "print(f'{($g1 - $g0) / $(getconf CLK_TCK) * 1e6 / max($stored, 1):.1f}')")" \
+    peer_cpu_us="$(python3 -c "print(f'{($k1 - $k0) / $(getconf CLK_TCK) * 1e6 / max($stored, 1):.1f}')")"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -i "error\|fail" "$WORK/gateway.log" | head -5 || true
