@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-3}
 . benchmarks/harness/lib.sh
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 NET=$(dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll decode-loop "$SECONDS_EACH")
 JS=$(node benchmarks/node/decoders.js "$SECONDS_EACH")
 echo "| layout | gateway payloads/s | Node $(node --version) payloads/s | ratio | same JSON |"

@@ -17,7 +17,7 @@ DURATION=${1:-15}
 need nginx nginx-light; need haproxy haproxy; need wrk wrk
 harness_begin
 
-dotnet build -c Release benchmarks/LoadGen -v q -nologo >/dev/null
+build_release benchmarks/LoadGen
 # Two nginx instances: the upstream (one worker), and the proxy under test (its own, so that its CPU time can be read
 # from its processes); HAProxy; the gateway.
 start_http_paths

@@ -16,8 +16,8 @@ COUNT=${1:-10000}; RELAY_COUNT=${RELAY_COUNT:-$((COUNT < 9000 ? COUNT : 9000))};
 . benchmarks/harness/lib.sh
 need mosquitto mosquitto
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release Gateway/Gateway.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
 ulimit -n "$(ulimit -Hn)"
 

@@ -59,6 +59,9 @@ harness_begin() {
 }
 harness_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
 
+# build_release PROJECT: a Release build, skipped when benchmarks/run-all has built everything already.
+build_release() { [ -n "${RUN_ALL_BUILT:-}" ] || dotnet build -c Release "$1" -v q -nologo >/dev/null; }
+
 # A TCP port free on loopback right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -131,7 +134,7 @@ start_http_paths() {
   start_upstream
   WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
   write_seed
-  dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
+  build_release Gateway/Gateway.csproj
   start_gateway "$@"
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
 }
@@ -198,9 +201,9 @@ SEED
 # start_kafka_bench: builds the gateway, the Kafka mock and the load tools, sets BENCH (the load tools' command) and
 # starts one Kafka mock cluster (KAFKA, KAFKA_PID): the common start of the scripts that deliver into Kafka.
 start_kafka_bench() {
-  dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-  dotnet build -c Release tests/tools/KafkaMock/KafkaMock.csproj -v q -nologo >/dev/null
-  dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+  build_release Gateway/Gateway.csproj
+  build_release tests/tools/KafkaMock/KafkaMock.csproj
+  build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
   BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
   start_kafka_mock
   echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"

@@ -15,8 +15,8 @@ DURATION=${1:-10}; CONNECTIONS=${CONNECTIONS:-16}; INFLIGHT=${INFLIGHT:-4}; ROUN
 . benchmarks/harness/lib.sh
 need mosquitto mosquitto
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release Gateway/Gateway.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
 
 # mosquitto_start NAME PORT [extra configuration]: a broker of its own on loopback (not the system's service).

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-3}
 . benchmarks/harness/lib.sh
 harness_begin
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll --filter '*SigningBenchmarks.SignHttp' '*SigningBenchmarks.Sha256Only' \
   --job short --inProcess --exporters csv --artifacts "$WORK/bdn" > "$WORK/bdn.log" 2>&1 || { tail -30 "$WORK/bdn.log"; exit 1; }
 NODE=$(node benchmarks/node/sign.js "$SECONDS_EACH")

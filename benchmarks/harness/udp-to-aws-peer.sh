@@ -20,9 +20,9 @@ case "$KIND" in
 esac
 . benchmarks/harness/lib.sh
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release tests/tools/AwsPeer/AwsPeer.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release Gateway/Gateway.csproj
+build_release tests/tools/AwsPeer/AwsPeer.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
 
 # The peer, fed commands through a FIFO (it stays up while the FIFO is open).

@@ -25,8 +25,8 @@ cat > "$WORK/seed.json" <<SEED
     "udp://beam.soracom.io:23080": { "destination": "http://127.0.0.1:$UP/", "addSubscriberHeader": true, "addSignature": true, "psk": "topsecret" } } } } ],
   "subscribers": [ { "imsi": "440101234567890", "groupId": "bench", "ipAddress": "127.0.0.1" } ] }
 SEED
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release Gateway/Gateway.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" --listen-address 127.0.0.1 \
   --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 --device-http-port 0 --mqtt-pipeline-port 0 \
   --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \

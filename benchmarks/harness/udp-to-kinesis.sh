@@ -15,8 +15,8 @@ DURATION=${1:-10}; CONCURRENCY=${CONCURRENCY:-64}; ROUNDS=${ROUNDS:-2}; SHARDS=$
 . benchmarks/harness/lib.sh
 
 [ -d tests/tools/kinesalite/node_modules/kinesalite ] || npm ci --prefix tests/tools/kinesalite --no-audit --no-fund --loglevel=error
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release Gateway/Gateway.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
 harness_begin
 
