@@ -138,17 +138,20 @@ def side_table(out, sides, ours, peers, info, metrics):
         label = f"**{side}**" if side in ours else side
         out.append(f"| {label} | {len(sides[side])} | " + " | ".join(fmt(median(sides[side], m[0])) for m in metrics) + " |")
     pairs = [(o, p) for o in ours if o in sides for p in peers if p in sides]
-    rated = [m for m in metrics if m[2]]
-    if pairs and rated:
-        out.append("")
-        out.append("| ratio | " + " | ".join(f"{m[1]} ({m[2]})" for m in rated) + " |")
-        out.append("|---|" + "---:|" * len(rated))
+    rated = []
+    for m in (m for m in metrics if m[2]):
+        cells = []
         for o, p in pairs:
-            cells = []
-            for m in rated:
-                a, b = median(sides[o], m[0]), median(sides[p], m[0])
-                cells.append(f"{a / b:.2f}" if isinstance(a, float) and isinstance(b, float) and b else "")
-            out.append(f"| {o} / {p} | " + " | ".join(cells) + " |")
+            a, b = median(sides[o], m[0]), median(sides[p], m[0])
+            cells.append(f"{a / b:.2f}" if isinstance(a, float) and isinstance(b, float) and b else "")
+        if any(cells):
+            rated.append((m, cells))
+    if rated:
+        out.append("")
+        out.append("| ratio | " + " | ".join(f"{m[1]} ({m[2]})" for m, _ in rated) + " |")
+        out.append("|---|" + "---:|" * len(rated))
+        for i, (o, p) in enumerate(pairs):
+            out.append(f"| {o} / {p} | " + " | ".join(cells[i] for _, cells in rated) + " |")
 
 
 def pair_table(out, sides, metrics):

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Gateway.Adapters.Tests.Aws;
 
 // The Firehose or AWS IoT contract peer as a process of its own (benchmarks, manual runs):
@@ -14,11 +15,16 @@ if (args.Length != 1 || args[0] is not ("firehose" or "iotdata"))
     return 2;
 }
 
+// The web host inside FakeAws takes SIGTERM for itself (it stops, the process would not), and Console.In blocks: so
+// stdin is read on a pool thread and SIGTERM/SIGINT end the loop, which lets the benchmark scripts stop the peer.
+using var stop = new CancellationTokenSource();
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stop.Cancel());
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => stop.Cancel());
 await using var peer = await FakeAws.StartAsync(args[0]);
 Console.WriteLine(peer.Url);
 long accepted = 0, refused = 0;
 string? firstReason = null;
-while (await Console.In.ReadLineAsync() is { } line)
+while (await ReadLineOrStopAsync(stop.Token) is { } line)
 {
     while (peer.Accepted.TryDequeue(out _))
     {
@@ -44,3 +50,10 @@ while (await Console.In.ReadLineAsync() is { } line)
 }
 
 return 0;
+
+static async Task<string?> ReadLineOrStopAsync(CancellationToken stop)
+{
+    var read = Task.Run(Console.In.ReadLine, CancellationToken.None);
+    var finished = await Task.WhenAny(read, Task.Delay(Timeout.Infinite, stop));
+    return finished == read ? await read : null;
+}
