@@ -105,9 +105,11 @@ def fmt(value):
         return ""
     if isinstance(value, str):
         return value
-    if value == int(value) and abs(value) >= 100:
-        return f"{int(value):,}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.1f}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}".removesuffix(".0")
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def collect(path):
