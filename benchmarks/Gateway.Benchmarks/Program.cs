@@ -7,6 +7,8 @@ using Gateway.Benchmarks;
 // … kafka-watch 127.0.0.1:9092 topic 3 10 gateway=PID   (records/s into a topic, CPU per record, RSS)
 // … mqtt-load 127.0.0.1:1884 10 127.0.0.1,127.0.0.2 4 8   (MQTT 5 QoS 1 closed loop)
 // dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- decode-loop 3   (binary parser, for the Node comparison)
+// … mqtt-e2e 127.0.0.1:1883 127.0.0.1:1885 10 16 2 1   (MQTT 3.1.1 through a relay to a sink broker, closed on delivery)
+// … idle-conns 127.0.0.1:1883 10000 mqtt 127.0.0.1 30   (idle connections held open, for memory per connection)
 if (args.Length > 0 && args[0] == "udp-load")
 {
     return await UdpLoad.RunAsync(args[1..]);
@@ -36,6 +38,16 @@ if (args.Length > 0 && args[0] == "spool-append")
 if (args.Length > 0 && args[0] == "decode-loop")
 {
     return DecodeLoop.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "mqtt-e2e")
+{
+    return await MqttEndToEnd.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "idle-conns")
+{
+    return await IdleConnections.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(SigningBenchmarks).Assembly).Run(args);

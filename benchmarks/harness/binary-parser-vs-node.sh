@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-3}
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+. benchmarks/harness/lib.sh
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 NET=$(dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll decode-loop "$SECONDS_EACH")
 JS=$(node benchmarks/node/decoders.js "$SECONDS_EACH")
 echo "| layout | gateway payloads/s | Node $(node --version) payloads/s | ratio | same JSON |"
@@ -15,4 +16,5 @@ while IFS=$'\t' read -r name rate json; do
   js_rate=$(printf '%s' "$js_line" | cut -f2); js_json=$(printf '%s' "$js_line" | cut -f3)
   same=no; [ "$json" = "$js_json" ] && same=yes
   echo "| $name | $rate | $js_rate | $(python3 -c "print(f'{$rate/$js_rate:.1f}x')") | $same |"
+  result parser "$name" gateway_per_s="$rate" node_per_s="$js_rate" same_json="$same"
 done <<< "$NET"

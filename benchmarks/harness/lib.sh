@@ -1,5 +1,56 @@
 # Helpers the harness scripts share. Source it from the repository root, then call harness_begin.
 
+# apt_ensure PACKAGE…: installs the Debian packages not installed yet (nothing when all are, so a second run does no
+# network work). Their services must not start (nginx would take port 80, rsyslog the system log): a policy-rc.d that
+# refuses service starts is put in place for the install only, when there is none.
+apt_ensure() {
+  local missing=() p policy="" SUDO=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  echo "installing ${missing[*]}" >&2
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d; policy=1
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ -z "$policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+}
+
+# need COMMAND PACKAGE…: the packages, installed only when COMMAND is missing (nginx may come from another nginx
+# package than nginx-light, which would conflict; the command is what the scripts need).
+need() { local c=$1; shift; command -v "$c" >/dev/null 2>&1 || apt_ensure "$@"; }
+# Daemons (nginx, haproxy, mosquitto, rsyslogd) live in sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+# result TABLE SIDE key=value…: the machine-readable line benchmarks/run-all collects into benchmarks/RESULTS.md
+# (benchmarks/harness/results.py knows each table's columns and which side is the gateway).
+result() { echo "RESULT $*"; }
+
+# watch_kv NAME "kafka-watch line": the line's delivery rate and NAME's CPU per message and RSS as key=value pairs.
+watch_kv() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+name, line = sys.argv[1], sys.argv[2]
+rate = re.search(r"= (\d+) msg/s", line)
+proc = re.search(re.escape(name) + r" cpu (\d+)% = ([\d.NaN]+) µs/msg, rss (\d+) MB", line)
+out = [f"msgs_s={rate.group(1) if rate else '?'}"]
+if proc:
+    out += [f"cpu_us={proc.group(2)}", f"cpu_pct={proc.group(1)}", f"rss_mb={proc.group(3)}"]
+print(" ".join(out))
+PY
+}
+
+# udp_load_kv "udp-load line": its rate, latency and losses as key=value pairs.
+udp_load_kv() {
+  sed -E 's/^replies ([0-9]+) in ([0-9.]+) s = ([0-9]+) msg\/s; lost ([0-9]+); p50 ([0-9.NaN]+) ms; p99 ([0-9.NaN]+) ms.*/msgs_s=\3 p50_ms=\5 p99_ms=\6 lost=\4/' <<<"$1"
+}
+
+# rss_kib PID: resident memory of a process, KiB.
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
 # harness_begin: a scratch directory (WORK) and a list of started processes (PIDS), both cleaned up on exit.
 harness_begin() {
   WORK=$(mktemp -d)
@@ -7,6 +58,9 @@ harness_begin() {
   trap harness_cleanup EXIT
 }
 harness_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"; }
+
+# build_release PROJECT: a Release build, skipped when benchmarks/run-all has built everything already.
+build_release() { [ -n "${RUN_ALL_BUILT:-}" ] || dotnet build -c Release "$1" -v q -nologo >/dev/null; }
 
 # A TCP port free on loopback right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -80,9 +134,38 @@ start_http_paths() {
   start_upstream
   WORKERS=auto start_nginx_proxy "$STATIC_IDENTITY_HEADERS"
   write_seed
-  dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
+  build_release Gateway/Gateway.csproj
   start_gateway "$@"
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NP/" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+
+# start_haproxy_proxy: HAProxy (Debian) in front of $UP with the same four static identity headers as nginx's proxy,
+# kept-alive upstream connections, one process with a thread per core (its default). Sets HP and HAPROXY_PID.
+start_haproxy_proxy() {
+  HP=$(free_port)
+  mkdir -p "$WORK/haproxy"
+  cat > "$WORK/haproxy/haproxy.cfg" <<CONF
+global
+  maxconn 8192
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend relay
+  bind 127.0.0.1:$HP
+  http-request set-header x-soracom-imsi 440101234567890
+  http-request set-header x-soracom-timestamp 1445587157992
+  http-request set-header x-soracom-signature 95c8e34d68e2bd76502c1e403108dc1bd7008964c31081d0415adb9f21a721a5
+  http-request set-header x-soracom-signature-version 20151001
+  default_backend upstream
+backend upstream
+  http-reuse always
+  server up 127.0.0.1:$UP
+CONF
+  haproxy -db -f "$WORK/haproxy/haproxy.cfg" > "$WORK/haproxy/out.log" 2>&1 & PIDS+=($!)
+  HAPROXY_PID=${PIDS[-1]}
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HP/" >/dev/null 2>&1 && break; sleep 0.1; done
 }
 
 # ticks PID: CPU time (user + system, clock ticks) of a process and its children still running (nginx's workers).
@@ -118,9 +201,9 @@ SEED
 # start_kafka_bench: builds the gateway, the Kafka mock and the load tools, sets BENCH (the load tools' command) and
 # starts one Kafka mock cluster (KAFKA, KAFKA_PID): the common start of the scripts that deliver into Kafka.
 start_kafka_bench() {
-  dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-  dotnet build -c Release tests/tools/KafkaMock/KafkaMock.csproj -v q -nologo >/dev/null
-  dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+  build_release Gateway/Gateway.csproj
+  build_release tests/tools/KafkaMock/KafkaMock.csproj
+  build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
   BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
   start_kafka_mock
   echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"

@@ -15,22 +15,8 @@ cd "$(dirname "$0")/../.."
 DURATION=${1:-10}; RATE=${RATE:-40000}; ROUNDS=${ROUNDS:-2}; DEVICES=${DEVICES:-4}; WARMUP=${WARMUP:-3}
 . benchmarks/harness/lib.sh
 
-# rsyslog and its Kafka output, installed when missing (as test.sh does). The package must not start the system's
-# daemon: a policy-rc.d that refuses service starts is put in place for the install only, when there is none.
-missing=()
-for p in rsyslog rsyslog-kafka; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d; policy=1
-  fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-  [ -z "$policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
-fi
+# rsyslog and its Kafka output, installed when missing (as test.sh does).
+apt_ensure rsyslog rsyslog-kafka
 
 harness_begin
 start_kafka_bench
@@ -81,6 +67,7 @@ open_loop() {
   local watch; watch=$($BENCH kafka-watch "$KAFKA" "$3" "$WARMUP" "$DURATION" "$1=$4" "kafka-mock=$KAFKA_PID")
   wait "$sender"
   echo "  $1, open loop at $RATE/s: $watch"
+  result udp-kafka "$1" offered_s="$RATE" $(watch_kv "$1" "$watch")
   echo "    sender: $(cat "$WORK/blast.out")"
 }
 
@@ -95,6 +82,8 @@ for round in $(seq "$ROUNDS"); do
   wait "$sender"
   echo "  gateway, closed loop (64 in flight): $watch"
   echo "    sender: $(cat "$WORK/load.out")"
+  p99=$(grep -o 'p99 [0-9.]*' "$WORK/load.out" | cut -d' ' -f2)
+  result udp-kafka gateway-closed $(watch_kv gateway "$watch") p99_ms="$p99"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -ci "error\|fail" "$WORK/rsyslog.log" >/dev/null && { echo "rsyslog log:"; head -5 "$WORK/rsyslog.log"; }

@@ -15,8 +15,8 @@ DURATION=${1:-10}; CONCURRENCY=${CONCURRENCY:-64}; ROUNDS=${ROUNDS:-2}; SHARDS=$
 . benchmarks/harness/lib.sh
 
 [ -d tests/tools/kinesalite/node_modules/kinesalite ] || npm ci --prefix tests/tools/kinesalite --no-audit --no-fund --loglevel=error
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
+build_release Gateway/Gateway.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
 BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
 harness_begin
 
@@ -86,6 +86,9 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round, closed loop ($CONCURRENCY in flight, $DURATION s): $load"
   echo "  stored in kinesalite: $stored records; CPU over the window: gateway $(( (g1 - g0) * 10 )) ms, kinesalite $(( (k1 - k0) * 10 )) ms;" \
        "RSS gateway $(rss "$GATEWAY_PID"), kinesalite $(rss "$KINESALITE_PID")"
+  result udp-kinesis gateway $(udp_load_kv "$load") stored="$stored" \
+    cpu_us="$(python3 -c "print(f'{($g1 - $g0) / $(getconf CLK_TCK) * 1e6 / max($stored, 1):.1f}')")" \
+    peer_cpu_us="$(python3 -c "print(f'{($k1 - $k0) / $(getconf CLK_TCK) * 1e6 / max($stored, 1):.1f}')")"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -i "error\|fail" "$WORK/gateway.log" | head -5 || true

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Memory per idle device connection (goal ≤ 10 KiB each), against mosquitto's per idle MQTT client:
+#   mqtt-relay     gateway Beam MQTT port: CONNECT relayed, so each device holds an upstream session (to a mosquitto)
+#   mqtt-pipeline  gateway MQTT pipeline port (MQTT terminated in the gateway, for Funnel/Harvest)
+#   tcp            gateway unified port, TCP→HTTP: connected, nothing sent (no upstream connection until data)
+#   mosquitto      mosquitto itself, MQTT clients connected straight to it
+# benchmarks/Gateway.Benchmarks idle-conns opens COUNT connections from 127.0.0.1 (MQTT 3.1.1 CONNECT, keepalive
+# 1200 s, CONNACK awaited), a fresh server per side after a 16-connection warm-up; KiB per connection = growth of the
+# server's resident memory (VmRSS) ÷ connections accepted, read a few seconds after the last was open. Kernel socket
+# buffers are not in RSS (for either side). The gateway holds two descriptors per relayed MQTT connection and this
+# machine's hard limit is 20,000 per process, so the relay side opens RELAY_COUNT (default 9,000).
+# Installs mosquitto when missing. Usage: benchmarks/harness/idle-connections.sh [count]   (env RELAY_COUNT, SETTLE=3)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+COUNT=${1:-10000}; RELAY_COUNT=${RELAY_COUNT:-$((COUNT < 9000 ? COUNT : 9000))}; SETTLE=${SETTLE:-3}
+. benchmarks/harness/lib.sh
+need mosquitto mosquitto
+harness_begin
+build_release Gateway/Gateway.csproj
+build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
+BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+ulimit -n "$(ulimit -Hn)"
+
+mosquitto_start() { # NAME PORT: a broker of its own on loopback; sets MOSQUITTO_PID
+  mkdir -p "$WORK/$1"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest file %s\nmax_connections -1\n' "$2" "$WORK/$1/log" > "$WORK/$1/mosquitto.conf"
+  mosquitto -c "$WORK/$1/mosquitto.conf" > /dev/null 2>&1 & PIDS+=($!)
+  MOSQUITTO_PID=${PIDS[-1]}
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break; sleep 0.1; done
+}
+gateway_start() { # PORT-ARGUMENTS…: a fresh gateway; sets GATEWAY_PID
+  local ga; ga=$(free_port)
+  dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d-$ga" --admin-port "$ga" \
+    --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port 0 --tcp-port 0 --mqtt-port 0 --device-http-port 0 \
+    --mqtt-pipeline-port 0 "$@" --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
+    --Gateway:Beam:MaxConnectionsPerDevice 30000 --Gateway:Beam:MaxConnections 30000 \
+    --Logging:LogLevel:Default Warning > "$WORK/gateway-$ga.log" 2>&1 & PIDS+=($!)
+  GATEWAY_PID=${PIDS[-1]}
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ga/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# measure SIDE PORT KIND COUNT PID: warm-up, baseline, COUNT idle connections, RESULT line
+measure() {
+  local base after out="$WORK/idle-$1.out" holder ok
+  $BENCH idle-conns "127.0.0.1:$2" 16 "$3" 127.0.0.1 0.5 "warm-$1" >/dev/null
+  sleep 1; base=$(rss_kib "$5")
+  $BENCH idle-conns "127.0.0.1:$2" "$4" "$3" 127.0.0.1 600 "idle-$1" > "$out" & holder=$!
+  for _ in $(seq 600); do grep -q '^ready' "$out" && break; sleep 0.5; done
+  sleep "$SETTLE"; after=$(rss_kib "$5")
+  ok=$(grep -o 'ok=[0-9]*' "$out" | cut -d= -f2)
+  echo "  $1: $(head -1 "$out"); RSS $((base / 1024)) → $((after / 1024)) MiB"
+  result idle "$1" connections="$ok" failed="$(grep -o 'failed=[0-9]*' "$out" | cut -d= -f2)" \
+    kib_per_conn="$(python3 -c "print(f'{($after - $base) / max($ok, 1):.1f}')")" rss_before_mb=$((base / 1024)) rss_after_mb=$((after / 1024))
+  stop "$holder"
+}
+
+UPSTREAM=$(free_port)
+mosquitto_start upstream "$UPSTREAM"
+UP_HTTP=$(free_port)   # nothing listens: the TCP connections stay idle, no upstream is ever asked
+cat > "$WORK/seed.json" <<SEED
+{ "groups": [ { "groupId": "bench", "configuration": { "SoracomBeam": {
+    "mqtt://beam.soracom.io:1883": { "destination": "mqtt://127.0.0.1:$UPSTREAM", "enabled": true, "addSubscriberHeader": true },
+    "tcp://beam.soracom.io:23080": { "destination": "http://127.0.0.1:$UP_HTTP/", "enabled": true, "addSubscriberHeader": true } },
+    "SoracomHarvest": { "enabled": true } } } ],
+  "subscribers": [ { "imsi": "440101234567890", "groupId": "bench", "ipAddress": "127.0.0.1" } ] }
+SEED
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(mosquitto -h 2>/dev/null | head -1)"
+P=$(free_port); gateway_start --mqtt-port "$P"
+measure mqtt-relay "$P" mqtt "$RELAY_COUNT" "$GATEWAY_PID"; echo "    upstream mosquitto RSS $(( $(rss_kib "$MOSQUITTO_PID") / 1024 )) MiB"; stop "$GATEWAY_PID"
+P=$(free_port); gateway_start --mqtt-pipeline-port "$P"
+measure mqtt-pipeline "$P" mqtt "$COUNT" "$GATEWAY_PID"; stop "$GATEWAY_PID"
+P=$(free_port); gateway_start --unified-port "$P"
+measure tcp "$P" tcp "$COUNT" "$GATEWAY_PID"; stop "$GATEWAY_PID"
+P=$(free_port); mosquitto_start direct "$P"
+measure mosquitto "$P" mqtt "$COUNT" "$MOSQUITTO_PID"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
