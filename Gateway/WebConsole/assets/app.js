@@ -1,7 +1,9 @@
-// The console's pages, chosen by the URL's hash: #/signin, #/subscribers, #/subscribers/<imsi>.
+// The console's pages, chosen by the URL's hash: #/subscribers, #/subscribers/<imsi>, #/groups, #/groups/<id>;
+// the sign-in form whenever there is no session.
 import * as api from './api.js';
 import { lineChart, numericSeries } from './chart.js';
 import { formatTime, h } from './dom.js';
+import { groupView, groupsView } from './groups.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -175,8 +177,13 @@ function route() {
   }
   nav.hidden = false;
   const subscriber = /^#\/subscribers\/([^/]+)$/.exec(location.hash);
+  const group = /^#\/groups\/([^/]+)$/.exec(location.hash);
   if (subscriber) {
     guard(() => subscriberPage(decodeURIComponent(subscriber[1])));
+  } else if (group) {
+    guard(async () => show(...await groupView(decodeURIComponent(group[1]), (e) => signInPage(e.message))));
+  } else if (location.hash === '#/groups') {
+    guard(async () => show(...await groupsView()));
   } else {
     guard(subscribersPage);
   }
