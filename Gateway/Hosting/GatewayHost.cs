@@ -9,6 +9,7 @@ using Gateway.Metadata;
 using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Sessions;
 using Gateway.Registry.Stores;
 using Gateway.WebConsole;
 using Microsoft.Extensions.Options;
@@ -78,6 +79,7 @@ internal static partial class GatewayHost
         // One line per concern. Device services join the message pipeline after Beam (AddBeam registers it first).
         builder.Services
             .AddAdmin(settings.Admin, root.Id, root.Key)
+            .AddDeviceSessions(builder.Configuration)
             .AddRegistry(settings.Registry, settings.Seed)
             .AddRadiusBindings(builder.Configuration)
             .AddMessagePipeline()

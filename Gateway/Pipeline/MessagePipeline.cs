@@ -7,8 +7,10 @@ namespace Gateway.Pipeline;
 /// to each service the device's group enables (or the one service the entry point addresses), concurrently when
 /// there are several, and back as one result per service. Entry points render the results in their own form
 /// (<see cref="UnifiedReply"/>); a new service registers an <see cref="IDeviceService"/> and no entry point changes.
+/// Each message marks its device seen in <paramref name="sessions"/> (when given): a long TCP connection's frames are
+/// identified once, at connect, so the resolver alone would not see them.
 /// </summary>
-internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
+internal sealed class MessagePipeline(IEnumerable<IDeviceService> services, Sessions.DeviceSessions? sessions = null)
 {
     private readonly IDeviceService[] _services = [.. services];
 
@@ -31,6 +33,7 @@ internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
 
     public ValueTask<PipelineResult> ProcessAsync(DeviceMessage message, CancellationToken cancellationToken)
     {
+        sessions?.Seen(message.Subscriber.Imsi);
         // The common case (one service) takes no list and no extra task.
         IDeviceService? single = null;
         List<IDeviceService>? several = null;

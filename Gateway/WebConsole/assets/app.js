@@ -71,31 +71,62 @@ function signInPage(reason) {
   keyId.focus();
 }
 
+function sessionText(session) {
+  const state = session?.online ? 'online' : 'offline';
+  const connections = session?.connections ? `, ${session.connections} connection${session.connections === 1 ? '' : 's'} open` : '';
+  return `${state}${connections}; last seen ${formatTime(session?.lastUpdatedAt)}`;
+}
+
+/** SORACOM's sessionStatus as the gateway fills it: online (a live connection or seen lately), lastUpdatedAt. */
+function onlineCell(session) {
+  const online = session?.online === true;
+  return h('td', {}, h('span', { class: online ? 'state online' : 'state offline' }, online ? 'online' : 'offline'));
+}
+
 async function subscribersPage() {
-  const [subscribers, resources] = await Promise.all([
-    api.get('/v1/subscribers'),
-    // Harvest's resources say when each device last sent data; without Harvest permission the column stays empty.
-    api.get('/v1/data/metadata/resources?resource_type=Subscriber&limit=1000').catch((e) => {
-      if (e instanceof api.SignedOut) {
-        throw e;
-      }
-      return [];
-    }),
-  ]);
-  const lastData = new Map(resources.map((r) => [r.resourceId, r.lastModifiedTime]));
-  const rows = subscribers.map((s) => h('tr', { dataset: { imsi: s.imsi } },
-    h('td', {}, h('a', { href: `#/subscribers/${encodeURIComponent(s.imsi)}` }, s.imsi)),
-    h('td', {}, s.tags?.name ?? ''),
-    h('td', {}, s.groupId ?? '—'),
-    h('td', {}, s.ipAddress ?? '—'),
-    h('td', {}, formatTime(lastData.get(s.imsi)))));
+  const table = h('tbody', {});
+  const status = h('p', { class: 'hint', id: 'subscribers-status' });
+
+  async function refresh() {
+    const [subscribers, resources] = await Promise.all([
+      api.get('/v1/subscribers'),
+      // Harvest's resources say when each device last sent data; without Harvest permission the column stays empty.
+      api.get('/v1/data/metadata/resources?resource_type=Subscriber&limit=1000').catch((e) => {
+        if (e instanceof api.SignedOut) {
+          throw e;
+        }
+        return [];
+      }),
+    ]);
+    const lastData = new Map(resources.map((r) => [r.resourceId, r.lastModifiedTime]));
+    table.replaceChildren(...subscribers.map((s) => h('tr', { dataset: { imsi: s.imsi, online: String(s.sessionStatus?.online === true) } },
+      h('td', {}, h('a', { href: `#/subscribers/${encodeURIComponent(s.imsi)}` }, s.imsi)),
+      h('td', {}, s.tags?.name ?? ''),
+      h('td', {}, s.groupId ?? '—'),
+      h('td', {}, s.ipAddress ?? '—'),
+      onlineCell(s.sessionStatus),
+      h('td', { class: 'last-seen' }, formatTime(s.sessionStatus?.lastUpdatedAt)),
+      h('td', {}, formatTime(lastData.get(s.imsi))))));
+    status.textContent = subscribers.length === 0
+      ? 'No subscribers yet: add one through the admin API (POST /v1/subscribers).'
+      : `Updated ${new Date().toLocaleTimeString()}.`;
+  }
+
+  await refresh();
   show(
     h('h1', {}, 'Subscribers'),
-    subscribers.length === 0
-      ? h('p', {}, 'No subscribers yet: add one through the admin API (POST /v1/subscribers).')
-      : h('table', { id: 'subscribers' },
-        h('thead', {}, h('tr', {}, ['IMSI', 'Name', 'Group', 'IP address', 'Last data'].map((t) => h('th', {}, t)))),
-        h('tbody', {}, rows)));
+    h('table', { id: 'subscribers' },
+      h('thead', {}, h('tr', {}, ['IMSI', 'Name', 'Group', 'IP address', 'State', 'Last seen', 'Last data'].map((t) => h('th', {}, t)))),
+      table),
+    status);
+  const timer = setInterval(() => refresh().catch((e) => {
+    if (e instanceof api.SignedOut) {
+      signInPage(e.message);
+    } else {
+      status.textContent = `Could not refresh: ${e.message}`;
+    }
+  }), REFRESH_MS);
+  leave = () => clearInterval(timer);
 }
 
 async function subscriberPage(imsi) {
@@ -104,6 +135,7 @@ async function subscriberPage(imsi) {
   const charts = h('div', { id: 'charts', class: 'charts', 'aria-live': 'polite' });
   const status = h('p', { class: 'hint', id: 'data-status' });
   const logs = h('div', { id: 'logs' });
+  const state = h('dd', { id: 'session-state' }, sessionText(subscriber.sessionStatus));
   const picker = h('select', { id: 'range', 'aria-label': 'Time range' },
     RANGES.map((r) => h('option', { value: r.id, selected: r === range }, r.label)));
   picker.addEventListener('change', () => {
@@ -121,10 +153,12 @@ async function subscriberPage(imsi) {
     try {
       const to = Date.now();
       const from = to - range.ms;
-      const [entries, errors] = await Promise.all([
+      const [entries, errors, current] = await Promise.all([
         api.get(`/v1/data/Subscriber/${encodeURIComponent(imsi)}?from=${from}&to=${to}&sort=asc&limit=1000`),
         api.get(`/v1/logs?resource_type=Subscriber&resource_id=${encodeURIComponent(imsi)}&limit=50`),
+        api.get(`/v1/subscribers/${encodeURIComponent(imsi)}`),
       ]);
+      state.textContent = sessionText(current.sessionStatus);
       drawCharts(entries, from, to);
       drawLogs(errors);
     } catch (e) {
@@ -161,6 +195,7 @@ async function subscriberPage(imsi) {
     h('h1', {}, `Subscriber ${subscriber.imsi}`),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Name'), h('dd', {}, subscriber.tags?.name ?? '—'),
+      h('dt', {}, 'State'), state,
       h('dt', {}, 'Group'), h('dd', {}, subscriber.groupId ?? '—'),
       h('dt', {}, 'IP address'), h('dd', {}, subscriber.ipAddress ?? '—')),
     h('section', {}, h('div', { class: 'bar' }, h('h2', {}, 'Harvest data'), picker), status, charts),

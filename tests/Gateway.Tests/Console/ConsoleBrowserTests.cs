@@ -11,7 +11,7 @@ namespace Gateway.Tests.WebConsole;
 /// <summary>
 /// The web console in headless Chromium (Debian's <c>/usr/bin/chromium</c>, driven by Microsoft.Playwright; no browser
 /// is downloaded): sign in with the root auth key, see the demo subscriber, send it a datagram from this machine and
-/// watch the chart draw the point, see a refused datagram in its error log; a wrong secret shows a message. Screenshots go to <c>console-screenshots/</c> in
+/// watch the chart draw the point and the device come online, see a refused datagram in its error log; a wrong secret shows a message. Screenshots go to <c>console-screenshots/</c> in
 /// the test output directory.
 /// </summary>
 public sealed class ConsoleBrowserTests
@@ -64,6 +64,8 @@ public sealed class ConsoleBrowserTests
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Assertions.Expect(row).ToContainTextAsync(DemoRegistry.Address);
         await Assertions.Expect(row).ToContainTextAsync(DemoRegistry.GroupId);
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-online", "false");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("offline");
         await browser.ScreenshotAsync("2-subscribers.png");
 
         // The subscriber: no data yet, then a datagram from this machine, drawn at the next refresh (every 2 s).
@@ -75,6 +77,7 @@ public sealed class ConsoleBrowserTests
         var chart = page.Locator("svg.chart[data-field='temp']");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", "1", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-last", "21.5");
+        await Assertions.Expect(page.Locator("#session-state")).ToContainTextAsync("online; last seen");
 
         // A second one updates the same chart.
         reply = await Socat.RunAsync("{\"temp\":23}"u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind=127.0.0.1", waitSeconds: 2);
@@ -93,6 +96,12 @@ public sealed class ConsoleBrowserTests
         await page.SelectOptionAsync("#range", "24h");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", "2");
         await browser.ScreenshotAsync("3-subscriber-chart.png");
+
+        // Back on the list, the device is online now, with when it was last seen.
+        await page.ClickAsync("text=← Subscribers");
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-online", "true");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("online");
+        await Assertions.Expect(row.Locator(".last-seen")).Not.ToHaveTextAsync("—");
 
         // The wrong secret's 401 is the browser's own line about the request, not a script problem.
         browser.AssertNoProblems("401");
