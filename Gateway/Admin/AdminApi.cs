@@ -48,6 +48,7 @@ internal static partial class AdminApi
         api.MapPut("/credentials/{credentialsId}", UpdateCredentialAsync).WithMetadata(new SamOperation("Credential:updateCredential"));
         api.MapDelete("/credentials/{credentialsId}", DeleteCredentialAsync).WithMetadata(new SamOperation("Credential:deleteCredential"));
         api.MapLogsApi();
+        Tail.TailApi.MapTailApi(api);
         Harvest.HarvestApi.MapHarvestApi(api);
     }
 

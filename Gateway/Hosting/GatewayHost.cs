@@ -10,6 +10,7 @@ using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
 using Gateway.Sessions;
+using Gateway.Tail;
 using Gateway.Registry.Stores;
 using Gateway.WebConsole;
 using Microsoft.Extensions.Options;
@@ -80,6 +81,7 @@ internal static partial class GatewayHost
         builder.Services
             .AddAdmin(settings.Admin, root.Id, root.Key)
             .AddDeviceSessions(builder.Configuration)
+            .AddMessageTail()
             .AddRegistry(settings.Registry, settings.Seed)
             .AddRadiusBindings(builder.Configuration)
             .AddMessagePipeline()

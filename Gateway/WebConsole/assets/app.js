@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { lineChart, numericSeries } from './chart.js';
 import { formatTime, h } from './dom.js';
 import { groupView, groupsView } from './groups.js';
+import { liveTail } from './tail.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -190,6 +191,7 @@ async function subscriberPage(imsi) {
           h('td', {}, e.body?.message ?? ''))))));
   }
 
+  const tail = liveTail(imsi, (e) => signInPage(e.message));
   show(
     h('p', {}, h('a', { href: '#/subscribers' }, '← Subscribers')),
     h('h1', {}, `Subscriber ${subscriber.imsi}`),
@@ -199,9 +201,13 @@ async function subscriberPage(imsi) {
       h('dt', {}, 'Group'), h('dd', {}, subscriber.groupId ?? '—'),
       h('dt', {}, 'IP address'), h('dd', {}, subscriber.ipAddress ?? '—')),
     h('section', {}, h('div', { class: 'bar' }, h('h2', {}, 'Harvest data'), picker), status, charts),
+    tail.element,
     h('section', {}, h('h2', {}, 'Error log'), logs));
   const timer = setInterval(refresh, REFRESH_MS);
-  leave = () => clearInterval(timer);
+  leave = () => {
+    clearInterval(timer);
+    tail.stop();
+  };
   await refresh();
 }
 

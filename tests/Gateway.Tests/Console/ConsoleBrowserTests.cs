@@ -11,7 +11,7 @@ namespace Gateway.Tests.WebConsole;
 /// <summary>
 /// The web console in headless Chromium (Debian's <c>/usr/bin/chromium</c>, driven by Microsoft.Playwright; no browser
 /// is downloaded): sign in with the root auth key, see the demo subscriber, send it a datagram from this machine and
-/// watch the chart draw the point and the device come online, see a refused datagram in its error log; a wrong secret shows a message. Screenshots go to <c>console-screenshots/</c> in
+/// watch the chart draw the point, the live tail show it and the device come online, see a refused datagram in its error log; a wrong secret shows a message. Screenshots go to <c>console-screenshots/</c> in
 /// the test output directory.
 /// </summary>
 public sealed class ConsoleBrowserTests
@@ -78,6 +78,10 @@ public sealed class ConsoleBrowserTests
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", "1", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-last", "21.5");
         await Assertions.Expect(page.Locator("#session-state")).ToContainTextAsync("online; last seen");
+        // The live tail shows the datagram as it passed the pipeline, with Harvest's answer.
+        var newest = page.Locator("#tail tbody tr").First;
+        await Assertions.Expect(newest).ToContainTextAsync("{\"temp\":21.5}");
+        await Assertions.Expect(newest).ToContainTextAsync("harvest 201");
 
         // A second one updates the same chart.
         reply = await Socat.RunAsync("{\"temp\":23}"u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind=127.0.0.1", waitSeconds: 2);
@@ -91,6 +95,9 @@ public sealed class ConsoleBrowserTests
         await Socat.RunAsync(tooBig, $"UDP:127.0.0.1:{gateway.UnifiedPort},bind=127.0.0.1", waitSeconds: 2);
         await Assertions.Expect(page.Locator("#error-log")).ToContainTextAsync("Payload too large", new LocatorAssertionsToContainTextOptions { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("#error-log")).ToContainTextAsync("Harvest");
+        await Assertions.Expect(page.Locator("#tail tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(newest).ToContainTextAsync("(2010 bytes)");
+        await Assertions.Expect(newest).ToContainTextAsync("harvest 413");
 
         // Another time range keeps the points (both are recent).
         await page.SelectOptionAsync("#range", "24h");
