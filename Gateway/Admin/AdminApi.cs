@@ -49,6 +49,7 @@ internal static partial class AdminApi
         api.MapDelete("/credentials/{credentialsId}", DeleteCredentialAsync).WithMetadata(new SamOperation("Credential:deleteCredential"));
         api.MapLogsApi();
         Tail.TailApi.MapTailApi(api);
+        Health.HealthApi.MapHealthApi(api);
         Harvest.HarvestApi.MapHarvestApi(api);
     }
 

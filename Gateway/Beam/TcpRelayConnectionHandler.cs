@@ -17,7 +17,8 @@ namespace Gateway.Beam;
 /// when both directions are done, or after the idle timeout with no traffic either way.
 /// </summary>
 internal sealed partial class TcpRelayConnectionHandler(
-    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler
+    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger,
+    Health.DestinationHealthBoard? health = null) : ConnectionHandler
 {
     public const string Name = "tcp_relay";
 
@@ -49,10 +50,12 @@ internal sealed partial class TcpRelayConnectionHandler(
             var failure = UpstreamFailure.Classify(e, entry.Timeout, connectTimeout.IsCancellationRequested);
             LogUpstreamFailed(logger, device.Label, entry.Destination.GetLeftPart(UriPartial.Authority), failure.Reason);
             BeamMetrics.Count(Name, failure.Metric);
+            health?.Failed("Beam", "tcp", Health.DestinationHealthBoard.Name(entry.Destination), failure.Reason);
             await output.WriteAsync(DeviceReply.Refusal(failure.Status, failure.Reason, [0x0a]), CancellationToken.None);
             return;
         }
 
+        health?.Succeeded("Beam", "tcp", Health.DestinationHealthBoard.Name(entry.Destination));
         await using (upstream)
         using (socket)
         {

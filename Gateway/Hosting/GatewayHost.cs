@@ -9,6 +9,7 @@ using Gateway.Metadata;
 using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Health;
 using Gateway.Sessions;
 using Gateway.Tail;
 using Gateway.Registry.Stores;
@@ -82,6 +83,7 @@ internal static partial class GatewayHost
             .AddAdmin(settings.Admin, root.Id, root.Key)
             .AddDeviceSessions(builder.Configuration)
             .AddMessageTail()
+            .AddDestinationHealth()
             .AddRegistry(settings.Registry, settings.Seed)
             .AddRadiusBindings(builder.Configuration)
             .AddMessagePipeline()

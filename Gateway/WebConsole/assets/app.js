@@ -1,9 +1,10 @@
-// The console's pages, chosen by the URL's hash: #/subscribers, #/subscribers/<imsi>, #/groups, #/groups/<id>;
+// The console's pages, chosen by the URL's hash: #/subscribers, #/subscribers/<imsi>, #/groups, #/groups/<id>, #/health;
 // the sign-in form whenever there is no session.
 import * as api from './api.js';
 import { lineChart, numericSeries } from './chart.js';
 import { formatTime, h } from './dom.js';
 import { groupView, groupsView } from './groups.js';
+import { healthView } from './health.js';
 import { liveTail } from './tail.js';
 
 const main = document.getElementById('main');
@@ -211,6 +212,17 @@ async function subscriberPage(imsi) {
   await refresh();
 }
 
+async function healthPage() {
+  const view = await healthView();
+  show(...view.nodes);
+  const timer = setInterval(() => view.refresh().catch((e) => {
+    if (e instanceof api.SignedOut) {
+      signInPage(e.message);
+    }
+  }), REFRESH_MS);
+  leave = () => clearInterval(timer);
+}
+
 function route() {
   if (!api.session()) {
     signInPage();
@@ -223,6 +235,8 @@ function route() {
     guard(() => subscriberPage(decodeURIComponent(subscriber[1])));
   } else if (group) {
     guard(async () => show(...await groupView(decodeURIComponent(group[1]), (e) => signInPage(e.message))));
+  } else if (location.hash === '#/health') {
+    guard(healthPage);
   } else if (location.hash === '#/groups') {
     guard(async () => show(...await groupsView()));
   } else {

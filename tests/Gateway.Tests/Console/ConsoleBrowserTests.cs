@@ -115,7 +115,7 @@ public sealed class ConsoleBrowserTests
     }
 
     [Fact]
-    public async Task Edit_a_group_see_the_registry_refuse_a_header_with_a_line_break_next_to_it_then_save_it_fixed()
+    public async Task Edit_a_group_see_the_registry_refuse_a_header_with_a_line_break_next_to_it_then_save_it_fixed_and_see_a_failing_destination()
     {
         await using var gateway = new GatewayProcess { Demo = true };
         await gateway.StartAsync();
@@ -163,6 +163,26 @@ public sealed class ConsoleBrowserTests
         var air = await admin.GetStringAsync(gateway.Url($"/v1/groups/{DemoRegistry.GroupId}"), Ct);
         Assert.DoesNotContain("metadata", air, StringComparison.Ordinal);
         Assert.Contains("binaryParserFormat", air, StringComparison.Ordinal);
+
+        // A UDP→HTTP entry to a port nobody listens on, the secret kept by sending its mask back: the datagram's
+        // delivery fails, and the health page says so for that destination; the Harvest store worked.
+        var closed = GatewayProcess.ClosedPort();
+        await beam.Locator("textarea").FillAsync($$"""
+            { "{{Entry}}": { "destination": "http://127.0.0.1:9000/", "authorization": "{{ConfigurationSecrets.Mask}}" },
+              "udp://beam.soracom.io:23080": { "destination": "http://127.0.0.1:{{closed}}/in", "enabled": true } }
+            """);
+        await beam.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(beam.Locator("textarea")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex($"127.0.0.1:{closed}"));
+        await Socat.RunAsync("{\"temp\":20}"u8.ToArray(), $"UDP:127.0.0.1:{gateway.UnifiedPort},bind=127.0.0.1", waitSeconds: 3);
+        await page.ClickAsync("nav a[href='#/health']");
+        var failing = page.Locator($"#health tr[data-service='Beam'][data-destination='http://127.0.0.1:{closed}']");
+        await Assertions.Expect(failing).ToHaveAttributeAsync("data-healthy", "false");
+        await Assertions.Expect(failing.Locator(".failures")).ToHaveTextAsync("1");
+        await Assertions.Expect(failing.Locator(".last-failure")).ToContainTextAsync("refused");
+        var store = page.Locator("#health tr[data-service='Harvest']");
+        await Assertions.Expect(store).ToHaveAttributeAsync("data-healthy", "true");
+        await Assertions.Expect(store.Locator(".successes")).ToHaveTextAsync("1");
+        await browser.ScreenshotAsync("6-health.png");
 
         browser.AssertNoProblems("400");
     }
