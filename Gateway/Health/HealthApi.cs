@@ -14,10 +14,12 @@ internal static class HealthApi
     public static RouteHandlerBuilder MapHealthApi(this IEndpointRouteBuilder api) =>
         api.MapGet("/health/destinations", List).WithMetadata(new SamOperation("Health:listDestinations"));
 
-    private static IResult List(HttpContext context, DestinationHealthBoard board)
+    private static IResult List(HttpContext context)
     {
+        // Each from the container when there is one: a host with the admin API alone has neither.
+        var own = context.RequestServices.GetService<DestinationHealthBoard>()?.Statuses() ?? [];
         var funnel = context.RequestServices.GetService<Funnel.FunnelDispatcher>()?.Health() ?? [];
-        var all = board.Statuses().Concat(funnel)
+        var all = own.Concat(funnel)
             .OrderBy(static s => s.Service, StringComparer.Ordinal)
             .ThenBy(static s => s.Kind, StringComparer.Ordinal)
             .ThenBy(static s => s.Destination, StringComparer.Ordinal);

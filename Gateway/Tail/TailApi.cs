@@ -19,7 +19,7 @@ internal static class TailApi
     public static RouteHandlerBuilder MapTailApi(this IEndpointRouteBuilder api) =>
         api.MapGet("/subscribers/{imsi}/tail", GetTail).WithMetadata(new SamOperation("Subscriber:getMessageTail"));
 
-    private static IResult GetTail(RegistryService registry, MessageTail tail, string imsi, string? after)
+    private static IResult GetTail(HttpContext context, RegistryService registry, string imsi, string? after)
     {
         long cursor = -1;
         if (after is not null && (!long.TryParse(after, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out cursor) || cursor < -1))
@@ -30,6 +30,12 @@ internal static class TailApi
         if (registry.Snapshot.FindByImsi(imsi) is null)
         {
             return Error(StatusCodes.Status404NotFound, "COM0002", $"No such subscriber: {imsi}");
+        }
+
+        // From the container when there is one: a host with the admin API alone has no tail.
+        if (context.RequestServices.GetService<MessageTail>() is not { } tail)
+        {
+            return Error(StatusCodes.Status404NotFound, "COM0002", "the live tail is not part of this host");
         }
 
         if (tail.Read(imsi, cursor) is not { } page)
