@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Registry;
+using Gateway.Sessions;
 
 namespace Gateway.Admin;
 
@@ -47,6 +48,8 @@ internal static partial class AdminApi
         api.MapPut("/credentials/{credentialsId}", UpdateCredentialAsync).WithMetadata(new SamOperation("Credential:updateCredential"));
         api.MapDelete("/credentials/{credentialsId}", DeleteCredentialAsync).WithMetadata(new SamOperation("Credential:deleteCredential"));
         api.MapLogsApi();
+        Tail.TailApi.MapTailApi(api);
+        Health.HealthApi.MapHealthApi(api);
         Harvest.HarvestApi.MapHarvestApi(api);
     }
 
@@ -102,14 +105,39 @@ internal static partial class AdminApi
 
     // ---- subscribers ----
 
-    private static IResult ListSubscribers(RegistryService registry, string? group_id)
+    // Session state is read from the container when there is one (a host with the admin API alone has none): minimal
+    // APIs would take an unregistered parameter type for a body, which a GET cannot have.
+    private static IResult ListSubscribers(HttpContext context, RegistryService registry, string? group_id) =>
+        SubscriberList(registry, context.RequestServices.GetService<DeviceSessions>(), group_id);
+
+    private static IResult SubscriberList(RegistryService registry, DeviceSessions? sessions, string? group_id)
     {
         var subscribers = registry.Snapshot.Document.Subscribers.Where(s => group_id is null || s.GroupId == group_id);
-        return Results.Json(new JsonArray([.. subscribers.Select(static s => (JsonNode)RegistryJson.Write(s))]));
+        return Results.Json(new JsonArray([.. subscribers.Select(s => (JsonNode)WithSession(RegistryJson.Write(s), s, sessions))]));
     }
 
-    private static IResult GetSubscriber(RegistryService registry, string imsi) =>
-        registry.Snapshot.FindByImsi(imsi) is { } s ? Results.Json(RegistryJson.Write(s)) : NotFound("subscriber", imsi);
+    private static IResult GetSubscriber(HttpContext context, RegistryService registry, string imsi) =>
+        registry.Snapshot.FindByImsi(imsi) is { } s
+            ? Results.Json(WithSession(RegistryJson.Write(s), s, context.RequestServices.GetService<DeviceSessions>()))
+            : NotFound("subscriber", imsi);
+
+    /// <summary>
+    /// SORACOM's <c>sessionStatus</c>, as far as this instance knows it: <c>online</c> (a live connection, or seen within
+    /// <c>Gateway:Sessions:OnlineWindowSeconds</c>), <c>lastUpdatedAt</c> (when it was last seen, Unix ms; null when not
+    /// since the gateway started) and the gateway's own <c>connections</c> (open now). Read-only: the registry ignores it.
+    /// </summary>
+    private static JsonObject WithSession(JsonObject o, Subscriber subscriber, DeviceSessions? sessions)
+    {
+        var status = sessions?.Status(subscriber.Imsi) ?? default;
+        o["sessionStatus"] = new JsonObject
+        {
+            ["online"] = status.Online,
+            ["imsi"] = subscriber.Imsi,
+            ["lastUpdatedAt"] = status.LastSeenMs,
+            ["connections"] = status.Connections,
+        };
+        return o;
+    }
 
     private static async Task<IResult> CreateSubscriberAsync(HttpContext context, RegistryService registry)
     {
@@ -219,10 +247,10 @@ internal static partial class AdminApi
     private static IResult GetGroup(RegistryService registry, string groupId) =>
         registry.Snapshot.FindGroup(groupId) is { } g ? Results.Json(RegistryJson.Write(g, includeSecrets: false)) : NotFound("group", groupId);
 
-    private static IResult ListGroupSubscribers(RegistryService registry, string groupId) =>
+    private static IResult ListGroupSubscribers(HttpContext context, RegistryService registry, string groupId) =>
         registry.Snapshot.FindGroup(groupId) is null
             ? NotFound("group", groupId)
-            : ListSubscribers(registry, groupId);
+            : ListSubscribers(context, registry, groupId);
 
     private static async Task<IResult> CreateGroupAsync(HttpContext context, RegistryService registry, TimeProvider time)
     {

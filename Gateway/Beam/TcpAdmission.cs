@@ -10,7 +10,8 @@ namespace Gateway.Beam;
 /// its group has something for it there (a Beam entry, or a service of the message pipeline); when it may not be
 /// served, tell it so in the entry point's own form (<c>403 …</c>, <c>404 …</c>), log, count, and let the connection end.
 /// </summary>
-internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.Extensions.Options.IOptions<BeamOptions> options, ILogger<TcpAdmission> logger)
+internal sealed partial class TcpAdmission(
+    IdentityResolver resolver, Microsoft.Extensions.Options.IOptions<BeamOptions> options, ILogger<TcpAdmission> logger, Sessions.DeviceSessions? sessions = null)
     : IDisposable
 {
     // Refusals are logged a few per source per window; the metrics count every one.
@@ -101,10 +102,21 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
             return null;
         }
 
+        // An admitted connection keeps its device online until it ends (anonymous devices are not tracked).
+        sessions?.Connected(device.Subscriber.Imsi);
         return (device, new Lease(this, imsi));
     }
 
     public void Dispose() => _refusals.Dispose();
+
+    private void Close(string imsi)
+    {
+        Release(imsi);
+        if (imsi[0] != '@')
+        {
+            sessions?.Disconnected(imsi);
+        }
+    }
 
     private void Release(string imsi)
     {
@@ -122,7 +134,7 @@ internal sealed partial class TcpAdmission(IdentityResolver resolver, Microsoft.
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                owner.Release(imsi);
+                owner.Close(imsi);
             }
         }
     }

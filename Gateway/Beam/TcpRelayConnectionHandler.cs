@@ -17,7 +17,8 @@ namespace Gateway.Beam;
 /// when both directions are done, or after the idle timeout with no traffic either way.
 /// </summary>
 internal sealed partial class TcpRelayConnectionHandler(
-    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger) : ConnectionHandler, IDisposable
+    TcpAdmission admission, TimeProvider time, IOptions<BeamOptions> options, ILogger<TcpRelayConnectionHandler> logger,
+    Health.DestinationHealthBoard? health = null) : ConnectionHandler, IDisposable
 {
     // An upstream that is down (or a process out of descriptors) fails every device's connect: a few lines per
     // upstream a window, the metric counts each.
@@ -60,10 +61,12 @@ internal sealed partial class TcpRelayConnectionHandler(
             }
 
             BeamMetrics.Count(Name, failure.Metric);
+            health?.Failed("Beam", "tcp", Health.DestinationHealthBoard.Name(entry.Destination), failure.Reason);
             await output.WriteAsync(DeviceReply.Refusal(failure.Status, failure.Reason, [0x0a]), CancellationToken.None);
             return;
         }
 
+        health?.Succeeded("Beam", "tcp", Health.DestinationHealthBoard.Name(entry.Destination));
         await using (upstream)
         using (socket)
         {

@@ -11,7 +11,7 @@ namespace Gateway.Delivery;
 /// failure, metrics, and a bounded read of the reply. The caller builds the request (its body and headers) and
 /// turns the result into its own reply.
 /// </summary>
-internal sealed partial class MessageHttpSender(BeamHttpClient client, ILogger<MessageHttpSender> logger)
+internal sealed partial class MessageHttpSender(BeamHttpClient client, ILogger<MessageHttpSender> logger, Health.DestinationHealthBoard? health = null)
 {
     /// <summary>Reply bodies are cut at this size (they go back to a device, in a datagram or a TCP reply).</summary>
     public const int MaxReplyBytes = 64 * 1024;
@@ -39,6 +39,7 @@ internal sealed partial class MessageHttpSender(BeamHttpClient client, ILogger<M
             var body = options.ReadBody ? await ReadBoundedAsync(response.Content, MaxReplyBytes, timeout.Token) : [];
             var result = new HttpSendResult((int)response.StatusCode, body, null);
             DeliveryMetrics.Count(options.EntryPoint, result.Outcome);
+            Record(options, request.RequestUri!, result.Status < 400 ? null : $"the upstream answered {result.Status}");
             return result;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
@@ -46,7 +47,26 @@ internal sealed partial class MessageHttpSender(BeamHttpClient client, ILogger<M
             var failure = UpstreamFailure.Classify(e, options.Timeout, timeout.IsCancellationRequested);
             LogUpstreamFailed(logger, options.Service, options.EntryPoint, options.Device, request.RequestUri!.GetLeftPart(UriPartial.Authority), failure.Reason);
             DeliveryMetrics.Count(options.EntryPoint, failure.Metric);
+            Record(options, request.RequestUri!, failure.Reason);
             return new HttpSendResult(failure.Status, [], failure);
+        }
+    }
+
+    /// <summary>The destination's health: an answer below 400 is a success, anything else a failure with its reason.</summary>
+    private void Record(HttpSendOptions options, Uri destination, string? failure)
+    {
+        if (health is null)
+        {
+            return;
+        }
+
+        if (failure is null)
+        {
+            health.Succeeded(options.Service, "http", Health.DestinationHealthBoard.Name(destination));
+        }
+        else
+        {
+            health.Failed(options.Service, "http", Health.DestinationHealthBoard.Name(destination), failure);
         }
     }
 

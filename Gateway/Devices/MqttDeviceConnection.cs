@@ -19,10 +19,16 @@ internal sealed class MqttDeviceConnection(IPEndPoint source, MqttProtocolVersio
 
     public string EntryPoint { get; } = entryPoint;
 
+    /// <summary>The owning device's IMSI, or <c>address:…</c> for an anonymous device (a group's range).</summary>
     public string Owner { get; } = owner;
+
+    public bool IsAnonymous => Owner.StartsWith(AnonymousPrefix, StringComparison.Ordinal);
+
+    public const string AnonymousPrefix = "address:";
 
     /// <summary>Completes once MQTTnet reported this connection gone, which it does after it cleaned its session up.</summary>
     public Task Closed => _closed.Task;
 
-    public void MarkClosed() => _closed.TrySetResult();
+    /// <summary>True the first time only, so a connection is counted closed once.</summary>
+    public bool MarkClosed() => _closed.TrySetResult();
 }

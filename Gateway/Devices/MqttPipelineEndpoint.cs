@@ -18,7 +18,8 @@ namespace Gateway.Devices;
 /// is a PUBACK/PUBREC reason code on MQTT 5, and on 3.1.1 (which has no failure acknowledgement) the connection is
 /// closed without one, so the client sends the message again when it reconnects.
 /// </summary>
-internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<MqttPipelineEndpoint> logger)
+internal sealed partial class MqttPipelineEndpoint(
+    IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<MqttPipelineEndpoint> logger, Sessions.DeviceSessions? sessions = null)
     : IDisposable
 {
     // Refusals are logged a few per source per window; the metrics count every one.
@@ -45,6 +46,7 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
     {
         _server = server;
         server.ValidatingConnectionAsync += ValidateAsync;
+        server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
         server.InterceptingPublishAsync += PublishAsync;
         server.InterceptingSubscriptionAsync += SubscribeAsync;
@@ -120,7 +122,7 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
             return default;
         }
 
-        var owner = device.Subscriber!.IsAnonymous ? "address:" + remote.Address : device.Subscriber.Imsi;
+        var owner = device.Subscriber!.IsAnonymous ? MqttDeviceConnection.AnonymousPrefix + remote.Address : device.Subscriber.Imsi;
         var connection = new MqttDeviceConnection(remote, args.ProtocolVersion, name, owner);
         MqttDeviceConnection? previous = null;
         var current = _connections.AddOrUpdate(clientId, connection, (_, existing) =>
@@ -186,6 +188,20 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
         return default;
     }
 
+    /// <summary>
+    /// Counted here, not at validation: MQTTnet reports the disconnect of every client it reported connected, and only
+    /// of those, so each count is undone once. The owner is the IMSI (anonymous devices are not tracked).
+    /// </summary>
+    private Task ConnectedAsync(ClientConnectedEventArgs args)
+    {
+        if (args.SessionItems?[SessionKey] is MqttDeviceConnection { IsAnonymous: false } own)
+        {
+            sessions?.Connected(own.Owner);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private Task DisconnectedAsync(ClientDisconnectedEventArgs args)
     {
         // On a takeover the client ID already belongs to the new connection (same device). MQTTnet also reports a
@@ -202,7 +218,10 @@ internal sealed partial class MqttPipelineEndpoint(IdentityResolver resolver, Me
             _connections.TryRemove(KeyValuePair.Create(clientId, own));
         }
 
-        own.MarkClosed();
+        if (own.MarkClosed() && !own.IsAnonymous)
+        {
+            sessions?.Disconnected(own.Owner);
+        }
 
         return Task.CompletedTask;
     }

@@ -27,10 +27,7 @@ internal sealed partial class DestinationQueue
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _active = 1;
     private volatile bool _retired;
-    private int _failures;
-    private long _lastSuccessMs;
-    private long _lastFailureMs;
-    private string? _lastFailure;
+    private Health.DestinationTracker? _health;
 
     public DestinationQueue(string destinationKey, FunnelRoute route, string kind, IFunnelAdapter adapter, FunnelOptions options, TimeProvider time, ILogger logger)
     {
@@ -54,6 +51,24 @@ internal sealed partial class DestinationQueue
     public FunnelRoute Route { get; }
 
     public string Kind { get; }
+
+    /// <summary>The destination as operators see it in the health view: its resource without query or user info.</summary>
+    public string Target { get; init; } = string.Empty;
+
+    /// <summary>Made at first use, once <see cref="Target"/> is set; by one thread only, so no outcome is lost.</summary>
+    private Health.DestinationTracker Tracker
+    {
+        get
+        {
+            if (_health is { } tracker)
+            {
+                return tracker;
+            }
+
+            Interlocked.CompareExchange(ref _health, new Health.DestinationTracker("Funnel", Kind, Target), null);
+            return _health;
+        }
+    }
 
     public int MaxMessageBytes => _adapter.MaxMessageBytes;
 
@@ -82,9 +97,7 @@ internal sealed partial class DestinationQueue
         _channel.Writer.TryComplete();
     }
 
-    public DestinationHealth Health() => new(
-        Kind, Route.CredentialsId, Volatile.Read(ref _failures) == 0, Volatile.Read(ref _failures),
-        Interlocked.Read(ref _lastSuccessMs), Interlocked.Read(ref _lastFailureMs), _lastFailure, _channel.Reader.Count);
+    public Health.DestinationStatus Health() => Tracker.Status(_channel.Reader.Count);
 
     private async Task PumpAsync()
     {
@@ -278,14 +291,11 @@ internal sealed partial class DestinationQueue
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (result.Outcome == DeliveryOutcome.Delivered)
         {
-            Volatile.Write(ref _failures, 0);
-            Interlocked.Exchange(ref _lastSuccessMs, now);
+            Tracker.Succeeded(now);
         }
         else
         {
-            Interlocked.Increment(ref _failures);
-            Interlocked.Exchange(ref _lastFailureMs, now);
-            _lastFailure = result.Reason;
+            Tracker.Failed(now, result.Reason ?? $"{Kind} failed ({result.Status})");
         }
     }
 

@@ -41,7 +41,7 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable, IDisposable
     public FunnelOptions Options => _options;
 
     /// <summary>Live destinations' health, for operators.</summary>
-    public IReadOnlyList<DestinationHealth> Health() => [.. _queues.Values.Select(static q => q.Health())];
+    public IReadOnlyList<Health.DestinationStatus> Health() => [.. _queues.Values.Select(static q => q.Health())];
 
     /// <summary>
     /// Hands a message over and completes with its final result. Takes ownership of <paramref name="body"/> in every
@@ -108,6 +108,15 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>The resource URL without query or user info (they may hold keys), and the credential set's ID.</summary>
+    private static string Target(string resourceUrl, string? credentialsId)
+    {
+        var resource = Uri.TryCreate(resourceUrl, UriKind.Absolute, out var uri) && uri.Authority.Length > 0
+            ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}"
+            : resourceUrl.Split('?')[0];
+        return credentialsId is null ? resource : $"{resource} (credentials {credentialsId})";
+    }
+
     private DestinationQueue QueueFor(FunnelGroupConfig config, FunnelRoute route)
     {
         if (_queues.TryGetValue(route.Key, out var queue))
@@ -121,7 +130,10 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable, IDisposable
             if (!_queues.TryGetValue(route.Key, out queue))
             {
                 var adapter = config.Factory!.Create(config.Destination!, route.Credentials, _context);
-                queue = new DestinationQueue(config.DestinationKey, route, config.Kind, adapter, _options, _context.Time, _logger);
+                queue = new DestinationQueue(config.DestinationKey, route, config.Kind, adapter, _options, _context.Time, _logger)
+                {
+                    Target = Target(config.Destination!.ResourceUrl, route.CredentialsId),
+                };
                 _queues[route.Key] = queue;
                 LogAdapterCreated(_logger, config.Kind, route.CredentialsId ?? "-");
             }

@@ -17,8 +17,11 @@ internal sealed partial class HarvestWriter : BackgroundService
     private readonly int _maxBatch;
     private readonly Channel<Pending> _queue;
 
-    public HarvestWriter(IHarvestStore store, IOptions<HarvestOptions> options, ILogger<HarvestWriter> logger)
+    private readonly Health.DestinationHealthBoard? _health;
+
+    public HarvestWriter(IHarvestStore store, IOptions<HarvestOptions> options, ILogger<HarvestWriter> logger, Health.DestinationHealthBoard? health = null)
     {
+        _health = health;
         _store = store;
         _logger = logger;
         _maxBatch = options.Value.MaxBatchSize;
@@ -78,6 +81,7 @@ internal sealed partial class HarvestWriter : BackgroundService
         try
         {
             await _store.WriteAsync(entries, cancellationToken);
+            _health?.Succeeded("Harvest", "store", _store.Name, entries.Count);
             foreach (var p in batch)
             {
                 p.Done.TrySetResult();
@@ -86,6 +90,9 @@ internal sealed partial class HarvestWriter : BackgroundService
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogWriteFailed(_logger, _store.Name, entries.Count, e);
+            // The store's own words (SQLite's, PostgreSQL's): they name what failed, never the connection's password.
+            var reason = $"{e.GetType().Name}: {e.Message}";
+            _health?.Failed("Harvest", "store", _store.Name, reason.Length > 300 ? reason[..300] + "…" : reason, entries.Count);
             foreach (var p in batch)
             {
                 p.Done.TrySetException(e);

@@ -9,6 +9,9 @@ using Gateway.Metadata;
 using Gateway.Metrics;
 using Gateway.Pipeline;
 using Gateway.Registry;
+using Gateway.Health;
+using Gateway.Sessions;
+using Gateway.Tail;
 using Gateway.Registry.Stores;
 using Gateway.WebConsole;
 using Microsoft.Extensions.Options;
@@ -87,6 +90,9 @@ internal static partial class GatewayHost
         // One line per concern. Device services join the message pipeline after Beam (AddBeam registers it first).
         builder.Services
             .AddAdmin(settings.Admin, root.Id, root.Key)
+            .AddDeviceSessions(builder.Configuration)
+            .AddMessageTail()
+            .AddDestinationHealth()
             .AddRegistry(settings.Registry, settings.Seed)
             .AddRadiusBindings(builder.Configuration)
             .AddMessagePipeline()

@@ -7,8 +7,11 @@ namespace Gateway.Pipeline;
 /// to each service the device's group enables (or the one service the entry point addresses), concurrently when
 /// there are several, and back as one result per service. Entry points render the results in their own form
 /// (<see cref="UnifiedReply"/>); a new service registers an <see cref="IDeviceService"/> and no entry point changes.
+/// Each message marks its device seen in <paramref name="sessions"/> (when given): a long TCP connection's frames are
+/// identified once, at connect, so the resolver alone would not see them. A message of a subscriber someone watches
+/// goes to the live <paramref name="tail"/> too, with its results.
 /// </summary>
-internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
+internal sealed class MessagePipeline(IEnumerable<IDeviceService> services, Sessions.DeviceSessions? sessions = null, Tail.MessageTail? tail = null)
 {
     private readonly IDeviceService[] _services = [.. services];
 
@@ -30,6 +33,23 @@ internal sealed class MessagePipeline(IEnumerable<IDeviceService> services)
     }
 
     public ValueTask<PipelineResult> ProcessAsync(DeviceMessage message, CancellationToken cancellationToken)
+    {
+        sessions?.Seen(message.Subscriber.Imsi);
+        return tail is not null && tail.Watches(message.Subscriber.Imsi)
+            ? ProcessWatchedAsync(tail, message, cancellationToken)
+            : RouteAsync(message, cancellationToken);
+    }
+
+    private async ValueTask<PipelineResult> ProcessWatchedAsync(Tail.MessageTail tail, DeviceMessage message, CancellationToken cancellationToken)
+    {
+        // Copied before delivery: the payload may be the entry point's pooled buffer, reused once delivery returns.
+        var entry = Tail.MessageTail.Start(message);
+        var result = await RouteAsync(message, cancellationToken);
+        tail.Complete(message.Subscriber.Imsi, entry, result);
+        return result;
+    }
+
+    private ValueTask<PipelineResult> RouteAsync(DeviceMessage message, CancellationToken cancellationToken)
     {
         // The common case (one service) takes no list and no extra task.
         IDeviceService? single = null;

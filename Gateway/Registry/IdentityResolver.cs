@@ -8,8 +8,9 @@ namespace Gateway.Registry;
 /// Answers "which subscriber sent this, and may it be served?" from what the network says: the source address
 /// (a RADIUS binding first, then static addresses, then ranges), a client certificate, or an LPWA device ID.
 /// Never from anything the device sends. Applies SORACOM's IMEI lock, including the <c>|ANONYMOUS</c> suffix.
+/// Every device it admits is marked seen in <paramref name="sessions"/> (when given): each entry point asks here first.
 /// </summary>
-internal sealed class IdentityResolver
+internal sealed class IdentityResolver(Sessions.DeviceSessions? sessions = null)
 {
     internal const string MeterName = "Gateway.Identity";
     private static readonly Meter s_meter = new(MeterName);
@@ -118,7 +119,7 @@ internal sealed class IdentityResolver
         return imei is null ? anonymousOk : string.Equals(imei, locked, StringComparison.Ordinal);
     }
 
-    private static DeviceIdentity Check(RegistrySnapshot snapshot, Subscriber subscriber, string? imei)
+    private DeviceIdentity Check(RegistrySnapshot snapshot, Subscriber subscriber, string? imei)
     {
         if (!subscriber.IsActive)
         {
@@ -130,6 +131,7 @@ internal sealed class IdentityResolver
             return Refuse(RefusalReason.ImeiMismatch, subscriber);
         }
 
+        sessions?.Seen(subscriber.Imsi);
         return new DeviceIdentity(subscriber, snapshot.FindGroup(subscriber.GroupId), imei, RefusalReason.None);
     }
 

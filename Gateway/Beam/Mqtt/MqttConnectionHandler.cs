@@ -16,7 +16,8 @@ namespace Gateway.Beam.Mqtt;
 /// credentials, relays the broker's CONNACK, and then relays packets both ways. Device PUBLISH topics get
 /// <c>/{IMSI}</c> appended when <c>addSubscriberHeader</c> is on; every other packet passes unchanged.
 /// </summary>
-internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILogger<MqttConnectionHandler> logger) : ConnectionHandler, IDisposable
+internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILogger<MqttConnectionHandler> logger, Health.DestinationHealthBoard? health = null)
+    : ConnectionHandler, IDisposable
 {
     public const string Name = "mqtt";
 
@@ -115,6 +116,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             {
                 LogUpstreamFailed(logger, device.Label, upstreamName, "no CONNACK from the broker");
                 BeamMetrics.Count(Name, "upstream_no_connack");
+                health?.Failed("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination), "no CONNACK from the broker");
                 await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
                 return;
             }
@@ -125,10 +127,12 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             {
                 LogUpstreamRefused(logger, device.Label, upstreamName, connAck[3]);
                 BeamMetrics.Count(Name, "upstream_refused_connect");
+                health?.Failed("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination), $"the broker refused the connection (CONNACK return code {connAck[3]})");
                 return;
             }
 
             relaying = true;
+            health?.Succeeded("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination));
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
@@ -140,6 +144,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             }
 
             BeamMetrics.Count(Name, failure.Metric);
+            health?.Failed("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination), failure.Reason);
             await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
             return;
         }

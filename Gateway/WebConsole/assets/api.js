@@ -7,10 +7,12 @@ const STORAGE_KEY = 'gateway.console.session';
 export class SignedOut extends Error {}
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  /** errors: every message of a refused change (the registry names the path of each invalid value). */
+  constructor(status, code, message, errors) {
     super(message);
     this.status = status;
     this.code = code;
+    this.errors = errors?.length ? errors : [message];
   }
 }
 
@@ -31,7 +33,7 @@ async function errorFrom(response) {
     // Not JSON: the status line says enough.
   }
   const message = body?.message ?? `${response.status} ${response.statusText}`;
-  return new ApiError(response.status, body?.code ?? '', message);
+  return new ApiError(response.status, body?.code ?? '', message, body?.errors);
 }
 
 export async function signIn(authKeyId, authKey) {
@@ -48,14 +50,30 @@ export async function signIn(authKeyId, authKey) {
 }
 
 /** GET a path of the admin API (with its query already encoded) and return the parsed JSON. */
-export async function get(path) {
+export function get(path) {
+  return request('GET', path);
+}
+
+/** PUT a JSON body; returns the parsed response. */
+export function put(path, body) {
+  return request('PUT', path, body);
+}
+
+/** DELETE; returns null (the API answers 204). */
+export function del(path) {
+  return request('DELETE', path);
+}
+
+async function request(method, path, body) {
   const s = session();
   if (!s) {
     throw new SignedOut('not signed in');
   }
-  const response = await fetch(path, {
-    headers: { 'X-Soracom-API-Key': s.apiKey, 'X-Soracom-Token': s.token, Accept: 'application/json' },
-  });
+  const headers = { 'X-Soracom-API-Key': s.apiKey, 'X-Soracom-Token': s.token, Accept: 'application/json' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+  }
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401) {
     signOut();
     throw new SignedOut('the session has expired; sign in again');
@@ -63,5 +81,5 @@ export async function get(path) {
   if (!response.ok) {
     throw await errorFrom(response);
   }
-  return response.json();
+  return response.status === 204 ? null : response.json();
 }

@@ -1,7 +1,11 @@
-// The console's pages, chosen by the URL's hash: #/signin, #/subscribers, #/subscribers/<imsi>.
+// The console's pages, chosen by the URL's hash: #/subscribers, #/subscribers/<imsi>, #/groups, #/groups/<id>, #/health;
+// the sign-in form whenever there is no session.
 import * as api from './api.js';
 import { lineChart, numericSeries } from './chart.js';
 import { formatTime, h } from './dom.js';
+import { groupView, groupsView } from './groups.js';
+import { healthView } from './health.js';
+import { liveTail } from './tail.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -69,31 +73,62 @@ function signInPage(reason) {
   keyId.focus();
 }
 
+function sessionText(session) {
+  const state = session?.online ? 'online' : 'offline';
+  const connections = session?.connections ? `, ${session.connections} connection${session.connections === 1 ? '' : 's'} open` : '';
+  return `${state}${connections}; last seen ${formatTime(session?.lastUpdatedAt)}`;
+}
+
+/** SORACOM's sessionStatus as the gateway fills it: online (a live connection or seen lately), lastUpdatedAt. */
+function onlineCell(session) {
+  const online = session?.online === true;
+  return h('td', {}, h('span', { class: online ? 'state online' : 'state offline' }, online ? 'online' : 'offline'));
+}
+
 async function subscribersPage() {
-  const [subscribers, resources] = await Promise.all([
-    api.get('/v1/subscribers'),
-    // Harvest's resources say when each device last sent data; without Harvest permission the column stays empty.
-    api.get('/v1/data/metadata/resources?resource_type=Subscriber&limit=1000').catch((e) => {
-      if (e instanceof api.SignedOut) {
-        throw e;
-      }
-      return [];
-    }),
-  ]);
-  const lastData = new Map(resources.map((r) => [r.resourceId, r.lastModifiedTime]));
-  const rows = subscribers.map((s) => h('tr', { dataset: { imsi: s.imsi } },
-    h('td', {}, h('a', { href: `#/subscribers/${encodeURIComponent(s.imsi)}` }, s.imsi)),
-    h('td', {}, s.tags?.name ?? ''),
-    h('td', {}, s.groupId ?? '—'),
-    h('td', {}, s.ipAddress ?? '—'),
-    h('td', {}, formatTime(lastData.get(s.imsi)))));
+  const table = h('tbody', {});
+  const status = h('p', { class: 'hint', id: 'subscribers-status' });
+
+  async function refresh() {
+    const [subscribers, resources] = await Promise.all([
+      api.get('/v1/subscribers'),
+      // Harvest's resources say when each device last sent data; without Harvest permission the column stays empty.
+      api.get('/v1/data/metadata/resources?resource_type=Subscriber&limit=1000').catch((e) => {
+        if (e instanceof api.SignedOut) {
+          throw e;
+        }
+        return [];
+      }),
+    ]);
+    const lastData = new Map(resources.map((r) => [r.resourceId, r.lastModifiedTime]));
+    table.replaceChildren(...subscribers.map((s) => h('tr', { dataset: { imsi: s.imsi, online: String(s.sessionStatus?.online === true) } },
+      h('td', {}, h('a', { href: `#/subscribers/${encodeURIComponent(s.imsi)}` }, s.imsi)),
+      h('td', {}, s.tags?.name ?? ''),
+      h('td', {}, s.groupId ?? '—'),
+      h('td', {}, s.ipAddress ?? '—'),
+      onlineCell(s.sessionStatus),
+      h('td', { class: 'last-seen' }, formatTime(s.sessionStatus?.lastUpdatedAt)),
+      h('td', {}, formatTime(lastData.get(s.imsi))))));
+    status.textContent = subscribers.length === 0
+      ? 'No subscribers yet: add one through the admin API (POST /v1/subscribers).'
+      : `Updated ${new Date().toLocaleTimeString()}.`;
+  }
+
+  await refresh();
   show(
     h('h1', {}, 'Subscribers'),
-    subscribers.length === 0
-      ? h('p', {}, 'No subscribers yet: add one through the admin API (POST /v1/subscribers).')
-      : h('table', { id: 'subscribers' },
-        h('thead', {}, h('tr', {}, ['IMSI', 'Name', 'Group', 'IP address', 'Last data'].map((t) => h('th', {}, t)))),
-        h('tbody', {}, rows)));
+    h('table', { id: 'subscribers' },
+      h('thead', {}, h('tr', {}, ['IMSI', 'Name', 'Group', 'IP address', 'State', 'Last seen', 'Last data'].map((t) => h('th', {}, t)))),
+      table),
+    status);
+  const timer = setInterval(() => refresh().catch((e) => {
+    if (e instanceof api.SignedOut) {
+      signInPage(e.message);
+    } else {
+      status.textContent = `Could not refresh: ${e.message}`;
+    }
+  }), REFRESH_MS);
+  leave = () => clearInterval(timer);
 }
 
 async function subscriberPage(imsi) {
@@ -102,6 +137,7 @@ async function subscriberPage(imsi) {
   const charts = h('div', { id: 'charts', class: 'charts', 'aria-live': 'polite' });
   const status = h('p', { class: 'hint', id: 'data-status' });
   const logs = h('div', { id: 'logs' });
+  const state = h('dd', { id: 'session-state' }, sessionText(subscriber.sessionStatus));
   const picker = h('select', { id: 'range', 'aria-label': 'Time range' },
     RANGES.map((r) => h('option', { value: r.id, selected: r === range }, r.label)));
   picker.addEventListener('change', () => {
@@ -119,10 +155,12 @@ async function subscriberPage(imsi) {
     try {
       const to = Date.now();
       const from = to - range.ms;
-      const [entries, errors] = await Promise.all([
+      const [entries, errors, current] = await Promise.all([
         api.get(`/v1/data/Subscriber/${encodeURIComponent(imsi)}?from=${from}&to=${to}&sort=asc&limit=1000`),
         api.get(`/v1/logs?resource_type=Subscriber&resource_id=${encodeURIComponent(imsi)}&limit=50`),
+        api.get(`/v1/subscribers/${encodeURIComponent(imsi)}`),
       ]);
+      state.textContent = sessionText(current.sessionStatus);
       drawCharts(entries, from, to);
       drawLogs(errors);
     } catch (e) {
@@ -154,18 +192,35 @@ async function subscriberPage(imsi) {
           h('td', {}, e.body?.message ?? ''))))));
   }
 
+  const tail = liveTail(imsi, (e) => signInPage(e.message));
   show(
     h('p', {}, h('a', { href: '#/subscribers' }, '← Subscribers')),
     h('h1', {}, `Subscriber ${subscriber.imsi}`),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Name'), h('dd', {}, subscriber.tags?.name ?? '—'),
+      h('dt', {}, 'State'), state,
       h('dt', {}, 'Group'), h('dd', {}, subscriber.groupId ?? '—'),
       h('dt', {}, 'IP address'), h('dd', {}, subscriber.ipAddress ?? '—')),
     h('section', {}, h('div', { class: 'bar' }, h('h2', {}, 'Harvest data'), picker), status, charts),
+    tail.element,
     h('section', {}, h('h2', {}, 'Error log'), logs));
   const timer = setInterval(refresh, REFRESH_MS);
-  leave = () => clearInterval(timer);
+  leave = () => {
+    clearInterval(timer);
+    tail.stop();
+  };
   await refresh();
+}
+
+async function healthPage() {
+  const view = await healthView();
+  show(...view.nodes);
+  const timer = setInterval(() => view.refresh().catch((e) => {
+    if (e instanceof api.SignedOut) {
+      signInPage(e.message);
+    }
+  }), REFRESH_MS);
+  leave = () => clearInterval(timer);
 }
 
 function route() {
@@ -175,8 +230,15 @@ function route() {
   }
   nav.hidden = false;
   const subscriber = /^#\/subscribers\/([^/]+)$/.exec(location.hash);
+  const group = /^#\/groups\/([^/]+)$/.exec(location.hash);
   if (subscriber) {
     guard(() => subscriberPage(decodeURIComponent(subscriber[1])));
+  } else if (group) {
+    guard(async () => show(...await groupView(decodeURIComponent(group[1]), (e) => signInPage(e.message))));
+  } else if (location.hash === '#/health') {
+    guard(healthPage);
+  } else if (location.hash === '#/groups') {
+    guard(async () => show(...await groupsView()));
   } else {
     guard(subscribersPage);
   }
