@@ -44,18 +44,34 @@ public sealed class RandomInputSliceTests : IDisposable
     {
         using var release = new ManualResetEventSlim();
         var options = Slice(10) with { HangAfter = TimeSpan.FromMilliseconds(100), GiveUpAfter = TimeSpan.FromMilliseconds(500) };
+        var runner = new RandomInputRunner(new BlockingTarget(release), options);
         try
         {
-            var result = new RandomInputRunner(new BlockingTarget(release), options).Run();
+            var result = runner.Run();
 
             Assert.True(result.GaveUp);
-            Assert.Contains("input 0 ran over 100 ms", Assert.Single(result.Hangs), StringComparison.Ordinal);
+            Assert.StartsWith("input 0 still running after ", Assert.Single(result.Hangs), StringComparison.Ordinal);
             Assert.Equal(0, result.Inputs);
+            Assert.True(File.Exists(Path.Combine(_findings, "BlockingTarget-hang-1-0.bin")));
         }
         finally
         {
             release.Set();
+            Assert.True(runner.WaitForWorker(TimeSpan.FromSeconds(30)));
         }
+    }
+
+    [Fact]
+    public void An_input_slow_once_but_fast_when_run_again_is_a_stall_not_a_hang()
+    {
+        // The first run returns only once the watchdog has saved it as still running: slow once, then fast.
+        var options = Slice(10) with { HangAfter = TimeSpan.FromMilliseconds(100) };
+        var result = new RandomInputRunner(new SlowOnceTarget(Path.Combine(_findings, "SlowOnceTarget-hang-1-0.bin")), options).Run();
+
+        Assert.Empty(result.Hangs);
+        Assert.StartsWith("input 0 took ", Assert.Single(result.Stalls), StringComparison.Ordinal);
+        Assert.True(result.Clean);
+        Assert.Equal(10, result.Inputs);
     }
 
     private RunOptions Slice(long inputs) => new()
@@ -88,6 +104,20 @@ public sealed class RandomInputSliceTests : IDisposable
     private sealed class ThrowingTarget : FakeTarget
     {
         public override void Run(byte[] input) => throw new InvalidOperationException("a parser bug");
+    }
+
+    private sealed class SlowOnceTarget(string watchdogFile) : FakeTarget
+    {
+        private bool _once;
+
+        public override void Run(byte[] input)
+        {
+            if (!_once)
+            {
+                _once = true;
+                Assert.True(SpinWait.SpinUntil(() => File.Exists(watchdogFile), TimeSpan.FromSeconds(30)));
+            }
+        }
     }
 
     private sealed class BlockingTarget(ManualResetEventSlim release) : FakeTarget

@@ -17,6 +17,9 @@ internal sealed record RunResult
     /// <summary>Inputs that ran longer than <see cref="RunOptions.HangAfter"/>, each saved.</summary>
     public required IReadOnlyList<string> Hangs { get; init; }
 
+    /// <summary>Inputs that ran longer than the bound once but were fast when run again: the machine stalled, not the parser.</summary>
+    public IReadOnlyList<string> Stalls { get; init; } = [];
+
     /// <summary>An input ran past <see cref="RunOptions.GiveUpAfter"/> and the run ended there.</summary>
     public bool GaveUp { get; init; }
 
@@ -34,9 +37,9 @@ internal sealed record RunResult
 
     public bool Clean => EscapeCount == 0 && Hangs.Count == 0 && !GaveUp && !HeapGrew;
 
-    /// <summary>A Markdown table row: parser, inputs, inputs/s, escapes, hangs, heap first → last (max).</summary>
+    /// <summary>A Markdown table row: parser, inputs, inputs/s, escapes, hangs (stalls), heap first → last (max).</summary>
     public string Row() => string.Create(CultureInfo.InvariantCulture,
-        $"| `{Parser}` | {Inputs:N0} | {InputsPerSecond:N0} | {EscapeCount} | {Hangs.Count}{(GaveUp ? " (gave up)" : "")} | {Mib(FirstHeapBytes)} → {Mib(LastHeapBytes)} (max {Mib(MaxHeapBytes)}){(HeapGrew ? " **grew**" : "")} | {Elapsed.TotalSeconds:N0} s |");
+        $"| `{Parser}` | {Inputs:N0} | {InputsPerSecond:N0} | {EscapeCount} | {Hangs.Count}{(GaveUp ? " (gave up)" : "")}{(Stalls.Count > 0 ? $" ({Stalls.Count} stall{(Stalls.Count > 1 ? "s" : "")})" : "")} | {Mib(FirstHeapBytes)} → {Mib(LastHeapBytes)} (max {Mib(MaxHeapBytes)}){(HeapGrew ? " **grew**" : "")} | {Elapsed.TotalSeconds:N0} s |");
 
     /// <summary>Every finding, one a line, for a report or a failed test's message.</summary>
     public string Describe()
@@ -50,6 +53,11 @@ internal sealed record RunResult
         foreach (var hang in Hangs)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  hang: {hang}");
+        }
+
+        foreach (var stall in Stalls)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  stall: {stall}");
         }
 
         return text.ToString();
