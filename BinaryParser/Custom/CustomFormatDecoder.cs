@@ -18,6 +18,12 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
 
     private const int PrefixBlock = 16;
 
+    // The most the direct path asks the output for at once. A format whose longest object is longer (a char field of
+    // megabytes, which no payload of a device fills) is decoded through the writer instead, which asks only for what
+    // the payload's fields take: sizing by the format asked for 100 MB per message for char:100000000, and overflowed
+    // for char:2147483647 (tests/tools/RandomInput found both).
+    private const long MaxDirectObjectLength = 64 * 1024;
+
     // "binaryParserEnabled":true}
     private static readonly int ClosingLength = JsonText.BinaryParserEnabledLast.Length;
 
@@ -38,7 +44,7 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
     private readonly byte[][] _paddedPrefixes;
     private readonly int[] _prefixLengths;
 
-    // The longest object any payload can give; the direct path asks the output for this much once.
+    // The longest object any payload can give; the direct path asks the output for this much once. -1: no direct path.
     private readonly int _maxObjectLength;
 
     public CustomFormatDecoder(string format, FieldSpec[] fields)
@@ -57,13 +63,13 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
         });
 
         // { ... "binaryParserEnabled":true}, and room for the padding the last name block may write past its value.
-        var length = 1 + ClosingLength + PrefixBlock;
+        var length = 1L + ClosingLength + PrefixBlock;
         for (var i = 0; i < fields.Length; i++)
         {
             length += prefixes[i].Length + MaxValueLength(in fields[i]) + 1; // the value and its comma
         }
 
-        _maxObjectLength = length;
+        _maxObjectLength = length <= MaxDirectObjectLength ? (int)length : -1;
     }
 
     public override IReadOnlyList<string> FieldNames => _names;
@@ -107,6 +113,12 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
 
     private protected override bool TryWriteObject(ReadOnlySpan<byte> payload, IBufferWriter<byte> output, out DecodeResult result)
     {
+        if (_maxObjectLength < 0)
+        {
+            result = default;
+            return false;
+        }
+
         var destination = output.GetSpan(_maxObjectLength);
         destination[0] = (byte)'{';
         var pos = 1;
@@ -339,10 +351,10 @@ internal sealed class CustomFormatDecoder : BinaryDecoder
         return Utf8Number.WriteDouble(value, destination);
     }
 
-    private static int MaxValueLength(in FieldSpec field) => field.Kind switch
+    private static long MaxValueLength(in FieldSpec field) => field.Kind switch
     {
         FieldKind.Bool => 5, // false
-        FieldKind.Char => field.LastByte - field.FirstByte + 1 + 2, // plain ASCII in quotes; anything else goes to the writer
+        FieldKind.Char => (long)field.LastByte - field.FirstByte + 1 + 2, // plain ASCII in quotes; anything else goes to the writer
         _ => Math.Max(Utf8Number.MaxDoubleLength, Utf8Number.MaxIntegerLength),
     };
 

@@ -75,8 +75,11 @@ internal sealed partial class MqttPacketLimit(ILogger<MqttPacketLimit> logger)
         }
     }
 
-    /// <summary>Where the byte stream is in MQTT's framing: in a fixed header (type byte, 1–4 length bytes) or skipping a body.</summary>
-    private sealed class Framing
+    /// <summary>
+    /// Where the byte stream is in MQTT's framing: in a fixed header (type byte, 1–4 length bytes) or skipping a body.
+    /// Internal, not private, so that tests/tools/RandomInput can feed it.
+    /// </summary>
+    internal sealed class Framing
     {
         private long _bodyLeft;
         private bool _inLength;

@@ -698,7 +698,7 @@ internal static class RegistryParser
     {
         var before = errors.Count;
         var imsi = OptionalId(o, "imsi", path, errors);
-        if (imsi is null && !o.ContainsKey("imsi"))
+        if (imsi is null && o["imsi"] is null)
         {
             errors.Add($"{path}.imsi: required");
         }
@@ -903,7 +903,10 @@ internal static class RegistryParser
     private static string? RequiredString(JsonObject o, string name, string path, List<string> errors)
     {
         var value = OptionalString(o, name, path, errors);
-        if (value is null && !o.ContainsKey(name))
+
+        // Absent or null: OptionalString has said nothing (for any other non-string it has said "must be a string").
+        // A null once passed as present, and a credential set with a null ID threw out of Parse.
+        if (value is null && o[name] is null)
         {
             errors.Add($"{path}.{name}: required");
         }

@@ -22,6 +22,23 @@ internal static class YamlTreeReader
     public static JsonNode? Read(TextReader text)
     {
         var parser = new Parser(text);
+        try
+        {
+            return ReadDocument(parser);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException && e.TargetSite?.DeclaringType?.Assembly == typeof(Parser).Assembly)
+        {
+            // YamlDotNet 16.3 reports some malformed input with these instead of a YamlException: a document-end marker
+            // followed by content ("...\na"), "..." opening a flow mapping in a block sequence, a tag that is not a URI
+            // ("!!str]"), a %TAG directive without a prefix, an empty verbatim tag ("!<>"); tests/tools/RandomInput
+            // found them. Where the last good event was is as close to the fault as can be said.
+            var at = parser.Current;
+            throw new YamlException(at?.Start ?? Mark.Empty, at?.End ?? Mark.Empty, "the YAML cannot be read past here", e);
+        }
+    }
+
+    private static JsonNode? ReadDocument(IParser parser)
+    {
         parser.Consume<StreamStart>();
         if (parser.Accept<StreamEnd>(out _))
         {

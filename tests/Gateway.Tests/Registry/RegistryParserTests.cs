@@ -113,6 +113,20 @@ public sealed class RegistryParserTests
         Assert.Equal("active", subscriber.Status);
     }
 
+    // A required ID written as null was taken as present: a credential set with a null ID then threw
+    // ArgumentNullException out of Parse (a stack trace at start, a 500 from the admin API); found by tests/tools/RandomInput.
+    [Theory]
+    [InlineData("""{ "credentials": [ { "credentialsId": null, "type": "psk", "credentials": { "key": "k" } } ] }""", "credentials[0].credentialsId: required")]
+    [InlineData("""{ "groups": [ { "groupId": null } ] }""", "groups[0].groupId: required")]
+    [InlineData("""{ "subscribers": [ { "imsi": null, "ipAddress": "127.0.0.9" } ] }""", "subscribers[0].imsi: required")]
+    public void A_required_id_given_as_null_is_reported_as_required(string json, string error)
+    {
+        var (doc, errors) = Parse(json);
+
+        Assert.Null(doc);
+        Assert.Contains(error, errors);
+    }
+
     [Fact]
     public void Write_form_key_value_lists_load_as_the_map_form()
     {

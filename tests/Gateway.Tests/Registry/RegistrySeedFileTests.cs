@@ -77,6 +77,24 @@ public sealed class RegistrySeedFileTests : IDisposable
         Assert.StartsWith($"{path}: not valid YAML at line", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    // YamlDotNet 16.3 throws InvalidOperationException or ArgumentException, not YamlException, for these (found by
+    // tests/tools/RandomInput): a document-end marker followed by content, "..." opening a flow mapping inside a block
+    // sequence, a tag that is not a URI, a %TAG directive without a prefix, an empty verbatim tag. They must be the usual
+    // path-named error, not an exception out of Load (a stack trace at start).
+    [Theory]
+    [InlineData("...\ngroups: []\n")]
+    [InlineData("groups:\n  - {...\n groupId: g}\n")]
+    [InlineData("groups: !!str]\n")]
+    [InlineData("%TAG ! \n---\ngroups: []\n")]
+    [InlineData("groups: !<> x\n")]
+    public void Yaml_the_parser_library_trips_on_is_a_named_error(string text)
+    {
+        var errors = new List<string>();
+        var path = Write("odd.yaml", text);
+        Assert.Null(RegistrySeedFile.Load(path, errors));
+        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(path)}: not valid YAML at line \d+, column \d+: ", Assert.Single(errors));
+    }
+
     [Fact]
     public void Missing_file_is_named()
     {
