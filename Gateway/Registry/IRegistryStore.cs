@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Gateway.Registry;
 
 /// <summary>
@@ -18,10 +16,10 @@ internal interface IRegistryStore : IAsyncDisposable
     /// <summary>
     /// Reads, in one transaction, every element (<paramref name="sinceVersion"/> negative) or only those written or
     /// deleted after <paramref name="sinceVersion"/>, handing each to <paramref name="visit"/> as it is read:
-    /// credential sets, then groups, then subscribers; a null document is a deletion. Nothing is held whole, so a
+    /// credential sets, then groups, then subscribers, each as its ID and JSON text; a null text is a deletion. Nothing is held whole, so a
     /// million subscribers stream through. Returns the version read.
     /// </summary>
-    Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, JsonObject?> visit, CancellationToken cancellationToken);
+    Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken);
 
     /// <summary>The current version; cheap, polled.</summary>
     Task<long> GetVersionAsync(CancellationToken cancellationToken);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Gateway.Registry;
@@ -72,11 +74,7 @@ internal sealed class RegistryEdit
     /// <summary>A subscriber written (parsed and checked here) or deleted (<see cref="RegistryChange.Document"/> null).</summary>
     public void ApplySubscriber(string imsi, JsonObject? document)
     {
-        if (_seen is null && _index.Find(imsi) is { } existing)
-        {
-            _index.Remove(existing);
-        }
-
+        RemoveExisting(imsi);
         if (document is null)
         {
             return;
@@ -84,18 +82,39 @@ internal sealed class RegistryEdit
 
         var position = _position++;
         var parsed = RegistryParser.ParseSubscriberElement(document, position, _groupIds.Contains, _elementErrors);
-        if (parsed is null)
+        if (parsed is not null)
         {
-            return;
+            AddOnce(parsed, RegistryParser.SubscriberLabel(document, position));
+        }
+    }
+
+    /// <summary>
+    /// A subscriber as stored text (a store read): the gateway's own shape is read without a JSON tree
+    /// (<see cref="SubscriberFastReader"/>), anything else through the full parser.
+    /// </summary>
+    public void ApplySubscriberText(string imsi, string? text)
+    {
+        if (text is not null)
+        {
+            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+            try
+            {
+                var length = Encoding.UTF8.GetBytes(text, bytes);
+                if (SubscriberFastReader.TryRead(bytes.AsSpan(0, length), _groupIds.Contains, out var parsed))
+                {
+                    RemoveExisting(imsi);
+                    _position++;
+                    AddOnce(parsed!, parsed!.Imsi);
+                    return;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
         }
 
-        if (_seen is not null && !_seen.Add(parsed.Imsi))
-        {
-            _elementErrors.Add(RegistryParser.DuplicateError("subscribers", RegistryParser.SubscriberLabel(document, position)));
-            return;
-        }
-
-        Add(parsed);
+        ApplySubscriber(imsi, text is null ? null : JsonNode.Parse(text) as JsonObject);
     }
 
     /// <summary>A subscriber already parsed and checked on its own (a seed file's); replaces one with its IMSI.</summary>
@@ -142,6 +161,26 @@ internal sealed class RegistryEdit
         }
 
         return new RegistryState(new RegistrySnapshot(_groups, _credentials, _index.ToImmutable(), _from.Snapshot.Version), _small);
+    }
+
+    private void RemoveExisting(string imsi)
+    {
+        if (_seen is null && _index.Find(imsi) is { } existing)
+        {
+            _index.Remove(existing);
+        }
+    }
+
+    /// <summary>Adds a parsed subscriber; within one document an IMSI given twice is the parser's duplicate error.</summary>
+    private void AddOnce(Subscriber subscriber, string label)
+    {
+        if (_seen is not null && !_seen.Add(subscriber.Imsi))
+        {
+            _elementErrors.Add(RegistryParser.DuplicateError("subscribers", label));
+            return;
+        }
+
+        Add(subscriber);
     }
 
     private void Add(Subscriber subscriber)

@@ -30,6 +30,9 @@ internal static class RegistryParser
     public const string GatewayIdentityNamespace = "GatewayIdentity";
 
     private static readonly string[] s_statuses = ["active", "inactive", "ready", "standby", "suspended", "terminated"];
+
+    /// <summary>Whether a subscriber status is one SORACOM defines.</summary>
+    internal static bool IsStatus(string status) => s_statuses.Contains(status);
     private static readonly string[] s_headerActions = ["append", "replace", "delete"];
 
     private static readonly string[] s_beamBooleans =
@@ -876,7 +879,7 @@ internal static class RegistryParser
         }
     }
 
-    private static void CheckUniqueAddresses(List<Subscriber> subscribers, List<string> errors)
+    internal static void CheckUniqueAddresses(List<Subscriber> subscribers, List<string> errors)
     {
         void Unique(Func<Subscriber, IEnumerable<string>> values, string field)
         {

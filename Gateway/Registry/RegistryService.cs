@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
@@ -288,7 +289,7 @@ internal sealed partial class RegistryService : BackgroundService
         {
             if (kind != RegistryElementKind.Subscriber)
             {
-                small.Add(new RegistryChange(kind, id, doc));
+                small.Add(new RegistryChange(kind, id, doc is null ? null : JsonNode.Parse(doc) as JsonObject));
                 return;
             }
 
@@ -298,7 +299,7 @@ internal sealed partial class RegistryService : BackgroundService
                 smallApplied = true;
             }
 
-            edit.ApplySubscriber(id, doc);
+            edit.ApplySubscriberText(id, doc);
         }, cancellationToken);
         if (!smallApplied)
         {

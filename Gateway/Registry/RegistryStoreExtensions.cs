@@ -19,7 +19,7 @@ internal static class RegistryStoreExtensions
                 RegistryElementKind.Group => groups,
                 _ => subscribers,
             };
-            section.Add(doc);
+            section.Add(doc is null ? null : JsonNode.Parse(doc));
         }, cancellationToken);
         return new StoredRegistry(new JsonObject { ["credentials"] = credentials, ["groups"] = groups, ["subscribers"] = subscribers }, version);
     }

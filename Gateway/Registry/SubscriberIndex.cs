@@ -201,6 +201,19 @@ internal sealed class SubscriberIndex
         /// <summary>Gives <paramref name="s"/> the value unless another SIM holds it; returns whether it did.</summary>
         public bool TryClaim(int field, string value, Subscriber s)
         {
+            if (field == 0)
+            {
+                // The common case (a static address), with the address parsed once.
+                var key = RegistrySnapshot.Key(IPAddress.Parse(value));
+                if (_byAddress.TryGetValue(key, out var holder))
+                {
+                    return holder == s;
+                }
+
+                _byAddress.Set(key, s);
+                return true;
+            }
+
             if (Owner(field, value) is { } owner)
             {
                 return owner == s;
@@ -208,9 +221,6 @@ internal sealed class SubscriberIndex
 
             switch (field)
             {
-                case 0:
-                    _byAddress.Set(RegistrySnapshot.Key(IPAddress.Parse(value)), s);
-                    break;
                 case 1:
                     var (length, network) = RangeKey(value);
                     if (!_ranges.TryGetValue(length, out var map))

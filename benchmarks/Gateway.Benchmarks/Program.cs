@@ -7,6 +7,8 @@ using Gateway.Benchmarks;
 // … kafka-watch 127.0.0.1:9092 topic 3 10 gateway=PID   (records/s into a topic, CPU per record, RSS)
 // … mqtt-load 127.0.0.1:1884 10 127.0.0.1,127.0.0.2 4 8   (MQTT 5 QoS 1 closed loop)
 // dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- decode-loop 3   (binary parser, for the Node comparison)
+// dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- registry-scale 1000000 [dir]   (registry at scale)
+// dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- registry-seed 1000000 seed.json   (only the seed file)
 if (args.Length > 0 && args[0] == "udp-load")
 {
     return await UdpLoad.RunAsync(args[1..]);
@@ -30,6 +32,16 @@ if (args.Length > 0 && args[0] == "mqtt-load")
 if (args.Length > 0 && args[0] == "decode-loop")
 {
     return DecodeLoop.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "registry-scale")
+{
+    return await RegistryScale.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "registry-seed")
+{
+    return RegistryScale.WriteSeed(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(SigningBenchmarks).Assembly).Run(args);

@@ -30,9 +30,9 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
         }
 
         var plain = new List<RegistryChange>();
-        await inner.ReadAsync(-1, RegistryElementKind.Credential, (_, id, c) =>
+        await inner.ReadAsync(-1, RegistryElementKind.Credential, (_, id, text) =>
         {
-            if (c is not null && !IsEncrypted(c))
+            if (text is not null && JsonNode.Parse(text) is JsonObject c && !IsEncrypted(c))
             {
                 plain.Add(new RegistryChange(RegistryElementKind.Credential, (string?)c["credentialsId"] ?? id, Encrypt(c)));
             }
@@ -43,8 +43,10 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
         }
     }
 
-    public Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, JsonObject?> visit, CancellationToken cancellationToken) =>
-        inner.ReadAsync(sinceVersion, only, (kind, id, doc) => visit(kind, id, kind == RegistryElementKind.Credential && doc is not null && IsEncrypted(doc) ? Decrypt(doc) : doc), cancellationToken);
+    public Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken) =>
+        inner.ReadAsync(sinceVersion, only, (kind, id, text) => visit(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), cancellationToken);
+
+    private string Decrypted(string text) => JsonNode.Parse(text) is JsonObject c && IsEncrypted(c) ? Decrypt(c).ToJsonString() : text;
 
     public Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
         inner.WriteAsync(key is null ? changes : changes.Select(c => c is { Kind: RegistryElementKind.Credential, Document: { } d } ? c with { Document = Encrypt(d) } : c), cancellationToken);

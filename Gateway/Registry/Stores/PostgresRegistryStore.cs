@@ -45,7 +45,7 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         }
     }
 
-    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, JsonObject?> visit, CancellationToken cancellationToken)
+    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
@@ -73,7 +73,7 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                visit(kind, reader.GetString(0), reader.IsDBNull(1) ? null : JsonNode.Parse(reader.GetString(1)) as JsonObject);
+                visit(kind, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
             }
         }
 

@@ -63,7 +63,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         _guard ??= new DatabaseFileGuard(_path);
     }
 
-    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, JsonObject?> visit, CancellationToken cancellationToken)
+    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
@@ -78,15 +78,16 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             await using var command = connection.CreateCommand();
             command.Transaction = tx;
             var table = Table(kind);
-            // A full read in ID order; a read of changes joins the change log, a missing row being a deletion.
+            // A full read in storage order (the snapshot orders subscribers itself; ORDER BY id would look every row
+            // up through the ID index); a read of changes joins the change log, a missing row being a deletion.
             command.CommandText = sinceVersion < 0
-                ? $"SELECT id, doc FROM {table} ORDER BY id"
+                ? $"SELECT id, doc FROM {table}{(kind == RegistryElementKind.Subscriber ? string.Empty : " ORDER BY id")}"
                 : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.tbl = '{table}' AND l.version > $since ORDER BY l.version";
             command.Parameters.AddWithValue("$since", sinceVersion);
             await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                visit(kind, reader.GetString(0), reader.IsDBNull(1) ? null : JsonNode.Parse(reader.GetString(1)) as JsonObject);
+                visit(kind, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
             }
         }
 
