@@ -32,7 +32,7 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
             INSERT INTO binding_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
-            CREATE TABLE IF NOT EXISTS registry_changelog (tbl TEXT NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (tbl, id));
+            CREATE TABLE IF NOT EXISTS registry_changelog (kind INTEGER NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (kind, id));
             CREATE INDEX IF NOT EXISTS registry_changelog_version ON registry_changelog (version);
             """);
         try
@@ -66,7 +66,7 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             await using var command = new NpgsqlCommand(
                 sinceVersion < 0
                     ? $"SELECT id, doc FROM {table} ORDER BY id COLLATE \"C\""
-                    : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.tbl = '{table}' AND l.version > @since ORDER BY l.version",
+                    : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.kind = {(int)kind} AND l.version > @since ORDER BY l.version",
                 connection,
                 tx);
             command.Parameters.AddWithValue("since", sinceVersion);
@@ -147,8 +147,8 @@ internal sealed class PostgresRegistryStore : IRegistryStore
                     write.Parameters.Add(new NpgsqlParameter { Value = change.Document.ToJsonString() });
                 }
 
-                var log = new NpgsqlBatchCommand("INSERT INTO registry_changelog (tbl, id, version) VALUES ($1, $2, $3) ON CONFLICT (tbl, id) DO UPDATE SET version = excluded.version");
-                log.Parameters.Add(new NpgsqlParameter { Value = table });
+                var log = new NpgsqlBatchCommand("INSERT INTO registry_changelog (kind, id, version) VALUES ($1, $2, $3) ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version");
+                log.Parameters.Add(new NpgsqlParameter { Value = (int)change.Kind });
                 log.Parameters.Add(new NpgsqlParameter { Value = change.Id });
                 log.Parameters.Add(new NpgsqlParameter { Value = version });
                 batch.BatchCommands.Add(write);

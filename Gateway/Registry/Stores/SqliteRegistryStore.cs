@@ -57,7 +57,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
             INSERT OR IGNORE INTO binding_version (id, version) VALUES (1, 0);
-            CREATE TABLE IF NOT EXISTS registry_changelog (tbl TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (tbl, id));
+            CREATE TABLE IF NOT EXISTS registry_changelog (kind INTEGER NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS registry_changelog_version ON registry_changelog (version);
             """, cancellationToken);
         _guard ??= new DatabaseFileGuard(_path);
@@ -82,7 +82,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             // up through the ID index); a read of changes joins the change log, a missing row being a deletion.
             command.CommandText = sinceVersion < 0
                 ? $"SELECT id, doc FROM {table}{(kind == RegistryElementKind.Subscriber ? string.Empty : " ORDER BY id")}"
-                : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.tbl = '{table}' AND l.version > $since ORDER BY l.version";
+                : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.kind = {(int)kind} AND l.version > $since ORDER BY l.version";
             command.Parameters.AddWithValue("$since", sinceVersion);
             await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -137,7 +137,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         // One prepared statement per kind of write, rebound for each change: a seed of a million rows is then a
         // million executions of a compiled statement, not a million compilations.
         var statements = new Dictionary<(string Table, bool Delete), SqliteCommand>();
-        await using var log = Prepare(connection, tx, "INSERT INTO registry_changelog (tbl, id, version) VALUES ($tbl, $id, $v) ON CONFLICT (tbl, id) DO UPDATE SET version = excluded.version", "$tbl", "$id", "$v");
+        await using var log = Prepare(connection, tx, "INSERT INTO registry_changelog (kind, id, version) VALUES ($kind, $id, $v) ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version", "$kind", "$id", "$v");
         try
         {
             foreach (var change in changes)
@@ -158,7 +158,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
                 }
 
                 await command.ExecuteNonQueryAsync(cancellationToken);
-                log.Parameters["$tbl"].Value = table;
+                log.Parameters["$kind"].Value = (int)change.Kind;
                 log.Parameters["$id"].Value = change.Id;
                 log.Parameters["$v"].Value = version;
                 await log.ExecuteNonQueryAsync(cancellationToken);

@@ -89,6 +89,8 @@ async function subscribersPage() {
     h('td', {}, formatTime(lastData.get(s.imsi)))));
   show(
     h('h1', {}, 'Subscribers'),
+    // The admin API pages its lists (1,000 by default, in IMSI order); the console shows the first page.
+    subscribers.length >= 1000 ? h('p', { class: 'hint' }, 'The first 1,000 subscribers, in IMSI order.') : '',
     subscribers.length === 0
       ? h('p', {}, 'No subscribers yet: add one through the admin API (POST /v1/subscribers).')
       : h('table', { id: 'subscribers' },
