@@ -19,7 +19,11 @@ internal sealed partial class RegistryService : BackgroundService
     private readonly RegistryDocument? _seed;
     private readonly RegistryOptions _options;
     private readonly ILogger<RegistryService> _logger;
+    /// <summary>The most changes <see cref="ApplyCoalescedAsync"/> writes in one transaction.</summary>
+    private const int MaxCoalesced = 1000;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> _coalesced = new();
     private RegistryState _state = RegistryState.Empty;
     private long _bindingsVersion = -1;
     private volatile string? _storeProblem;
@@ -79,33 +83,109 @@ internal sealed partial class RegistryService : BackgroundService
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            // Start from the store, not memory, so a change made by another instance a moment ago is not undone.
-            await CatchUpAsync(cancellationToken);
-            var edit = new RegistryEdit(_state);
-            edit.ApplySmall(changes.Where(static c => c.Kind != RegistryElementKind.Subscriber));
-            foreach (var change in changes)
-            {
-                if (change.Kind == RegistryElementKind.Subscriber)
-                {
-                    edit.ApplySubscriber(change.Id, change.Document);
-                }
-            }
-
-            var errors = new List<string>();
-            var next = edit.Finish(errors);
-            if (next is null)
-            {
-                return RegistryUpdateResult.Failed(errors);
-            }
-
-            var version = await Noted(_store.WriteAsync(changes, cancellationToken));
-            Publish(next, version);
-            return new RegistryUpdateResult(true, version, []);
+            return await ApplyLockedAsync(changes, cancellationToken);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>
+    /// A change that many callers make at once and independently (RADIUS auto-registration in an attach storm):
+    /// whichever caller gets the write lock writes every change queued by then in one validation and one store
+    /// transaction, so a storm costs a transaction per batch, not per SIM. If the batch is refused, its changes are
+    /// applied one by one, so each caller gets its own answer and one bad change does not refuse the others.
+    /// </summary>
+    public async Task<RegistryUpdateResult> ApplyCoalescedAsync(RegistryChange change, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<RegistryUpdateResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _coalesced.Enqueue((change, done));
+        await LeaveIoThread();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            // Normally one pass; more only when over MaxCoalesced were queued ahead of this change.
+            while (!done.Task.IsCompleted)
+            {
+                await ApplyQueuedAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return await done.Task;
+    }
+
+    private async Task ApplyQueuedAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)>();
+        while (batch.Count < MaxCoalesced && _coalesced.TryDequeue(out var item))
+        {
+            batch.Add(item);
+        }
+
+        try
+        {
+            await ApplyBatchAsync(batch, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            foreach (var (_, done) in batch)
+            {
+                done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The batch in one transaction; if refused, each half on its own, and so on down to the refused changes:
+    /// one bad registration among a thousand costs about twenty attempts, not a thousand transactions.
+    /// </summary>
+    private async Task ApplyBatchAsync(List<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> batch, CancellationToken cancellationToken)
+    {
+        var result = await ApplyLockedAsync([.. batch.Select(static b => b.Change)], cancellationToken);
+        if (result.Succeeded || batch.Count == 1)
+        {
+            foreach (var (_, done) in batch)
+            {
+                done.TrySetResult(result);
+            }
+
+            return;
+        }
+
+        var half = batch.Count / 2;
+        await ApplyBatchAsync(batch[..half], cancellationToken);
+        await ApplyBatchAsync(batch[half..], cancellationToken);
+    }
+
+    private async Task<RegistryUpdateResult> ApplyLockedAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    {
+        // Start from the store, not memory, so a change made by another instance a moment ago is not undone.
+        await CatchUpAsync(cancellationToken);
+        var edit = new RegistryEdit(_state);
+        edit.ApplySmall(changes.Where(static c => c.Kind != RegistryElementKind.Subscriber));
+        foreach (var change in changes)
+        {
+            if (change.Kind == RegistryElementKind.Subscriber)
+            {
+                edit.ApplySubscriber(change.Id, change.Document);
+            }
+        }
+
+        var errors = new List<string>();
+        var next = edit.Finish(errors);
+        if (next is null)
+        {
+            return RegistryUpdateResult.Failed(errors);
+        }
+
+        var version = await Noted(_store.WriteAsync(changes, cancellationToken));
+        Publish(next, version);
+        return new RegistryUpdateResult(true, version, []);
     }
 
     /// <summary>

@@ -193,6 +193,24 @@ public abstract class RegistryServiceTests : IAsyncDisposable
         Assert.Equal("440101234567898", resolver.ResolveAddress(IPAddress.Parse("127.0.0.30")).Subscriber!.Imsi);
     }
 
+    [Fact]
+    public async Task Registrations_made_at_once_all_apply_and_a_bad_one_is_refused_alone()
+    {
+        var (service, resolver) = await StartAsync(SeedDocument());
+        var before = service.Snapshot.Version;
+        var good = Enumerable.Range(0, 200).Select(i => service.ApplyCoalescedAsync(Subscriber($"44010777{i:0000000}", $"127.0.7.{i % 200}"), Ct)).ToList();
+        var bad = service.ApplyCoalescedAsync(new RegistryChange(RegistryElementKind.Subscriber, "440107779999999", new JsonObject { ["imsi"] = "440107779999999", ["groupId"] = "nope" }), Ct);
+        var results = await Task.WhenAll(good);
+
+        Assert.All(results, static r => Assert.True(r.Succeeded, string.Join("; ", r.Errors)));
+        Assert.Equal(["subscribers[440107779999999].groupId: no group 'nope'"], (await bad).Errors);
+        Assert.Equal("440107770000199", resolver.ResolveAddress(IPAddress.Parse("127.0.7.199")).Subscriber!.Imsi);
+        Assert.Equal(201, service.Snapshot.SubscriberCount);
+
+        // Coalesced: fewer store versions than registrations (each batch is one transaction).
+        Assert.True(service.Snapshot.Version - before < 200, $"{service.Snapshot.Version - before} versions for 200 registrations");
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static async Task UntilAsync(Func<bool> condition)
