@@ -105,16 +105,44 @@ internal static partial class AdminApi
 
     // ---- subscribers ----
 
-    // Session state is read from the container when there is one (a host with the admin API alone has none): minimal
-    // APIs would take an unregistered parameter type for a body, which a GET cannot have.
-    private static IResult ListSubscribers(HttpContext context, RegistryService registry, string? group_id) =>
-        SubscriberList(registry, context.RequestServices.GetService<DeviceSessions>(), group_id);
-
-    private static IResult SubscriberList(RegistryService registry, DeviceSessions? sessions, string? group_id)
+    /// <summary>
+    /// SORACOM's paging: subscribers in IMSI order, at most <c>limit</c> (default and most <see cref="MaxPageSize"/>)
+    /// after the IMSI <c>last_evaluated_key</c>; when more follow, <c>x-soracom-next-key</c> holds the key for the
+    /// next page (and <c>link</c> its URL). A page costs its own length, so a million SIMs are listed page by page.
+    /// </summary>
+    private static IResult ListSubscribers(HttpContext context, RegistryService registry, string? group_id, string? limit, string? last_evaluated_key)
     {
-        var subscribers = registry.Snapshot.Document.Subscribers.Where(s => group_id is null || s.GroupId == group_id);
-        return Results.Json(new JsonArray([.. subscribers.Select(s => (JsonNode)WithSession(RegistryJson.Write(s), s, sessions))]));
+        if (PageSize(limit) is not { } size)
+        {
+            return Error(StatusCodes.Status400BadRequest, "COM0001", $"limit must be a whole number from 1 to {MaxPageSize}");
+        }
+
+        var page = registry.Snapshot.SubscribersAfter(last_evaluated_key)
+            .Where(s => group_id is null || s.GroupId == group_id)
+            .Take(size + 1)
+            .ToList();
+        if (page.Count > size)
+        {
+            page.RemoveAt(size);
+            var next = page[^1].Imsi;
+            context.Response.Headers["x-soracom-next-key"] = next;
+            context.Response.Headers.Link = $"<{context.Request.Path}?limit={size}&last_evaluated_key={Uri.EscapeDataString(next)}>; rel=next";
+        }
+
+        // Session state is read from the container when there is one (a host with the admin API alone has none):
+        // minimal APIs would take an unregistered parameter type for a body, which a GET cannot have.
+        var sessions = context.RequestServices.GetService<DeviceSessions>();
+        return Results.Json(new JsonArray([.. page.Select(s => (JsonNode)WithSession(RegistryJson.Write(s), s, sessions))]));
     }
+
+    /// <summary>The most subscribers one list response holds, and how many it holds when no <c>limit</c> is given.</summary>
+    internal const int MaxPageSize = 1000;
+
+    /// <summary>A <c>limit</c> query value: absent is the default page; above the most, the most; else it must be 1 or more.</summary>
+    private static int? PageSize(string? limit) =>
+        limit is null ? MaxPageSize
+        : int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? Math.Min(n, MaxPageSize)
+        : null;
 
     private static IResult GetSubscriber(HttpContext context, RegistryService registry, string imsi) =>
         registry.Snapshot.FindByImsi(imsi) is { } s
@@ -242,15 +270,15 @@ internal static partial class AdminApi
     // ---- groups ----
 
     private static IResult ListGroups(RegistryService registry) =>
-        Results.Json(new JsonArray([.. registry.Snapshot.Document.Groups.Select(static g => (JsonNode)RegistryJson.Write(g, includeSecrets: false))]));
+        Results.Json(new JsonArray([.. registry.Snapshot.Groups.Select(static g => (JsonNode)RegistryJson.Write(g, includeSecrets: false))]));
 
     private static IResult GetGroup(RegistryService registry, string groupId) =>
         registry.Snapshot.FindGroup(groupId) is { } g ? Results.Json(RegistryJson.Write(g, includeSecrets: false)) : NotFound("group", groupId);
 
-    private static IResult ListGroupSubscribers(HttpContext context, RegistryService registry, string groupId) =>
+    private static IResult ListGroupSubscribers(HttpContext context, RegistryService registry, string groupId, string? limit, string? last_evaluated_key) =>
         registry.Snapshot.FindGroup(groupId) is null
             ? NotFound("group", groupId)
-            : ListSubscribers(context, registry, groupId);
+            : ListSubscribers(context, registry, groupId, limit, last_evaluated_key);
 
     private static async Task<IResult> CreateGroupAsync(HttpContext context, RegistryService registry, TimeProvider time)
     {
@@ -358,7 +386,7 @@ internal static partial class AdminApi
     // ---- credentials ----
 
     private static IResult ListCredentials(RegistryService registry) =>
-        Results.Json(new JsonArray([.. registry.Snapshot.Document.Credentials.Select(static c => (JsonNode)RegistryJson.Write(c, includeSecrets: false))]));
+        Results.Json(new JsonArray([.. registry.Snapshot.Credentials.Select(static c => (JsonNode)RegistryJson.Write(c, includeSecrets: false))]));
 
     private static Task<IResult> CreateCredentialAsync(HttpContext context, RegistryService registry, TimeProvider time, string credentialsId) =>
         WriteCredentialAsync(context, registry, time, credentialsId, create: true);
@@ -374,7 +402,7 @@ internal static partial class AdminApi
             return body.Error;
         }
 
-        var existing = registry.Snapshot.Document.Credentials.FirstOrDefault(c => c.CredentialsId == credentialsId);
+        var existing = registry.Snapshot.Credentials.FirstOrDefault(c => c.CredentialsId == credentialsId);
         if (create && existing is not null)
         {
             return Error(StatusCodes.Status409Conflict, "COM0003", $"credential set {credentialsId} already exists");
@@ -398,12 +426,12 @@ internal static partial class AdminApi
             context,
             registry,
             new RegistryChange(RegistryElementKind.Credential, credentialsId, o),
-            () => RegistryJson.Write(registry.Snapshot.Document.Credentials.First(c => c.CredentialsId == credentialsId), includeSecrets: false),
+            () => RegistryJson.Write(registry.Snapshot.Credentials.First(c => c.CredentialsId == credentialsId), includeSecrets: false),
             create ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static Task<IResult> DeleteCredentialAsync(HttpContext context, RegistryService registry, string credentialsId) =>
-        registry.Snapshot.Document.Credentials.All(c => c.CredentialsId != credentialsId)
+        registry.Snapshot.Credentials.All(c => c.CredentialsId != credentialsId)
             ? Task.FromResult(NotFound("credential set", credentialsId))
             : ApplyAsync(context, registry, new RegistryChange(RegistryElementKind.Credential, credentialsId, null), null, StatusCodes.Status204NoContent);
 

@@ -155,7 +155,7 @@ internal sealed partial class FunnelDispatcher : IAsyncDisposable, IDisposable
             }
 
             var destinations = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var group in snapshot.Document.Groups)
+            foreach (var group in snapshot.Groups)
             {
                 var config = FunnelGroupConfig.For(group, snapshot, Factories);
                 if (config.Usable)

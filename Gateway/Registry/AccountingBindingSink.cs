@@ -44,7 +44,8 @@ internal sealed partial class AccountingBindingSink(IdentityResolver resolver, R
                             subscriber["msisdn"] = e.Msisdn;
                         }
 
-                        var result = await registry.ApplyAsync([new RegistryChange(RegistryElementKind.Subscriber, e.Imsi, subscriber)], cancellationToken);
+                        // Coalesced: in an attach storm, the new SIMs waiting at one moment share one store transaction.
+                        var result = await registry.ApplyCoalescedAsync(new RegistryChange(RegistryElementKind.Subscriber, e.Imsi, subscriber), cancellationToken);
                         if (!result.Succeeded)
                         {
                             LogAutoRegisterFailed(logger, e.Imsi, string.Join("; ", result.Errors));

@@ -2,7 +2,8 @@ namespace Gateway.Registry;
 
 /// <summary>
 /// Where the registry lives. Elements are kept as their SORACOM-shaped JSON; every write bumps one version
-/// counter in the same transaction, which is how other gateway instances sharing the store notice a change.
+/// counter in the same transaction, which is how other gateway instances sharing the store notice a change, and
+/// records the version each element was last changed at, so they read only what changed.
 /// </summary>
 internal interface IRegistryStore : IAsyncDisposable
 {
@@ -12,8 +13,13 @@ internal interface IRegistryStore : IAsyncDisposable
     /// <summary>Creates the schema if absent.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every element and the version they are at, read in one transaction.</summary>
-    Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Reads, in one transaction, every element (<paramref name="sinceVersion"/> negative) or only those written or
+    /// deleted after <paramref name="sinceVersion"/>, handing each to <paramref name="visit"/> as it is read:
+    /// credential sets, then groups, then subscribers, each as its ID and JSON text; a null text is a deletion. Nothing is held whole, so a
+    /// million subscribers stream through. Returns the version read.
+    /// </summary>
+    Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken);
 
     /// <summary>The current version; cheap, polled.</summary>
     Task<long> GetVersionAsync(CancellationToken cancellationToken);
@@ -24,8 +30,11 @@ internal interface IRegistryStore : IAsyncDisposable
     /// </summary>
     Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken);
 
-    /// <summary>Applies the changes atomically and returns the new version.</summary>
-    Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies the changes atomically (one transaction, however many: a seed file's million are enumerated as they
+    /// are written) and returns the new version.
+    /// </summary>
+    Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken);
 
     /// <summary>
     /// Binds an address (RADIUS accounting), or with a null binding unbinds it — only while it is still bound to

@@ -30,6 +30,9 @@ internal static class RegistryParser
     public const string GatewayIdentityNamespace = "GatewayIdentity";
 
     private static readonly string[] s_statuses = ["active", "inactive", "ready", "standby", "suspended", "terminated"];
+
+    /// <summary>Whether a subscriber status is one SORACOM defines.</summary>
+    internal static bool IsStatus(string status) => s_statuses.Contains(status);
     private static readonly string[] s_headerActions = ["append", "replace", "delete"];
 
     private static readonly string[] s_beamBooleans =
@@ -55,15 +58,46 @@ internal static class RegistryParser
             }
         }
 
-        var credentials = ParseList(doc, "credentials", errors, ParseCredentialSet, static c => c.CredentialsId);
-        var credentialTypes = credentials.ToDictionary(static c => c.CredentialsId, static c => c.Type, StringComparer.Ordinal);
-        var groups = ParseList(doc, "groups", errors, (o, path, e) => ParseGroup(o, path, e, credentialTypes), static g => g.GroupId);
+        var (groups, credentials) = ParseGroupsAndCredentials(doc, errors);
         var groupIds = groups.Select(static g => g.GroupId).ToHashSet(StringComparer.Ordinal);
-        var subscribers = ParseList(doc, "subscribers", errors, (o, path, e) => ParseSubscriber(o, path, e, groupIds), static s => s.Imsi);
+        var subscribers = ParseList(doc, "subscribers", errors, (o, path, e) => ParseSubscriber(o, path, e, groupIds.Contains), static s => s.Imsi);
         CheckUniqueAddresses(subscribers, errors);
         CheckUniqueGroupRanges(groups, errors);
         return errors.Count == 0 ? new RegistryDocument { Groups = groups, Subscribers = subscribers, Credentials = credentials } : null;
     }
+
+    /// <summary>
+    /// The few elements of a registry (credential sets, then groups, which may refer to them), as <see cref="Parse"/>
+    /// reads them; subscribers are parsed one by one with <see cref="ParseSubscriberElement"/>.
+    /// </summary>
+    internal static (List<Group> Groups, List<CredentialSet> Credentials) ParseGroupsAndCredentials(JsonObject doc, List<string> errors)
+    {
+        var credentials = ParseList(doc, "credentials", errors, ParseCredentialSet, static c => c.CredentialsId);
+        var credentialTypes = credentials.ToDictionary(static c => c.CredentialsId, static c => c.Type, StringComparer.Ordinal);
+        var groups = ParseList(doc, "groups", errors, (o, path, e) => ParseGroup(o, path, e, credentialTypes), static g => g.GroupId);
+        return (groups, credentials);
+    }
+
+    /// <summary>
+    /// One subscriber, at <paramref name="index"/> of the subscribers array, with the path and errors
+    /// <see cref="Parse"/> gives it; <paramref name="groupExists"/> answers for its groupId.
+    /// </summary>
+    internal static Subscriber? ParseSubscriberElement(JsonObject element, int index, Func<string, bool> groupExists, List<string> errors) =>
+        ParseSubscriber(element, $"subscribers[{SubscriberLabel(element, index)}]", errors, groupExists);
+
+    /// <summary>How paths name a subscriber element: its IMSI when it has a usable one, else its index.</summary>
+    internal static string SubscriberLabel(JsonObject element, int index) =>
+        ElementLabel(element, "subscribers") ?? index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The error <see cref="Parse"/> gives an element whose ID an earlier element of the same section has.</summary>
+    internal static string DuplicateError(string section, string label) => $"{section}[{label}]: duplicate; another element has the same ID";
+
+    /// <summary>The error <see cref="Parse"/> gives a subscriber in a group that does not exist.</summary>
+    internal static string NoGroupError(string path, string groupId) => $"{path}.groupId: no group '{groupId}'";
+
+    /// <summary>The error <see cref="Parse"/> gives a subscriber whose identifying value another subscriber already has.</summary>
+    internal static string TakenError(string imsi, string field, string value, string owner) =>
+        $"subscribers[{imsi}].{field}: '{value}' already identifies subscriber {owner}";
 
     private static List<T> ParseList<T>(JsonObject doc, string section, List<string> errors, Func<JsonObject, string, List<string>, T?> parse, Func<T, string> id)
         where T : class
@@ -93,7 +127,7 @@ internal static class RegistryParser
             var item = parse(element, $"{section}[{label}]", errors);
             if (item is not null && !seen.Add(id(item)))
             {
-                errors.Add($"{section}[{label}]: duplicate; another element has the same ID");
+                errors.Add(DuplicateError(section, label));
             }
             else if (item is not null)
             {
@@ -694,7 +728,7 @@ internal static class RegistryParser
 
     // ---- subscribers ----
 
-    private static Subscriber? ParseSubscriber(JsonObject o, string path, List<string> errors, HashSet<string> groups)
+    private static Subscriber? ParseSubscriber(JsonObject o, string path, List<string> errors, Func<string, bool> groupExists)
     {
         var before = errors.Count;
         var imsi = OptionalId(o, "imsi", path, errors);
@@ -727,9 +761,9 @@ internal static class RegistryParser
         }
 
         var groupId = OptionalString(o, "groupId", path, errors);
-        if (groupId is not null && !groups.Contains(groupId))
+        if (groupId is not null && !groupExists(groupId))
         {
-            errors.Add($"{path}.groupId: no group '{groupId}'");
+            errors.Add(NoGroupError(path, groupId));
         }
 
         var status = OptionalString(o, "status", path, errors) ?? "active";
@@ -819,9 +853,10 @@ internal static class RegistryParser
             Status = status,
             ImeiLock = imeiLock,
             IpAddress = ip is null ? null : IPAddress.Parse(ip).ToString(),
-            IpRanges = ranges,
-            CertificateThumbprints = thumbprints,
-            CertificateSubjects = subjects,
+            // Most SIMs have none of these: one shared empty list instead of three per SIM (a million SIMs).
+            IpRanges = ranges.Count == 0 ? [] : ranges,
+            CertificateThumbprints = thumbprints.Count == 0 ? [] : thumbprints,
+            CertificateSubjects = subjects.Count == 0 ? [] : subjects,
             LoraDeviceId = lora?.ToLowerInvariant(),
             SigfoxDeviceId = sigfox?.ToUpperInvariant(),
             Tags = tags,
@@ -829,7 +864,7 @@ internal static class RegistryParser
     }
 
     /// <summary>A range may belong to one group only: otherwise which group's settings apply would be a guess.</summary>
-    private static void CheckUniqueGroupRanges(List<Group> groups, List<string> errors)
+    internal static void CheckUniqueGroupRanges(List<Group> groups, List<string> errors)
     {
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var g in groups)
@@ -844,7 +879,7 @@ internal static class RegistryParser
         }
     }
 
-    private static void CheckUniqueAddresses(List<Subscriber> subscribers, List<string> errors)
+    internal static void CheckUniqueAddresses(List<Subscriber> subscribers, List<string> errors)
     {
         void Unique(Func<Subscriber, IEnumerable<string>> values, string field)
         {
@@ -855,7 +890,7 @@ internal static class RegistryParser
                 {
                     if (!owner.TryAdd(value, s.Imsi))
                     {
-                        errors.Add($"subscribers[{s.Imsi}].{field}: '{value}' already identifies subscriber {owner[value]}");
+                        errors.Add(TakenError(s.Imsi, field, value, owner[value]));
                     }
                 }
             }

@@ -11,7 +11,11 @@ namespace Gateway.Registry;
 /// </summary>
 internal static class RegistrySeedFile
 {
+    /// <summary>The most a YAML file (read whole) may hold; a JSON file larger than this is streamed.</summary>
     public const long MaxBytes = 64L * 1024 * 1024;
+
+    /// <summary>The most a JSON file may hold: it is streamed, element by element, so only the parsed registry stays.</summary>
+    public const long MaxJsonBytes = 4L * 1024 * 1024 * 1024;
 
     /// <summary>Loads and validates a seed file. On failure the document is null and every problem is listed.</summary>
     public static RegistryDocument? Load(string path, List<string> errors)
@@ -27,10 +31,31 @@ internal static class RegistrySeedFile
                 return null;
             }
 
-            if (info.Length > MaxBytes)
+            var yamlFile = IsYaml(path);
+            var limit = yamlFile ? MaxBytes : MaxJsonBytes;
+            if (info.Length > limit)
             {
-                errors.Add($"{path}: larger than {MaxBytes / (1024 * 1024)} MiB");
+                errors.Add($"{path}: larger than {limit / (1024 * 1024)} MiB");
                 return null;
+            }
+
+            if (!yamlFile)
+            {
+                var streamErrors = new List<string>();
+                var streamed = SeedJsonLoader.Load(path, streamErrors, out var defect);
+                if (defect is null)
+                {
+                    errors.AddRange(streamErrors);
+                    return streamed;
+                }
+
+                if (info.Length > MaxBytes)
+                {
+                    // Too large to read whole for the whole-file parser's exact wording: the stream's own.
+                    errors.Add($"{path}: {defect}");
+                    return null;
+                }
+
             }
 
             bytes = File.ReadAllBytes(path);
@@ -41,7 +66,7 @@ internal static class RegistrySeedFile
             return null;
         }
 
-        var yaml = path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        var yaml = IsYaml(path);
         var text = bytes.AsSpan();
         if (text.StartsWith("\uFEFF"u8))
         {
@@ -52,6 +77,9 @@ internal static class RegistrySeedFile
         var root = yaml ? ParseYaml(text, path, errors) : ParseJson(text, path, errors);
         return errors.Count > 0 ? null : RegistryParser.Parse(root, errors);
     }
+
+    private static bool IsYaml(string path) =>
+        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     internal static JsonNode? ParseJson(ReadOnlySpan<byte> utf8, string source, List<string> errors)
     {

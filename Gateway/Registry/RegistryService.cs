@@ -1,14 +1,16 @@
+using System.Text.Json.Nodes;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Registry;
 
 /// <summary>
 /// Keeps the resolver's snapshot equal to the store: loads it at start (after writing the seed file's elements),
-/// applies admin changes after validating the whole resulting registry, and polls the store's version so that
-/// changes made by another instance apply here within <see cref="RegistryOptions.PollInterval"/>.
+/// applies admin changes after validating what they change against the rest (<see cref="RegistryEdit"/>: the
+/// changed elements and what refers to them, not the whole registry), and polls the store's version so that
+/// changes made by another instance apply here within <see cref="RegistryOptions.PollInterval"/>, reading only
+/// the elements changed since the version this instance has.
 /// </summary>
 internal sealed partial class RegistryService : BackgroundService
 {
@@ -17,8 +19,12 @@ internal sealed partial class RegistryService : BackgroundService
     private readonly RegistryDocument? _seed;
     private readonly RegistryOptions _options;
     private readonly ILogger<RegistryService> _logger;
+    /// <summary>The most changes <see cref="ApplyCoalescedAsync"/> writes in one transaction.</summary>
+    private const int MaxCoalesced = 1000;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private JsonObject _current = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> _coalesced = new();
+    private RegistryState _state = RegistryState.Empty;
     private long _bindingsVersion = -1;
     private volatile string? _storeProblem;
 
@@ -42,20 +48,12 @@ internal sealed partial class RegistryService : BackgroundService
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await _store.InitializeAsync(cancellationToken);
+        var loaded = await LoadAllAsync(cancellationToken);
         if (_seed is not null)
         {
-            // Upsert: the file's elements win; elements added through the API and absent from the file stay.
-            var changes = new List<RegistryChange>();
-            changes.AddRange(_seed.Credentials.Select(static c => new RegistryChange(RegistryElementKind.Credential, c.CredentialsId, RegistryJson.Write(c, includeSecrets: true))));
-            changes.AddRange(_seed.Groups.Select(static g => new RegistryChange(RegistryElementKind.Group, g.GroupId, RegistryJson.Write(g, includeSecrets: true))));
-            changes.AddRange(_seed.Subscribers.Select(static s => new RegistryChange(RegistryElementKind.Subscriber, s.Imsi, RegistryJson.Write(s))));
-            var result = await ApplyAsync(changes, cancellationToken);
-            if (!result.Succeeded)
-            {
-                throw new RegistryLoadException("the seed file does not fit the stored registry:" + Environment.NewLine + string.Join(Environment.NewLine, result.Errors));
-            }
+            await ApplySeedAsync(_seed, cancellationToken);
         }
-        else if (!await ReloadAsync(cancellationToken))
+        else if (!loaded)
         {
             throw new RegistryLoadException("the stored registry is not valid; see the log.");
         }
@@ -65,13 +63,10 @@ internal sealed partial class RegistryService : BackgroundService
         }
 
         await ReloadBindingsAsync(cancellationToken);
-        LogLoaded(_logger, _store.Name, Snapshot.Document.Groups.Count, Snapshot.Document.Subscribers.Count, Snapshot.Document.Credentials.Count, Snapshot.Version);
+        LogLoaded(_logger, _store.Name, Snapshot.Groups.Count, Snapshot.SubscriberCount, Snapshot.Credentials.Count, Snapshot.Version);
         await base.StartAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Validates the registry as it would be after <paramref name="changes"/>, and only then writes and publishes it.
-    /// </summary>
     /// <summary>
     /// Store calls can block (SQLite has no real asynchronous I/O). Callers may be running on a socket's I/O thread
     /// (Gateway:Beam:InlineIoCompletions), where blocking would stall every connection that thread serves, so the
@@ -79,36 +74,149 @@ internal sealed partial class RegistryService : BackgroundService
     /// </summary>
     private static YieldAwaitable LeaveIoThread() => Task.Yield();
 
+    /// <summary>
+    /// Validates the registry as it would be after <paramref name="changes"/>, and only then writes and publishes it.
+    /// </summary>
     public async Task<RegistryUpdateResult> ApplyAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
     {
         await LeaveIoThread();
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            // Start from the store, not memory, so a change made by another instance a moment ago is not undone.
-            await ReloadAsync(cancellationToken);
-            var candidate = (JsonObject)_current.DeepClone();
-            foreach (var change in changes)
-            {
-                Apply(candidate, change);
-            }
-
-            var errors = new List<string>();
-            var document = RegistryParser.Parse(candidate, errors);
-            if (document is null)
-            {
-                return RegistryUpdateResult.Failed(errors);
-            }
-
-            var version = await Noted(_store.WriteAsync(changes, cancellationToken));
-            _current = candidate;
-            _resolver.Publish(new RegistrySnapshot(document, version));
-            return new RegistryUpdateResult(true, version, []);
+            return await ApplyLockedAsync(changes, cancellationToken);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>
+    /// A change that many callers make at once and independently (RADIUS auto-registration in an attach storm):
+    /// whichever caller gets the write lock writes every change queued by then in one validation and one store
+    /// transaction, so a storm costs a transaction per batch, not per SIM. If the batch is refused, its changes are
+    /// applied one by one, so each caller gets its own answer and one bad change does not refuse the others.
+    /// </summary>
+    public async Task<RegistryUpdateResult> ApplyCoalescedAsync(RegistryChange change, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<RegistryUpdateResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _coalesced.Enqueue((change, done));
+        await LeaveIoThread();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            // Normally one pass; more only when over MaxCoalesced were queued ahead of this change.
+            while (!done.Task.IsCompleted)
+            {
+                await ApplyQueuedAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return await done.Task;
+    }
+
+    private async Task ApplyQueuedAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)>();
+        while (batch.Count < MaxCoalesced && _coalesced.TryDequeue(out var item))
+        {
+            batch.Add(item);
+        }
+
+        try
+        {
+            await ApplyBatchAsync(batch, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            foreach (var (_, done) in batch)
+            {
+                done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The batch in one transaction; if refused, each half on its own, and so on down to the refused changes:
+    /// one bad registration among a thousand costs about twenty attempts, not a thousand transactions.
+    /// </summary>
+    private async Task ApplyBatchAsync(List<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> batch, CancellationToken cancellationToken)
+    {
+        var result = await ApplyLockedAsync([.. batch.Select(static b => b.Change)], cancellationToken);
+        if (result.Succeeded || batch.Count == 1)
+        {
+            foreach (var (_, done) in batch)
+            {
+                done.TrySetResult(result);
+            }
+
+            return;
+        }
+
+        var half = batch.Count / 2;
+        await ApplyBatchAsync(batch[..half], cancellationToken);
+        await ApplyBatchAsync(batch[half..], cancellationToken);
+    }
+
+    private async Task<RegistryUpdateResult> ApplyLockedAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    {
+        // Start from the store, not memory, so a change made by another instance a moment ago is not undone.
+        await CatchUpAsync(cancellationToken);
+        var edit = new RegistryEdit(_state);
+        edit.ApplySmall(changes.Where(static c => c.Kind != RegistryElementKind.Subscriber));
+        foreach (var change in changes)
+        {
+            if (change.Kind == RegistryElementKind.Subscriber)
+            {
+                edit.ApplySubscriber(change.Id, change.Document);
+            }
+        }
+
+        var errors = new List<string>();
+        var next = edit.Finish(errors);
+        if (next is null)
+        {
+            return RegistryUpdateResult.Failed(errors);
+        }
+
+        var version = await Noted(_store.WriteAsync(changes, cancellationToken));
+        Publish(next, version);
+        return new RegistryUpdateResult(true, version, []);
+    }
+
+    /// <summary>
+    /// A seed file's elements, upserted: the file's elements win; elements added through the API and absent from
+    /// the file stay. The file was validated on its own when read; here only how it fits the stored registry is
+    /// checked (its SIMs' addresses against stored SIMs'), and it is written in one transaction as it is enumerated.
+    /// </summary>
+    private async Task ApplySeedAsync(RegistryDocument seed, CancellationToken cancellationToken)
+    {
+        var small = new List<RegistryChange>();
+        small.AddRange(seed.Credentials.Select(static c => new RegistryChange(RegistryElementKind.Credential, c.CredentialsId, RegistryJson.Write(c, includeSecrets: true))));
+        small.AddRange(seed.Groups.Select(static g => new RegistryChange(RegistryElementKind.Group, g.GroupId, RegistryJson.Write(g, includeSecrets: true))));
+        var edit = new RegistryEdit(_state);
+        edit.ApplySmall(small);
+        foreach (var s in seed.Subscribers)
+        {
+            edit.ApplyParsed(s);
+        }
+
+        var errors = new List<string>();
+        var next = edit.Finish(errors)
+            ?? throw new RegistryLoadException("the seed file does not fit the stored registry:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        var subscribers = seed.Subscribers.Select(static s => new RegistryChange(RegistryElementKind.Subscriber, s.Imsi, RegistryJson.Write(s)));
+        var version = await Noted(_store.WriteAsync(small.Concat(subscribers), cancellationToken));
+        Publish(next, version);
+    }
+
+    private void Publish(RegistryState state, long version)
+    {
+        _state = state with { Snapshot = state.Snapshot.WithVersion(version) };
+        _resolver.Publish(_state.Snapshot);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -128,7 +236,7 @@ internal sealed partial class RegistryService : BackgroundService
                     await _writeLock.WaitAsync(stoppingToken);
                     try
                     {
-                        await ReloadAsync(stoppingToken);
+                        await CatchUpAsync(stoppingToken);
                     }
                     finally
                     {
@@ -190,8 +298,8 @@ internal sealed partial class RegistryService : BackgroundService
     private async Task CreateDemoIfEmptyAsync(CancellationToken cancellationToken)
     {
         var marker = Path.Combine(_options.DataDirectory, DemoRegistry.MarkerFile);
-        var document = Snapshot.Document;
-        if (document.Groups.Count + document.Subscribers.Count + document.Credentials.Count != 0 || File.Exists(marker))
+        var snapshot = Snapshot;
+        if (snapshot.Groups.Count + snapshot.SubscriberCount + snapshot.Credentials.Count != 0 || File.Exists(marker))
         {
             return;
         }
@@ -227,70 +335,75 @@ internal sealed partial class RegistryService : BackgroundService
         Interlocked.Exchange(ref _bindingsVersion, version);
     }
 
-    /// <returns>False when the stored registry does not validate; the previous snapshot stays in force.</returns>
-    private async Task<bool> ReloadAsync(CancellationToken cancellationToken)
+    /// <returns>False when the stored registry does not validate; the state stays empty.</returns>
+    private async Task<bool> LoadAllAsync(CancellationToken cancellationToken)
     {
-        var stored = await _store.LoadAsync(cancellationToken);
-        if (stored.Version == Snapshot.Version && Snapshot.Version != 0)
+        var edit = new RegistryEdit(RegistryState.Empty, wholeDocument: true);
+        var version = await ReadIntoAsync(edit, -1, cancellationToken);
+        return Validated(edit, version);
+    }
+
+    /// <summary>
+    /// Applies what other writers changed since this instance's version: only those elements are read and checked.
+    /// </summary>
+    /// <returns>False when the changed registry does not validate; the previous snapshot stays in force.</returns>
+    private async Task<bool> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var from = Snapshot.Version;
+        if (await _store.GetVersionAsync(cancellationToken) == from)
         {
             return true;
         }
 
+        var edit = new RegistryEdit(_state);
+        var version = await ReadIntoAsync(edit, from, cancellationToken);
+        return Validated(edit, version);
+    }
+
+    /// <summary>Streams the store into an edit: the few credential sets and groups first, then subscriber by subscriber.</summary>
+    private async Task<long> ReadIntoAsync(RegistryEdit edit, long since, CancellationToken cancellationToken)
+    {
+        var small = new List<RegistryChange>();
+        var smallApplied = false;
+        var version = await _store.ReadAsync(since, null, (kind, id, doc) =>
+        {
+            if (kind != RegistryElementKind.Subscriber)
+            {
+                small.Add(new RegistryChange(kind, id, doc is null ? null : JsonNode.Parse(doc) as JsonObject));
+                return;
+            }
+
+            if (!smallApplied)
+            {
+                edit.ApplySmall(small);
+                smallApplied = true;
+            }
+
+            edit.ApplySubscriberText(id, doc);
+        }, cancellationToken);
+        if (!smallApplied)
+        {
+            edit.ApplySmall(small);
+        }
+
+        return version;
+    }
+
+    private bool Validated(RegistryEdit edit, long version)
+    {
         var errors = new List<string>();
-        var document = RegistryParser.Parse(stored.Document, errors);
-        if (document is null)
+        if (edit.Finish(errors) is not { } next)
         {
             foreach (var error in errors)
             {
-                LogInvalidStored(_logger, _store.Name, stored.Version, error);
+                LogInvalidStored(_logger, _store.Name, version, error);
             }
 
             return false;
         }
 
-        _current = stored.Document;
-        _resolver.Publish(new RegistrySnapshot(document, stored.Version));
+        Publish(next, version);
         return true;
-    }
-
-    private static void Apply(JsonObject document, RegistryChange change)
-    {
-        var (section, idField) = change.Kind switch
-        {
-            RegistryElementKind.Group => ("groups", "groupId"),
-            RegistryElementKind.Subscriber => ("subscribers", "imsi"),
-            _ => ("credentials", "credentialsId"),
-        };
-        if (document[section] is not JsonArray array)
-        {
-            document[section] = array = [];
-        }
-
-        var index = -1;
-        for (var i = 0; i < array.Count; i++)
-        {
-            if ((string?)array[i]?[idField] == change.Id)
-            {
-                index = i;
-                break;
-            }
-        }
-
-        if (change.Document is null)
-        {
-            if (index >= 0)
-            {
-                array.RemoveAt(index);
-            }
-        }
-        else if (index >= 0)
-        {
-            array[index] = change.Document.DeepClone();
-        }
-        else
-        {
-            array.Add(change.Document.DeepClone());
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registry loaded from {Store}: {Groups} groups, {Subscribers} subscribers, {Credentials} credential sets, version {Version}")]

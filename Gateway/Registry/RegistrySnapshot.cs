@@ -10,28 +10,32 @@ namespace Gateway.Registry;
 /// </summary>
 internal sealed class RegistrySnapshot
 {
-    private readonly Dictionary<string, Subscriber> _byImsi = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
-    private readonly Dictionary<UInt128, Subscriber> _byAddress = [];
-    private readonly Dictionary<string, Subscriber> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, Subscriber> _bySubject = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Subscriber> _byLora = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, Subscriber> _bySigfox = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, CredentialSet> _credentials = new(StringComparer.Ordinal);
+    private readonly SubscriberIndex _subscribers;
 
-    // Ranges grouped by prefix length, longest first: at most 129 probes, usually one or two.
-    private readonly (int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] _ranges;
-
-    // Groups' anonymous ranges, the same way; the value is the group's stand-in subscriber, made once here.
+    // Groups' anonymous ranges, grouped by prefix length, longest first; the value is the group's stand-in
+    // subscriber, made once here. Groups are few, so this part is rebuilt with every snapshot.
     private readonly (int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] _groupRanges;
 
+    /// <summary>A snapshot of a whole document (a seed file, a test): every subscriber indexed once.</summary>
     public RegistrySnapshot(RegistryDocument document, long version = 0)
+        : this(document.Groups, document.Credentials, IndexAll(document.Subscribers), version)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        Document = document;
+    }
+
+    /// <summary>
+    /// A snapshot from its parts: <paramref name="subscribers"/> is usually the previous snapshot's index with a
+    /// change applied, sharing everything the change did not touch.
+    /// </summary>
+    public RegistrySnapshot(IReadOnlyList<Group> groups, IReadOnlyList<CredentialSet> credentials, SubscriberIndex subscribers, long version)
+    {
+        Groups = groups;
+        Credentials = credentials;
+        _subscribers = subscribers;
         Version = version;
         var groupRanges = new SortedDictionary<int, Dictionary<UInt128, Subscriber>>(Comparer<int>.Create(static (a, b) => b.CompareTo(a)));
-        foreach (var g in document.Groups)
+        foreach (var g in groups)
         {
             _groups[g.GroupId] = g;
             if (g.IpRanges.Count > 0)
@@ -39,75 +43,75 @@ internal sealed class RegistrySnapshot
                 var anonymous = Subscriber.AnonymousIn(g.GroupId);
                 foreach (var range in g.IpRanges)
                 {
-                    AddRange(groupRanges, range, anonymous);
+                    var (length, network) = SubscriberIndex.RangeKey(range);
+                    if (!groupRanges.TryGetValue(length, out var map))
+                    {
+                        groupRanges[length] = map = [];
+                    }
+
+                    map[network] = anonymous;
                 }
             }
         }
 
-        foreach (var c in document.Credentials)
+        foreach (var c in credentials)
         {
             _credentials[c.CredentialsId] = c;
         }
 
-        var ranges = new SortedDictionary<int, Dictionary<UInt128, Subscriber>>(Comparer<int>.Create(static (a, b) => b.CompareTo(a)));
-        foreach (var s in document.Subscribers)
-        {
-            _byImsi[s.Imsi] = s;
-            if (s.IpAddress is not null)
-            {
-                _byAddress[Key(IPAddress.Parse(s.IpAddress))] = s;
-            }
-
-            foreach (var range in s.IpRanges)
-            {
-                AddRange(ranges, range, s);
-            }
-
-            foreach (var t in s.CertificateThumbprints)
-            {
-                _byThumbprint[t] = s;
-            }
-
-            foreach (var subject in s.CertificateSubjects)
-            {
-                _bySubject[subject] = s;
-            }
-
-            if (s.LoraDeviceId is not null)
-            {
-                _byLora[s.LoraDeviceId] = s;
-            }
-
-            if (s.SigfoxDeviceId is not null)
-            {
-                _bySigfox[s.SigfoxDeviceId] = s;
-            }
-        }
-
-        _ranges = [.. ranges.Select(static r => (r.Key, MaskFor(r.Key), r.Value))];
-        _groupRanges = [.. groupRanges.Select(static r => (r.Key, MaskFor(r.Key), r.Value))];
+        _groupRanges = [.. groupRanges.Select(static r => (r.Key, SubscriberIndex.MaskFor(r.Key), r.Value))];
     }
 
     public static RegistrySnapshot Empty { get; } = new(new RegistryDocument());
 
-    public RegistryDocument Document { get; }
+    /// <summary>The same registry at another store version (once a change is written).</summary>
+    public RegistrySnapshot WithVersion(long version) => version == Version ? this : new(Groups, Credentials, _subscribers, version);
+
+    public IReadOnlyList<Group> Groups { get; }
+
+    public IReadOnlyList<CredentialSet> Credentials { get; }
+
+    /// <summary>The indexed subscribers; a change starts from here (<see cref="SubscriberIndex.ToBuilder"/>).</summary>
+    public SubscriberIndex SubscriberIndex => _subscribers;
+
+    public int SubscriberCount => _subscribers.Count;
 
     /// <summary>The store's change counter this snapshot reflects.</summary>
     public long Version { get; }
 
-    public Subscriber? FindByImsi(string imsi) => _byImsi.GetValueOrDefault(imsi);
+    /// <summary>
+    /// Subscribers in IMSI order, starting after <paramref name="afterImsi"/> (SORACOM's <c>last_evaluated_key</c>)
+    /// when given: a page costs its own length, whatever the registry's size.
+    /// </summary>
+    public IEnumerable<Subscriber> SubscribersAfter(string? afterImsi)
+    {
+        var order = _subscribers.Order;
+        var start = 0;
+        if (afterImsi is not null)
+        {
+            var at = order.IndexOf(afterImsi);
+            start = at >= 0 ? at + 1 : ~at;
+        }
+
+        for (var i = start; i < order.Count; i++)
+        {
+            yield return _subscribers.ByImsi.GetValueOrDefault(order[i])!;
+        }
+    }
+
+    public Subscriber? FindByImsi(string imsi) => _subscribers.ByImsi.GetValueOrDefault(imsi);
 
     public Group? FindGroup(string? groupId) => groupId is null ? null : _groups.GetValueOrDefault(groupId);
 
     public CredentialSet? FindCredential(string credentialsId) => _credentials.GetValueOrDefault(credentialsId);
 
-    public Subscriber? FindByThumbprint(string sha256Hex) => _byThumbprint.GetValueOrDefault(sha256Hex);
+    public Subscriber? FindByThumbprint(string sha256Hex) => _subscribers.ByName[0].GetValueOrDefault(sha256Hex);
 
-    public Subscriber? FindBySubject(string subject) => _bySubject.GetValueOrDefault(subject);
+    public Subscriber? FindBySubject(string subject) => _subscribers.ByName[1].GetValueOrDefault(subject);
 
-    public Subscriber? FindByLoraDeviceId(string devEui) => _byLora.GetValueOrDefault(devEui);
+    public Subscriber? FindByLoraDeviceId(string devEui) => _subscribers.ByName[2].GetValueOrDefault(devEui);
 
-    public Subscriber? FindBySigfoxDeviceId(string id) => _bySigfox.GetValueOrDefault(id);
+    public Subscriber? FindBySigfoxDeviceId(string id) => _subscribers.ByName[3].GetValueOrDefault(id);
 
     /// <summary>
     /// The subscriber whose static address is this one, else the one with the longest matching range, else the
@@ -117,17 +121,20 @@ internal sealed class RegistrySnapshot
     public Subscriber? FindByAddress(IPAddress address)
     {
         var key = Key(address);
-        if (_byAddress.TryGetValue(key, out var exact))
+        if (_subscribers.ByAddress.TryGetValue(key, out var exact))
         {
             return exact;
         }
 
-        return Longest(_ranges, key) ?? Longest(_groupRanges, key);
-    }
+        foreach (var (_, mask, networks) in _subscribers.Ranges)
+        {
+            if (networks.TryGetValue(key & mask, out var s))
+            {
+                return s;
+            }
+        }
 
-    private static Subscriber? Longest((int PrefixLength, UInt128 Mask, Dictionary<UInt128, Subscriber> Networks)[] ranges, UInt128 key)
-    {
-        foreach (var (_, mask, networks) in ranges)
+        foreach (var (_, mask, networks) in _groupRanges)
         {
             if (networks.TryGetValue(key & mask, out var s))
             {
@@ -138,16 +145,23 @@ internal sealed class RegistrySnapshot
         return null;
     }
 
-    private static void AddRange(SortedDictionary<int, Dictionary<UInt128, Subscriber>> ranges, string range, Subscriber owner)
+    /// <summary>
+    /// Indexes a whole list as the parser validated it. Values are unique there (the parser refuses a second holder),
+    /// except where two spellings of one address parse apart (IPv4 and IPv4-mapped IPv6): the first SIM keeps it.
+    /// </summary>
+    private static SubscriberIndex IndexAll(IReadOnlyList<Subscriber> subscribers)
     {
-        var network = IPNetwork.Parse(range);
-        var length = PrefixLength(network);
-        if (!ranges.TryGetValue(length, out var map))
+        var builder = SubscriberIndex.Empty.ToBuilder();
+        foreach (var s in subscribers)
         {
-            ranges[length] = map = [];
+            builder.Add(s);
+            foreach (var (field, value) in SubscriberIndex.Builder.Values(s))
+            {
+                builder.TryClaim(field, value, s);
+            }
         }
 
-        map[Key(network.BaseAddress) & MaskFor(length)] = owner;
+        return builder.ToImmutable();
     }
 
     /// <summary>
@@ -171,10 +185,4 @@ internal sealed class RegistrySnapshot
 
         return BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
-
-    private static int PrefixLength(IPNetwork network) =>
-        network.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? network.PrefixLength + 96 : network.PrefixLength;
-
-    private static UInt128 MaskFor(int prefixLength) =>
-        prefixLength == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefixLength);
 }

@@ -9,6 +9,8 @@ using Gateway.Benchmarks;
 // dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- decode-loop 3   (binary parser, for the Node comparison)
 // … mqtt-e2e 127.0.0.1:1883 127.0.0.1:1885 10 16 2 1   (MQTT 3.1.1 through a relay to a sink broker, closed on delivery)
 // … idle-conns 127.0.0.1:1883 10000 mqtt 127.0.0.1 30   (idle connections held open, for memory per connection)
+// dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- registry-scale 1000000 [dir]   (registry at scale)
+// dotnet run -c Release --project benchmarks/Gateway.Benchmarks -- registry-seed 1000000 seed.json   (only the seed file)
 if (args.Length > 0 && args[0] == "udp-load")
 {
     return await UdpLoad.RunAsync(args[1..]);
@@ -48,6 +50,16 @@ if (args.Length > 0 && args[0] == "mqtt-e2e")
 if (args.Length > 0 && args[0] == "idle-conns")
 {
     return await IdleConnections.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "registry-scale")
+{
+    return await RegistryScale.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "registry-seed")
+{
+    return RegistryScale.WriteSeed(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(SigningBenchmarks).Assembly).Run(args);

@@ -29,37 +29,27 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
             return;
         }
 
-        var stored = await inner.LoadAsync(cancellationToken);
-        var plain = (stored.Document["credentials"] as JsonArray ?? [])
-            .OfType<JsonObject>()
-            .Where(static c => !IsEncrypted(c))
-            .Select(c => new RegistryChange(RegistryElementKind.Credential, (string?)c["credentialsId"] ?? string.Empty, Encrypt(c)))
-            .ToList();
+        var plain = new List<RegistryChange>();
+        await inner.ReadAsync(-1, RegistryElementKind.Credential, (_, id, text) =>
+        {
+            if (text is not null && JsonNode.Parse(text) is JsonObject c && !IsEncrypted(c))
+            {
+                plain.Add(new RegistryChange(RegistryElementKind.Credential, (string?)c["credentialsId"] ?? id, Encrypt(c)));
+            }
+        }, cancellationToken);
         if (plain.Count > 0)
         {
             await inner.WriteAsync(plain, cancellationToken);
         }
     }
 
-    public async Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken)
-    {
-        var stored = await inner.LoadAsync(cancellationToken);
-        if (stored.Document["credentials"] is JsonArray credentials)
-        {
-            for (var i = 0; i < credentials.Count; i++)
-            {
-                if (credentials[i] is JsonObject c && IsEncrypted(c))
-                {
-                    credentials[i] = Decrypt(c);
-                }
-            }
-        }
+    public Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken) =>
+        inner.ReadAsync(sinceVersion, only, (kind, id, text) => visit(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), cancellationToken);
 
-        return stored;
-    }
+    private string Decrypted(string text) => JsonNode.Parse(text) is JsonObject c && IsEncrypted(c) ? Decrypt(c).ToJsonString() : text;
 
-    public Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken) =>
-        inner.WriteAsync(key is null ? changes : [.. changes.Select(c => c is { Kind: RegistryElementKind.Credential, Document: { } d } ? c with { Document = Encrypt(d) } : c)], cancellationToken);
+    public Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
+        inner.WriteAsync(key is null ? changes : changes.Select(c => c is { Kind: RegistryElementKind.Credential, Document: { } d } ? c with { Document = Encrypt(d) } : c), cancellationToken);
 
     public Task<long> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
 

@@ -32,6 +32,8 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
             INSERT INTO binding_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+            CREATE TABLE IF NOT EXISTS registry_changelog (kind INTEGER NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (kind, id));
+            CREATE INDEX IF NOT EXISTS registry_changelog_version ON registry_changelog (version);
             """);
         try
         {
@@ -43,20 +45,40 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         }
     }
 
-    public async Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken)
+    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        var doc = new JsonObject
+        long version;
+        await using (var versionCommand = new NpgsqlCommand("SELECT version FROM registry_version WHERE id = 1", connection, tx))
         {
-            ["credentials"] = await ReadTableAsync(connection, tx, "registry_credentials", cancellationToken),
-            ["groups"] = await ReadTableAsync(connection, tx, "registry_groups", cancellationToken),
-            ["subscribers"] = await ReadTableAsync(connection, tx, "registry_subscribers", cancellationToken),
-        };
-        await using var versionCommand = new NpgsqlCommand("SELECT version FROM registry_version WHERE id = 1", connection, tx);
-        var version = (long)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
+            version = (long)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        foreach (var kind in (RegistryElementKind[])[RegistryElementKind.Credential, RegistryElementKind.Group, RegistryElementKind.Subscriber])
+        {
+            if (only is not null && only != kind)
+            {
+                continue;
+            }
+
+            var table = SqliteRegistryStore.Table(kind);
+            await using var command = new NpgsqlCommand(
+                sinceVersion < 0
+                    ? $"SELECT id, doc FROM {table} ORDER BY id COLLATE \"C\""
+                    : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.kind = {(int)kind} AND l.version > @since ORDER BY l.version",
+                connection,
+                tx);
+            command.Parameters.AddWithValue("since", sinceVersion);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                visit(kind, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            }
+        }
+
         await tx.CommitAsync(cancellationToken);
-        return new StoredRegistry(doc, version);
+        return version;
     }
 
     public async Task<long> GetVersionAsync(CancellationToken cancellationToken)
@@ -97,34 +119,64 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         }
     }
 
-    public async Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
 
         // The version row lock serialises writers across instances, so versions never interleave.
+        long version;
         await using (var lockRow = new NpgsqlCommand("SELECT version FROM registry_version WHERE id = 1 FOR UPDATE", connection, tx))
         {
-            await lockRow.ExecuteScalarAsync(cancellationToken);
+            version = (long)(await lockRow.ExecuteScalarAsync(cancellationToken))! + 1;
         }
 
-        foreach (var change in changes)
+        // Sent in batches: one round trip per few hundred changes, so a seed of a million is not a million round trips.
+        var batch = new NpgsqlBatch(connection, tx);
+        try
         {
-            var table = SqliteRegistryStore.Table(change.Kind);
-            await using var command = change.Document is null
-                ? new NpgsqlCommand($"DELETE FROM {table} WHERE id = @id", connection, tx)
-                : new NpgsqlCommand($"INSERT INTO {table} (id, doc) VALUES (@id, @doc) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", connection, tx);
-            command.Parameters.AddWithValue("id", change.Id);
-            if (change.Document is not null)
+            foreach (var change in changes)
             {
-                command.Parameters.AddWithValue("doc", change.Document.ToJsonString());
+                var table = SqliteRegistryStore.Table(change.Kind);
+                var write = change.Document is null
+                    ? new NpgsqlBatchCommand($"DELETE FROM {table} WHERE id = $1")
+                    : new NpgsqlBatchCommand($"INSERT INTO {table} (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc");
+                write.Parameters.Add(new NpgsqlParameter { Value = change.Id });
+                if (change.Document is not null)
+                {
+                    write.Parameters.Add(new NpgsqlParameter { Value = change.Document.ToJsonString() });
+                }
+
+                var log = new NpgsqlBatchCommand("INSERT INTO registry_changelog (kind, id, version) VALUES ($1, $2, $3) ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version");
+                log.Parameters.Add(new NpgsqlParameter { Value = (int)change.Kind });
+                log.Parameters.Add(new NpgsqlParameter { Value = change.Id });
+                log.Parameters.Add(new NpgsqlParameter { Value = version });
+                batch.BatchCommands.Add(write);
+                batch.BatchCommands.Add(log);
+                if (batch.BatchCommands.Count >= 1000)
+                {
+                    await batch.ExecuteNonQueryAsync(cancellationToken);
+                    await batch.DisposeAsync();
+                    batch = new NpgsqlBatch(connection, tx);
+                }
             }
 
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            await batch.DisposeAsync();
         }
 
-        await using var bump = new NpgsqlCommand("UPDATE registry_version SET version = version + 1 WHERE id = 1 RETURNING version", connection, tx);
-        var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
+        await using (var bump = new NpgsqlCommand("UPDATE registry_version SET version = @v WHERE id = 1", connection, tx))
+        {
+            bump.Parameters.AddWithValue("v", version);
+            await bump.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using (var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', @v)", connection, tx))
         {
             notify.Parameters.AddWithValue("v", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -220,18 +272,5 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         }
 
         await _dataSource.DisposeAsync();
-    }
-
-    private static async Task<JsonArray> ReadTableAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string table, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"SELECT doc FROM {table} ORDER BY id", connection, tx);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var array = new JsonArray();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            array.Add(JsonNode.Parse(reader.GetString(0)));
-        }
-
-        return array;
     }
 }

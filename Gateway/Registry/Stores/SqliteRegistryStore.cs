@@ -57,23 +57,42 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
             INSERT OR IGNORE INTO binding_version (id, version) VALUES (1, 0);
+            CREATE TABLE IF NOT EXISTS registry_changelog (kind INTEGER NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS registry_changelog_version ON registry_changelog (version);
             """, cancellationToken);
         _guard ??= new DatabaseFileGuard(_path);
     }
 
-    public async Task<StoredRegistry> LoadAsync(CancellationToken cancellationToken)
+    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        var doc = new JsonObject
-        {
-            ["credentials"] = await ReadTableAsync(connection, tx, "registry_credentials", cancellationToken),
-            ["groups"] = await ReadTableAsync(connection, tx, "registry_groups", cancellationToken),
-            ["subscribers"] = await ReadTableAsync(connection, tx, "registry_subscribers", cancellationToken),
-        };
         var version = await ReadVersionAsync(connection, tx, cancellationToken);
+        foreach (var kind in (RegistryElementKind[])[RegistryElementKind.Credential, RegistryElementKind.Group, RegistryElementKind.Subscriber])
+        {
+            if (only is not null && only != kind)
+            {
+                continue;
+            }
+
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            var table = Table(kind);
+            // A full read in storage order (the snapshot orders subscribers itself; ORDER BY id would look every row
+            // up through the ID index); a read of changes joins the change log, a missing row being a deletion.
+            command.CommandText = sinceVersion < 0
+                ? $"SELECT id, doc FROM {table}{(kind == RegistryElementKind.Subscriber ? string.Empty : " ORDER BY id")}"
+                : $"SELECT l.id, t.doc FROM registry_changelog l LEFT JOIN {table} t ON t.id = l.id WHERE l.kind = {(int)kind} AND l.version > $since ORDER BY l.version";
+            command.Parameters.AddWithValue("$since", sinceVersion);
+            await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                visit(kind, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            }
+        }
+
         await tx.CommitAsync(cancellationToken);
-        return new StoredRegistry(doc, version);
+        return version;
     }
 
     public async Task<long> GetVersionAsync(CancellationToken cancellationToken)
@@ -84,7 +103,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
 
     public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.Delay(timeout, cancellationToken);
 
-    public Task<long> WriteAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken) =>
+    public Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
         Writing(() => WriteCoreAsync(changes, cancellationToken));
 
     public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
@@ -109,33 +128,66 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         }
     }
 
-    private async Task<long> WriteCoreAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    private async Task<long> WriteCoreAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
-        foreach (var change in changes)
-        {
-            var table = Table(change.Kind);
-            await using var command = connection.CreateCommand();
-            command.Transaction = tx;
-            if (change.Document is null)
-            {
-                command.CommandText = $"DELETE FROM {table} WHERE id = $id";
-            }
-            else
-            {
-                command.CommandText = $"INSERT INTO {table} (id, doc) VALUES ($id, $doc) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc";
-                command.Parameters.AddWithValue("$doc", change.Document.ToJsonString());
-            }
+        var version = await ReadVersionAsync(connection, tx, cancellationToken) + 1;
 
-            command.Parameters.AddWithValue("$id", change.Id);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+        // One prepared statement per kind of write, rebound for each change: a seed of a million rows is then a
+        // million executions of a compiled statement, not a million compilations.
+        var statements = new Dictionary<(string Table, bool Delete), SqliteCommand>();
+        await using var log = Prepare(connection, tx, "INSERT INTO registry_changelog (kind, id, version) VALUES ($kind, $id, $v) ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version", "$kind", "$id", "$v");
+        try
+        {
+            foreach (var change in changes)
+            {
+                var table = Table(change.Kind);
+                var delete = change.Document is null;
+                if (!statements.TryGetValue((table, delete), out var command))
+                {
+                    statements[(table, delete)] = command = delete
+                        ? Prepare(connection, tx, $"DELETE FROM {table} WHERE id = $id", "$id")
+                        : Prepare(connection, tx, $"INSERT INTO {table} (id, doc) VALUES ($id, $doc) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", "$id", "$doc");
+                }
+
+                command.Parameters["$id"].Value = change.Id;
+                if (!delete)
+                {
+                    command.Parameters["$doc"].Value = change.Document!.ToJsonString();
+                }
+
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                log.Parameters["$kind"].Value = (int)change.Kind;
+                log.Parameters["$id"].Value = change.Id;
+                log.Parameters["$v"].Value = version;
+                await log.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            foreach (var command in statements.Values)
+            {
+                await command.DisposeAsync();
+            }
         }
 
         await ExecuteAsync(connection, tx, "UPDATE registry_version SET version = version + 1 WHERE id = 1", cancellationToken);
-        var version = await ReadVersionAsync(connection, tx, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return version;
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction tx, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter(name, null));
+        }
+
+        return command;
     }
 
     private async Task<long> WriteBindingCoreAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken)
@@ -263,19 +315,4 @@ internal sealed class SqliteRegistryStore : IRegistryStore
 
     private static Task<long> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? tx, CancellationToken cancellationToken) =>
         ReadScalarAsync(connection, tx, "SELECT version FROM registry_version WHERE id = 1", cancellationToken);
-
-    private static async Task<JsonArray> ReadTableAsync(SqliteConnection connection, SqliteTransaction tx, string table, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = $"SELECT doc FROM {table} ORDER BY id";
-        await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        var array = new JsonArray();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            array.Add(JsonNode.Parse(reader.GetString(0)));
-        }
-
-        return array;
-    }
 }

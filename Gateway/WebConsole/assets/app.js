@@ -88,6 +88,7 @@ function onlineCell(session) {
 async function subscribersPage() {
   const table = h('tbody', {});
   const status = h('p', { class: 'hint', id: 'subscribers-status' });
+  const pageHint = h('p', { class: 'hint' });
 
   async function refresh() {
     const [subscribers, resources] = await Promise.all([
@@ -112,11 +113,14 @@ async function subscribersPage() {
     status.textContent = subscribers.length === 0
       ? 'No subscribers yet: add one through the admin API (POST /v1/subscribers).'
       : `Updated ${new Date().toLocaleTimeString()}.`;
+    pageHint.textContent = subscribers.length >= 1000 ? 'The first 1,000 subscribers, in IMSI order.' : '';
   }
 
   await refresh();
   show(
     h('h1', {}, 'Subscribers'),
+    // The admin API pages its lists (1,000 by default, in IMSI order); the console shows the first page.
+    pageHint,
     h('table', { id: 'subscribers' },
       h('thead', {}, h('tr', {}, ['IMSI', 'Name', 'Group', 'IP address', 'State', 'Last seen', 'Last data'].map((t) => h('th', {}, t)))),
       table),

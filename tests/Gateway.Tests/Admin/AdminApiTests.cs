@@ -146,6 +146,55 @@ public abstract class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscriber_lists_page_as_soracom_with_limit_and_next_key()
+    {
+        // Added out of order: pages come in IMSI order whatever the order of creation.
+        foreach (var imsi in new[] { "440109000000005", "440109000000002", "440109000000004", "440109000000001", "440109000000003" })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await _root.PostAsync(_gateway.Url("/v1/subscribers"), Json($$"""{ "imsi": "{{imsi}}", "groupId": "12345678-abcd-9012-efab-345678901234" }"""), Ct)).StatusCode);
+        }
+
+        var seen = new List<string>();
+        string? key = null;
+        var pages = 0;
+        do
+        {
+            var response = await _root.GetAsync(_gateway.Url($"/v1/subscribers?limit=2{(key is null ? string.Empty : "&last_evaluated_key=" + key)}"), Ct);
+            var (status, page) = await Read(response);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.InRange(page!.AsArray().Count, 1, 2);
+            seen.AddRange(page.AsArray().Select(static s => (string)s!["imsi"]!));
+            key = response.Headers.TryGetValues("x-soracom-next-key", out var next) ? Assert.Single(next) : null;
+            if (key is not null)
+            {
+                Assert.Equal(seen[^1], key);
+                Assert.Contains($"last_evaluated_key={key}", response.Headers.GetValues("link").Single(), StringComparison.Ordinal);
+            }
+
+            pages++;
+        }
+        while (key is not null && pages < 10);
+
+        // The seed's subscriber (440101234567890) comes first, then the five in order; no page repeats or skips one.
+        Assert.Equal(["440101234567890", "440109000000001", "440109000000002", "440109000000003", "440109000000004", "440109000000005"], seen);
+        Assert.Equal(3, pages);
+
+        // Without a limit: one default page (everything here), and no next key when nothing follows.
+        var all = await _root.GetAsync(_gateway.Url("/v1/subscribers"), Ct);
+        Assert.Equal(6, (await Read(all)).Body!.AsArray().Count);
+        Assert.False(all.Headers.Contains("x-soracom-next-key"));
+
+        // The group's subscribers page the same way.
+        var groupPage = await _root.GetAsync(_gateway.Url("/v1/groups/12345678-abcd-9012-efab-345678901234/subscribers?limit=3&last_evaluated_key=440109000000001"), Ct);
+        Assert.Equal(["440109000000002", "440109000000003", "440109000000004"], (await Read(groupPage)).Body!.AsArray().Select(static s => (string)s!["imsi"]!));
+        Assert.Equal("440109000000004", Assert.Single(groupPage.Headers.GetValues("x-soracom-next-key")));
+
+        var (badStatus, bad) = await Read(await _root.GetAsync(_gateway.Url("/v1/subscribers?limit=0"), Ct));
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.Equal("COM0001", (string?)bad!["code"]);
+    }
+
+    [Fact]
     public async Task Group_routes_with_soracom_configuration_writes()
     {
         var (status, group) = await Read(await _root.PostAsync(_gateway.Url("/v1/groups"), Json("""{ "tags": { "name": "trucks" } }"""), Ct));

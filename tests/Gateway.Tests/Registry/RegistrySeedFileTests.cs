@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
 using Gateway.Registry;
 
 namespace Gateway.Tests.Registry;
@@ -192,5 +195,85 @@ public sealed class RegistrySeedFileTests : IDisposable
         var errors = new List<string>();
         Assert.Null(RegistrySeedFile.Load(path, errors));
         Assert.Equal($"{path}: not valid UTF-8 (at byte 30)", Assert.Single(errors));
+    }
+
+    /// <summary>
+    /// A seed larger than the streaming buffer (1 MiB), so elements straddle refills, with the groups after the
+    /// subscribers and a mix of shapes: the plain shape the fast reader takes, and lists, escapes, numbers, unknown
+    /// fields and comments that go through the full parser.
+    /// </summary>
+    private static string LargeSeed(int count, Func<int, string?>? broken = null)
+    {
+        var text = new StringBuilder("{ \"credentials\": [], \"subscribers\": [\n");
+        for (var i = 0; i < count; i++)
+        {
+            var imsi = (440100000000000L + i).ToString(CultureInfo.InvariantCulture);
+            text.Append(broken?.Invoke(i) ?? (i % 7) switch
+            {
+                0 => $$"""{ "imsi": "{{imsi}}", "groupId": "g-{{i % 3}}", "ipAddress": "10.{{i >> 16 & 255}}.{{i >> 8 & 255}}.{{i & 255}}", "tags": { "name": "m-{{i}}" } }""",
+                1 => $$"""{ "imsi": {{imsi}}, "ipRanges": ["172.{{16 + (i >> 16 & 15)}}.{{i >> 8 & 255}}.{{i & 255}}/32"] }""",
+                2 => $$"""{ "imsi": "{{imsi}}", "tags": { "n\u00e4me": "caf\u00e9" }, "speedClass": "s1.fast" }""",
+                3 => $$"""{ "imsi": "{{imsi}}", /* a comment */ "imeiLock": { "imei": "35300000000{{i % 10000:0000}}|ANONYMOUS" }, "status": "inactive" }""",
+                4 => $$"""{ "imsi": "{{imsi}}", "msisdn": "+8190{{i:00000000}}", "simId": "8981{{i:0000000000}}", "imei": "353000000{{i:000000}}" }""",
+                5 => $$"""{ "imsi": "{{imsi}}", "loraDeviceId": "{{i:x16}}", "ipAddress": null }""",
+                _ => $$"""{ "imsi": "{{imsi}}", "groupId": "g-1", "ipAddress": "fd00::{{i:x}}" }""",
+            });
+            text.Append(i + 1 < count ? ",\n" : "\n");
+        }
+
+        text.Append("], \"groups\": [ { \"groupId\": \"g-0\" }, { \"groupId\": \"g-1\" }, { \"groupId\": \"g-2\" } ] }");
+        return text.ToString();
+    }
+
+    private static RegistryDocument? WholeFile(string text, List<string> errors) =>
+        RegistryParser.Parse(StrictJson.Parse(Encoding.UTF8.GetBytes(text), lenient: true, out _), errors);
+
+    [Fact]
+    public void A_large_json_seed_is_streamed_to_the_same_registry_as_a_whole_file_parse()
+    {
+        var text = LargeSeed(14_000);
+        Assert.True(text.Length > 1024 * 1024, "larger than the stream's first buffer");
+        var errors = new List<string>();
+        var streamed = RegistrySeedFile.Load(Write("large.json", text), errors);
+        Assert.Empty(errors);
+
+        var whole = WholeFile(text, errors);
+        Assert.Empty(errors);
+        Assert.Equal(14_000, streamed!.Subscribers.Count);
+        Assert.Equal(RegistryJson.Write(whole!).ToJsonString(), RegistryJson.Write(streamed).ToJsonString());
+    }
+
+    [Fact]
+    public void A_large_json_seed_gives_the_whole_file_parser_errors_in_its_order()
+    {
+        var text = LargeSeed(12_000, static i => i switch
+        {
+            17 => """{ "imsi": "44010", "groupId": "nope" }""",
+            5_000 => """{ "imsi": "440100000000000" }""",
+            6_001 => """{ "imsi": "440109999999999", "ipAddress": "10.0.0.0" }""",
+            9_000 => "[1, 2]",
+            11_999 => """{ "imsi": "440109999999998", "imeiLock": { "imei": "x" }, "status": "dead" }""",
+            _ => null,
+        });
+        var errors = new List<string>();
+        Assert.Null(RegistrySeedFile.Load(Write("broken.json", text), errors));
+
+        var expected = new List<string>();
+        Assert.Null(WholeFile(text, expected));
+        Assert.True(expected.Count >= 6, string.Join("\n", expected));
+        Assert.Equal(expected, errors);
+    }
+
+    [Fact]
+    public void A_large_json_seed_with_broken_text_names_line_and_byte_as_before()
+    {
+        var text = LargeSeed(12_000).Replace("\"m-11004\" }", "\"m-11004\" ", StringComparison.Ordinal);
+        var path = Write("cut.json", text);
+        var errors = new List<string>();
+        Assert.Null(RegistrySeedFile.Load(path, errors));
+        var expected = new List<string>();
+        RegistrySeedFile.ParseJson(Encoding.UTF8.GetBytes(text), path, expected);
+        Assert.StartsWith($"{path}: not valid JSON at line 1100", Assert.Single(expected), StringComparison.Ordinal);
+        Assert.Equal(expected, errors);
     }
 }

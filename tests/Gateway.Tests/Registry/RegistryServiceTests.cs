@@ -146,6 +146,85 @@ public abstract class RegistryServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Deletions_and_group_changes_on_one_instance_apply_on_another()
+    {
+        var (a, _) = await StartAsync(SeedDocument());
+        var (b, resolverB) = await StartAsync();
+        Assert.True((await a.ApplyAsync([Subscriber("440101234567821", "127.0.0.21"), Subscriber("440101234567822", "127.0.0.22")], Ct)).Succeeded);
+        await UntilAsync(() => resolverB.ResolveAddress(IPAddress.Parse("127.0.0.22")).IsKnown);
+
+        // B reads only what changed: the deletion of one SIM, a new group and a SIM moved into it.
+        var group = new JsonObject { ["groupId"] = "g-moved", ["configuration"] = new JsonObject() };
+        var moved = new JsonObject { ["imsi"] = "440101234567821", ["ipAddress"] = "127.0.0.21", ["groupId"] = "g-moved" };
+        Assert.True((await a.ApplyAsync(
+            [
+                new RegistryChange(RegistryElementKind.Subscriber, "440101234567822", null),
+                new RegistryChange(RegistryElementKind.Group, "g-moved", group),
+                new RegistryChange(RegistryElementKind.Subscriber, "440101234567821", moved),
+            ],
+            Ct)).Succeeded);
+        await UntilAsync(() => b.Snapshot.Version == a.Snapshot.Version);
+
+        Assert.False(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.22")).IsKnown);
+        Assert.Null(b.Snapshot.FindByImsi("440101234567822"));
+        Assert.Equal("g-moved", resolverB.ResolveAddress(IPAddress.Parse("127.0.0.21")).Group!.GroupId);
+        Assert.Equal(a.Snapshot.SubscriberCount, b.Snapshot.SubscriberCount);
+
+        // B's view decides B's own writes: the group is in use there too.
+        var refused = await b.ApplyAsync([new RegistryChange(RegistryElementKind.Group, "g-moved", null)], Ct);
+        Assert.Equal(["subscribers[440101234567821].groupId: no group 'g-moved'"], refused.Errors);
+
+        // A freed address can be taken again in one change, by whichever SIM, in either order of the changes.
+        Assert.True((await b.ApplyAsync([Subscriber("440101234567823", "127.0.0.21"), Subscriber("440101234567821", "127.0.0.24")], Ct)).Succeeded);
+        Assert.Equal("440101234567823", resolverB.ResolveAddress(IPAddress.Parse("127.0.0.21")).Subscriber!.Imsi);
+    }
+
+    [Fact]
+    public async Task Deleting_a_sim_frees_its_address_and_the_list_stays_in_imsi_order()
+    {
+        var (service, resolver) = await StartAsync(SeedDocument());
+        Assert.True((await service.ApplyAsync([Subscriber("440101234567899", "127.0.0.30"), Subscriber("440101234567850", "127.0.0.31")], Ct)).Succeeded);
+        Assert.True((await service.ApplyAsync([new RegistryChange(RegistryElementKind.Subscriber, "440101234567899", null)], Ct)).Succeeded);
+
+        Assert.False(resolver.ResolveAddress(IPAddress.Parse("127.0.0.30")).IsKnown);
+        Assert.Equal(["440101234567850", "440101234567890"], service.Snapshot.SubscribersAfter(null).Select(static s => s.Imsi));
+        Assert.Equal(["440101234567890"], service.Snapshot.SubscribersAfter("440101234567850").Select(static s => s.Imsi));
+        Assert.True((await service.ApplyAsync([Subscriber("440101234567898", "127.0.0.30")], Ct)).Succeeded);
+        Assert.Equal("440101234567898", resolver.ResolveAddress(IPAddress.Parse("127.0.0.30")).Subscriber!.Imsi);
+    }
+
+    [Fact]
+    public async Task Registrations_made_at_once_all_apply_and_a_bad_one_is_refused_alone()
+    {
+        var (service, resolver) = await StartAsync(SeedDocument());
+        var before = service.Snapshot.Version;
+        var good = Enumerable.Range(0, 200).Select(i => service.ApplyCoalescedAsync(Subscriber($"44010777{i:0000000}", $"127.0.7.{i % 200}"), Ct)).ToList();
+        var bad = service.ApplyCoalescedAsync(new RegistryChange(RegistryElementKind.Subscriber, "440107779999999", new JsonObject { ["imsi"] = "440107779999999", ["groupId"] = "nope" }), Ct);
+        var results = await Task.WhenAll(good);
+
+        Assert.All(results, static r => Assert.True(r.Succeeded, string.Join("; ", r.Errors)));
+        Assert.Equal(["subscribers[440107779999999].groupId: no group 'nope'"], (await bad).Errors);
+        Assert.Equal("440107770000199", resolver.ResolveAddress(IPAddress.Parse("127.0.7.199")).Subscriber!.Imsi);
+        Assert.Equal(201, service.Snapshot.SubscriberCount);
+
+        // Coalesced: fewer store versions than registrations (each batch is one transaction).
+        Assert.True(service.Snapshot.Version - before < 200, $"{service.Snapshot.Version - before} versions for 200 registrations");
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        var started = DateTime.UtcNow;
+        while (!condition() && DateTime.UtcNow - started < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(condition());
+    }
+
+    [Fact]
     public async Task Radius_binding_made_on_one_instance_applies_on_another_within_a_second()
     {
         var (a, resolverA) = await StartAsync(SeedDocument());

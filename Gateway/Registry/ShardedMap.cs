@@ -1,0 +1,139 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Gateway.Registry;
+
+/// <summary>
+/// An immutable map of up to millions of entries that a change copies only in part: the entries are spread over
+/// <see cref="ShardCount"/> ordinary dictionaries by hash, and an edit (<see cref="Builder"/>) copies just the
+/// shards it touches and shares the rest with the map it started from. A lookup is one hash to pick the shard and
+/// one dictionary probe, without locks or allocation, so readers of a published map never see it change.
+/// </summary>
+internal sealed class ShardedMap<TKey, TValue>
+    where TKey : notnull
+{
+    /// <summary>1,024 shards: at a million entries one write copies about a thousand of them.</summary>
+    public const int ShardCount = 1 << ShardBits;
+    private const int ShardBits = 10;
+
+    private readonly Dictionary<TKey, TValue>?[] _shards;
+
+    private ShardedMap(Dictionary<TKey, TValue>?[] shards, IEqualityComparer<TKey>? comparer, int count)
+    {
+        _shards = shards;
+        Comparer = comparer;
+        Count = count;
+    }
+
+    public static ShardedMap<TKey, TValue> Empty(IEqualityComparer<TKey>? comparer = null) => new(new Dictionary<TKey, TValue>?[ShardCount], comparer, 0);
+
+    public IEqualityComparer<TKey>? Comparer { get; }
+
+    public int Count { get; }
+
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value)
+    {
+        var shard = _shards[ShardOf(key, Comparer)];
+        if (shard is null)
+        {
+            value = default;
+            return false;
+        }
+
+        return shard.TryGetValue(key, out value);
+    }
+
+    public TValue? GetValueOrDefault(TKey key) => TryGetValue(key, out var value) ? value : default;
+
+    public bool ContainsKey(TKey key) => TryGetValue(key, out _);
+
+    /// <summary>Every entry, shard by shard (no particular order).</summary>
+    public IEnumerable<KeyValuePair<TKey, TValue>> Entries()
+    {
+        foreach (var shard in _shards)
+        {
+            if (shard is null)
+            {
+                continue;
+            }
+
+            foreach (var entry in shard)
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    public Builder ToBuilder() => new(this);
+
+    // Fibonacci hashing spreads the comparer's hash over the shards using its high bits, which the dictionary inside
+    // the shard does not use: a shard's entries still spread over its own buckets.
+    private static int ShardOf(TKey key, IEqualityComparer<TKey>? comparer) =>
+        (int)(((uint)(comparer?.GetHashCode(key) ?? EqualityComparer<TKey>.Default.GetHashCode(key)) * 2654435769u) >> (32 - ShardBits));
+
+    /// <summary>Edits on a copy: a shard is copied the first time the builder changes it, never again.</summary>
+    internal sealed class Builder
+    {
+        private readonly Dictionary<TKey, TValue>?[] _shards;
+        private readonly bool[] _owned = new bool[ShardCount];
+        private readonly IEqualityComparer<TKey>? _comparer;
+        private int _count;
+
+        public Builder(ShardedMap<TKey, TValue> from)
+        {
+            _shards = (Dictionary<TKey, TValue>?[])from._shards.Clone();
+            _comparer = from.Comparer;
+            _count = from.Count;
+        }
+
+        public int Count => _count;
+
+        public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value)
+        {
+            var shard = _shards[ShardOf(key, _comparer)];
+            if (shard is null)
+            {
+                value = default;
+                return false;
+            }
+
+            return shard.TryGetValue(key, out value);
+        }
+
+        public void Set(TKey key, TValue value)
+        {
+            var shard = Own(ShardOf(key, _comparer));
+            var before = shard.Count;
+            shard[key] = value;
+            _count += shard.Count - before;
+        }
+
+        public bool Remove(TKey key)
+        {
+            var index = ShardOf(key, _comparer);
+            if (_shards[index] is not { } existing || !existing.ContainsKey(key))
+            {
+                return false;
+            }
+
+            Own(index).Remove(key);
+            _count--;
+            return true;
+        }
+
+        /// <summary>The map as it now is; the builder must not be used afterwards.</summary>
+        public ShardedMap<TKey, TValue> ToImmutable() => new(_shards, _comparer, _count);
+
+        private Dictionary<TKey, TValue> Own(int index)
+        {
+            if (_owned[index])
+            {
+                return _shards[index]!;
+            }
+
+            _owned[index] = true;
+            var copy = _shards[index] is { } shared ? new Dictionary<TKey, TValue>(shared, _comparer) : new Dictionary<TKey, TValue>(_comparer);
+            _shards[index] = copy;
+            return copy;
+        }
+    }
+}
