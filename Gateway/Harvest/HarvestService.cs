@@ -26,6 +26,7 @@ internal sealed class HarvestService : IDeviceService
     private readonly ErrorLog _errorLog;
     private readonly int _maxBytes;
     private readonly DurableSpool? _spool;
+    private readonly ReceiveTimes _receiveTimes = new();
 
     /// <param name="spool">Where groups with <c>delivery: "queued"</c> put their entries; without one, they are written synchronously.</param>
     public HarvestService(HarvestWriter writer, ErrorLog errorLog, IOptions<HarvestOptions> options, [FromKeyedServices(ServiceName)] DurableSpool? spool = null)
@@ -72,7 +73,7 @@ internal sealed class HarvestService : IDeviceService
         }
 
         var (type, id) = message.Resource;
-        var entry = new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content);
+        var entry = new HarvestEntry(type, id, time ?? _receiveTimes.Next(type, id, message.ReceivedAtMs), content.ContentType, content.Content);
         if (config.Queued && _spool is not null)
         {
             // Acknowledged once durable in the spool; HarvestSpoolConsumer writes it to the store.
