@@ -127,6 +127,20 @@ start_gateway() {
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 }
 
+# start_udp_gateway: a built gateway (Release, or $GATEWAY_DLL) with only the unified port on and UDP admission
+# opened up for load (no rate limit, 1,024 in flight per device), serving $WORK/seed.json; waits until it answers.
+# Sets GU (unified port), GA (admin port) and GATEWAY_PID. The start of every UDP→destination script.
+start_udp_gateway() {
+  GU=$(free_port); GA=$(free_port)
+  dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
+    --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
+    --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
+    --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice 1024 \
+    --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
+  GATEWAY_PID=${PIDS[-1]}
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+
 # start_http_paths [VAR=value …]: the three paths the side-by-side, half-peak and relay-floor scripts compare: the
 # upstream, nginx proxying to it with the static identity headers (worker_processes auto), and the gateway, built and
 # started with start_gateway's arguments. Waits until nginx's proxy answers.

@@ -47,14 +47,7 @@ cat > "$WORK/seed.json" <<SEED
     "destination": { "provider": "aws", "service": "$KIND", "resourceUrl": "$RESOURCE" } } } } ],
   "subscribers": [ { "imsi": "440100000000001", "groupId": "bench", "ipAddress": "127.0.0.1" } ] }
 SEED
-GU=$(free_port); GA=$(free_port)
-dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
-  --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
-  --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
-  --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice 1024 \
-  --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
-GATEWAY_PID=${PIDS[-1]}
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+start_udp_gateway
 
 echo "$KIND peer at $PEER (pid $PEER_PID); check: $($BENCH udp-load "127.0.0.1:$GU" 1 1)"
 [ "$(ask count)" -gt 0 ] || { echo "nothing reached the peer; refused: $(ask refused)"; cat "$WORK/gateway.log" "$WORK/peer.err"; exit 1; }

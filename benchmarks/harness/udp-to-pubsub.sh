@@ -45,14 +45,7 @@ cat > "$WORK/seed.json" <<SEED
   "subscribers": [ $subs ] }
 SEED
 
-GU=$(free_port); GA=$(free_port)
-dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
-  --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
-  --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
-  --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice 1024 \
-  --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
-GATEWAY_PID=${PIDS[-1]}
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+start_udp_gateway
 
 # watch WARMUP SECONDS: pulls and acknowledges the subscription throughout, counting what arrives in the window.
 cat > "$WORK/watch.py" <<'PY'
