@@ -72,11 +72,11 @@ internal sealed class HarvestService : IDeviceService
         }
 
         var (type, id) = message.Resource;
-        var entry = new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content);
+        var entry = new HarvestEntry(type, id, time ?? message.ReceivedAtMs, content.ContentType, content.Content, config.Category);
         if (config.Queued && _spool is not null)
         {
             // Acknowledged once durable in the spool; HarvestSpoolConsumer writes it to the store.
-            return await _spool.AppendAsync(Guid.CreateVersion7(), HarvestSpoolConsumer.Serialize(entry)) switch
+            return await _spool.AppendAsync(Guid.CreateVersion7(), HarvestSpoolConsumer.Serialize([entry])) switch
             {
                 SpoolAppend.Stored => message.Protocol == SourceProtocol.Http ? s_okHttp : s_okText,
                 SpoolAppend.Full => Fail(message, 503, "Harvest's spool is full; retry later"),

@@ -17,17 +17,53 @@ public sealed class HarvestConfigTests
 
     [Fact]
     public void Accepts_SORACOMs_options() =>
-        Assert.Empty(Check("""{"enabled": true, "customTimestamp": {"format": "iso-8601", "type": "jsonpointer", "value": "/time"}}"""));
+        Assert.Empty(Check("""{"enabled": true, "customTimestamp": {"format": "iso-8601", "type": "jsonpointer", "value": "/time"}, "category": "cold room 2"}"""));
 
     [Theory]
     [InlineData("""{"enabled": "yes"}""", "groups[g1].configuration.SoracomHarvest.enabled: must be true or false")]
-    [InlineData("""{"enabeld": true}""", "groups[g1].configuration.SoracomHarvest.enabeld: unknown key; known: enabled, customTimestamp, delivery")]
+    [InlineData("""{"enabeld": true}""", "groups[g1].configuration.SoracomHarvest.enabeld: unknown key; known: enabled, customTimestamp, category, delivery")]
     [InlineData("""{"customTimestamp": {"format": "rfc822", "value": "/t"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.format: 'rfc822' is not one of iso-8601, unixtime-ms")]
     [InlineData("""{"customTimestamp": {"type": "xpath", "value": "/t"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.type: 'xpath' is not supported; the only type is jsonpointer")]
     [InlineData("""{"customTimestamp": {"format": "iso-8601"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.value: required (a JSON pointer such as /time)")]
     [InlineData("""{"customTimestamp": {"value": "time"}}""", "groups[g1].configuration.SoracomHarvest.customTimestamp.value: 'time' is not a JSON pointer (it starts with /)")]
     [InlineData("""{"customTimestamp": "/time"}""", "groups[g1].configuration.SoracomHarvest.customTimestamp: must be an object {\"format\": \"iso-8601\", \"type\": \"jsonpointer\", \"value\": \"/time\"}")]
+    [InlineData("""{"category": 7}""", "groups[g1].configuration.SoracomHarvest.category: must be a string")]
+    [InlineData("""{"category": ""}""", "groups[g1].configuration.SoracomHarvest.category: must be 1 to 64 characters (was 0)")]
+    [InlineData("""{"category": "a/b"}""", "groups[g1].configuration.SoracomHarvest.category: 'a/b' must be printable characters without '/' (it is a path segment of /v1/data/categories/{category})")]
+    [InlineData("""{"category": "a\tb"}""", "groups[g1].configuration.SoracomHarvest.category: 'a\\u0009b' must be printable characters without '/' (it is a path segment of /v1/data/categories/{category})")]
+    [InlineData("""{"category": " cold"}""", "groups[g1].configuration.SoracomHarvest.category: ' cold' must not begin or end with a space")]
     public void Names_each_problem_with_its_path(string json, string error) => Assert.Equal([error], Check(json));
+
+    [Fact]
+    public void A_category_longer_than_64_characters_is_refused()
+    {
+        Assert.Empty(Check($$"""{"category": "{{new string('c', 64)}}"}"""));
+        Assert.Equal(
+            ["groups[g1].configuration.SoracomHarvest.category: must be 1 to 64 characters (was 65)"],
+            Check($$"""{"category": "{{new string('c', 65)}}"}"""));
+    }
+
+    [Fact]
+    public void Spooled_entries_keep_their_category_and_records_of_an_older_gateway_still_read()
+    {
+        var entries = new[] { new HarvestEntry("Subscriber", "4401", 1, "application/json", "{}", "cold"), new HarvestEntry("Subscriber", "4401", 2, "text/plain", "x") };
+        Assert.Equal(entries, HarvestSpoolConsumer.Deserialize(HarvestSpoolConsumer.Serialize(entries)));
+
+        // Version 1: one entry, no category, as the gateway spooled before categories.
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write((byte)1);
+            w.Write("Subscriber");
+            w.Write("4401");
+            w.Write(3L);
+            w.Write("application/json");
+            w.Write("{\"v\":1}");
+        }
+
+        Assert.Equal([new HarvestEntry("Subscriber", "4401", 3, "application/json", "{\"v\":1}")], HarvestSpoolConsumer.Deserialize(stream.ToArray())!);
+        Assert.Null(HarvestSpoolConsumer.Deserialize(new byte[] { 9, 0 }));
+    }
 
     [Fact]
     public void The_registry_refuses_a_group_with_a_bad_Harvest_namespace()

@@ -20,11 +20,14 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
     private const string Stamped = "127.0.0.162";
     private const string WithBeam = "127.0.0.163";
     private const string Off = "127.0.0.164";
+    private const string ColdA = "127.0.0.165";
+    private const string ColdB = "127.0.0.166";
     private const string Unknown = "127.0.0.169";
     private const string OnlyImsi = "440109999000161";
     private const string StampedImsi = "440109999000162";
     private const string BeamImsi = "440109999000163";
     private const string ReadOnly = """{"statements":[{"effect":"allow","api":["DataEntry:get*"]}]}""";
+    private const string DataEntriesOnly = """{"statements":[{"effect":"allow","api":["DataEntry:getDataEntries"]}]}""";
 
     private readonly GatewayProcess _gateway = new();
     private RecordingUpstream _upstream = null!;
@@ -44,13 +47,16 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
                 { "groupId": "h-beam", "configuration": {
                     "SoracomBeam": { "udp://beam.soracom.io:23080": { "destination": "{{_upstream.BaseUri}}beam", "enabled": true } },
                     "SoracomHarvest": { "enabled": true } } },
-                { "groupId": "h-off", "configuration": { "SoracomHarvest": { "enabled": false } } }
+                { "groupId": "h-off", "configuration": { "SoracomHarvest": { "enabled": false } } },
+                { "groupId": "h-cat", "configuration": { "SoracomHarvest": { "enabled": true, "category": "cold room" } } }
               ],
               "subscribers": [
                 { "imsi": "{{OnlyImsi}}", "groupId": "h-only", "ipAddress": "{{Only}}" },
                 { "imsi": "{{StampedImsi}}", "groupId": "h-ts", "ipAddress": "{{Stamped}}" },
                 { "imsi": "{{BeamImsi}}", "groupId": "h-beam", "ipAddress": "{{WithBeam}}" },
-                { "imsi": "440109999000164", "groupId": "h-off", "ipAddress": "{{Off}}" }
+                { "imsi": "440109999000164", "groupId": "h-off", "ipAddress": "{{Off}}" },
+                { "imsi": "440109999000165", "groupId": "h-cat", "ipAddress": "{{ColdA}}" },
+                { "imsi": "440109999000166", "groupId": "h-cat", "ipAddress": "{{ColdB}}" }
               ]
             }
             """;
@@ -58,7 +64,8 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, seed, Ct);
         await _gateway.StartAsync(
             "--registry", path,
-            "--Gateway:Admin:AuthKeys:0:AuthKeyId", "keyId-harvest-ro", "--Gateway:Admin:AuthKeys:0:AuthKey", "secret-harvest-ro-0123456789", "--Gateway:Admin:AuthKeys:0:Permission", ReadOnly);
+            "--Gateway:Admin:AuthKeys:0:AuthKeyId", "keyId-harvest-ro", "--Gateway:Admin:AuthKeys:0:AuthKey", "secret-harvest-ro-0123456789", "--Gateway:Admin:AuthKeys:0:Permission", ReadOnly,
+            "--Gateway:Admin:AuthKeys:1:AuthKeyId", "keyId-harvest-entries", "--Gateway:Admin:AuthKeys:1:AuthKey", "secret-harvest-entries-0123456789", "--Gateway:Admin:AuthKeys:1:Permission", DataEntriesOnly);
         _api = await _gateway.LoginAsync();
     }
 
@@ -178,6 +185,57 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
         Assert.Equal(201, status);
         var (_, entry, _) = await GetAsync($"/v1/data/Subscriber/{OnlyImsi}/1700000000100");
         Assert.Equal(("application/x-www-form-urlencoded", "temp=20"), ((string?)entry!["contentType"], (string?)entry["content"]));
+    }
+
+    [Fact]
+    public async Task A_groups_category_is_stored_with_each_entry_and_listed_across_its_devices()
+    {
+        // Three from one SIM over HTTP, one from the other over UDP (stamped with the receive time, so newest), and one
+        // from a group without a category, which the category's listing must not show.
+        for (var i = 1; i <= 3; i++)
+        {
+            var (s, _, _) = await PostAsync(ColdA, $"{{\"t\":{i}}}", "application/json", "-H", $"X-Soracom-Timestamp: {1_700_000_000_000 + i}");
+            Assert.Equal(201, s);
+        }
+
+        Assert.Equal("201", await DatagramAsync(ColdB, "{\"t\":4}"u8.ToArray()));
+        Assert.Equal(201, (await PostAsync(Only, "{\"t\":5}")).Status);
+
+        var (_, one, _) = await GetAsync("/v1/data/Subscriber/440109999000165/1700000000002");
+        Assert.Equal("cold room", (string?)one!["category"]);
+        var (_, plain, _) = await GetAsync($"/v1/data/Subscriber/{OnlyImsi}?limit=1");
+        Assert.Null(plain![0]!["category"]);
+
+        var seen = new List<string>();
+        string? key = null;
+        do
+        {
+            var (status, body, response) = await GetAsync("/v1/data/categories/cold%20room?limit=3"
+                + (key is null ? string.Empty : "&last_evaluated_key=" + Uri.EscapeDataString(key)));
+            Assert.Equal(HttpStatusCode.OK, status);
+            seen.AddRange(body!.AsArray().Select(static e => $"{(string?)e!["resourceId"]}:{(string?)e["content"]}:{(string?)e["category"]}"));
+            key = response.Headers.TryGetValues("x-soracom-next-key", out var values) ? values.Single() : null;
+        }
+        while (key is not null);
+        Assert.Equal(
+            ["440109999000166:{\"t\":4}:cold room", "440109999000165:{\"t\":3}:cold room", "440109999000165:{\"t\":2}:cold room", "440109999000165:{\"t\":1}:cold room"],
+            seen);
+
+        var (_, asc, _) = await GetAsync("/v1/data/categories/cold%20room?sort=asc&from=1700000000002&limit=1");
+        Assert.Equal(1_700_000_000_002L, (long)asc![0]!["time"]!);
+        var (_, none, _) = await GetAsync("/v1/data/categories/warm");
+        Assert.Empty(none!.AsArray());
+        var (badKey, error, _) = await GetAsync("/v1/data/categories/warm?last_evaluated_key=1700000000002_440109999000165");
+        Assert.Equal(HttpStatusCode.BadRequest, badKey);
+        Assert.Contains("expected <time>_<resourceType>/<resourceId>", (string?)error!["message"], StringComparison.Ordinal);
+
+        // SAM: the read-only key's DataEntry:get* covers the category listing; a key for other data does not.
+        using var readOnly = await _gateway.LoginAsync("keyId-harvest-ro", "secret-harvest-ro-0123456789");
+        Assert.Equal(HttpStatusCode.OK, (await readOnly.GetAsync(_gateway.Url("/v1/data/categories/warm"), Ct)).StatusCode);
+        using var entriesOnly = await _gateway.LoginAsync("keyId-harvest-entries", "secret-harvest-entries-0123456789");
+        var denied = await entriesOnly.GetAsync(_gateway.Url("/v1/data/categories/warm"), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal("Not permitted: DataEntry:getDataEntriesByCategory", (string?)(await denied.Content.ReadFromJsonAsync<JsonObject>(Ct))!["message"]);
     }
 
     [Fact]
