@@ -15,9 +15,6 @@ internal sealed partial class HarvestSpoolConsumer(HarvestWriter writer, ILogger
     private const byte Version1 = 1;
     private const byte Version2 = 2;
 
-    /// <summary>A count beyond any message's entries means the record is damaged, not a reason to allocate.</summary>
-    private const int MaxEntriesPerRecord = 100;
-
     public static byte[] Serialize(IReadOnlyList<HarvestEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -52,8 +49,9 @@ internal sealed partial class HarvestSpoolConsumer(HarvestWriter writer, ILogger
                 case Version1:
                     return [new HarvestEntry(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadString(), r.ReadString())];
                 case Version2:
+                    // A count beyond any message's entries means the record is damaged, not a reason to allocate.
                     var count = r.ReadInt32();
-                    if (count is < 1 or > MaxEntriesPerRecord)
+                    if (count is < 1 or > HarvestBatch.MaxItems)
                     {
                         return null;
                     }

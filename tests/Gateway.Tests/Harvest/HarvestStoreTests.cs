@@ -14,6 +14,10 @@ public sealed class SqliteHarvestStoreTests : HarvestStoreTests
 
     private protected override Task<IHarvestStore> ReopenStoreAsync() => CreateStoreAsync();
 
+    private protected override string PoisonTrigger => """
+        CREATE TRIGGER poison BEFORE INSERT ON harvest_entries WHEN NEW.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned entry'); END;
+        """;
+
     private protected override async Task ExecuteAsync(string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Dir, "harvest.db")};Pooling=False");
@@ -36,6 +40,12 @@ public sealed class PostgresHarvestStoreTests(PostgresServer postgres) : Harvest
     }
 
     private protected override Task<IHarvestStore> ReopenStoreAsync() => Task.FromResult<IHarvestStore>(new PostgresHarvestStore(_connectionString));
+
+    private protected override string PoisonTrigger => """
+        CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN IF NEW.content = 'poison' THEN RAISE EXCEPTION 'poisoned entry'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER poison BEFORE INSERT ON harvest_entries FOR EACH ROW EXECUTE FUNCTION poison();
+        """;
 
     private protected override async Task ExecuteAsync(string sql)
     {
@@ -64,6 +74,9 @@ public abstract class HarvestStoreTests : IAsyncLifetime
 
     /// <summary>Raw SQL against the store's database, to build what an older gateway left behind.</summary>
     private protected abstract Task ExecuteAsync(string sql);
+
+    /// <summary>A trigger that makes the store fail on an entry whose content is <c>poison</c>, in the store's own SQL.</summary>
+    private protected abstract string PoisonTrigger { get; }
 
     public async ValueTask InitializeAsync()
     {
@@ -211,6 +224,24 @@ public abstract class HarvestStoreTests : IAsyncLifetime
         // Every acknowledged message is there once its task completed.
         var all = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, null, null, true, 1000, null), Ct);
         Assert.Equal(500, all.Count);
+        await writer.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task A_batch_message_is_stored_whole_or_not_at_all()
+    {
+        await ExecuteAsync(PoisonTrigger);
+        var writer = new HarvestWriter(_store, Options.Create(new HarvestOptions { MaxBatchSize = 2 }), NullLogger<HarvestWriter>.Instance);
+
+        // Four entries of one message, more than MaxBatchSize: still one transaction, so the store's refusal of the
+        // last one leaves none of the first three behind; the next message is stored.
+        await writer.StartAsync(Ct);
+        var poisoned = writer.TryEnqueue([Json(1), Json(2), Json(3), Json(4, "poison")])!;
+        await Assert.ThrowsAnyAsync<Exception>(() => poisoned);
+        await writer.TryEnqueue([Json(5), Json(6)])!;
+
+        var all = await _store.QueryAsync(new HarvestQuery("Subscriber", Imsi, null, null, true, 10, null), Ct);
+        Assert.Equal([5L, 6], all.Select(static e => e.Time));
         await writer.StopAsync(Ct);
     }
 
