@@ -17,6 +17,14 @@ internal sealed class BeamOptions
     /// <summary>TCP→HTTP and UDP→HTTP (<c>--unified-port</c>), SORACOM's <c>tcp|udp://beam.soracom.io:23080</c>.</summary>
     public int UnifiedPort { get; set; } = 23080;
 
+    /// <summary>
+    /// Harvest's own TCP and UDP port (<c>--harvest-port</c>, off by default; SORACOM's is
+    /// <c>harvest.soracom.io:8514</c>): what arrives there goes to Harvest alone, as on a unified-port address given
+    /// to <c>harvest</c>. Off by default because the unified port already reaches Harvest, and a port nobody asked for
+    /// should not be open; <c>--harvest-port 8514</c> gives devices written for SORACOM's address their port.
+    /// </summary>
+    public int HarvestPort { get; set; }
+
     /// <summary>TCP→TCP/TLS (<c>--tcp-port</c>), SORACOM's <c>tcp://beam.soracom.io:8023</c>.</summary>
     public int TcpPort { get; set; } = 8023;
 
@@ -125,7 +133,7 @@ internal sealed class BeamOptions
     public Dictionary<string, string> UnifiedServiceAddresses { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Every device TCP port as configured, 0 (off) included.</summary>
-    public int[] DevicePorts => [HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort];
+    public int[] DevicePorts => [HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort, HarvestPort];
 
     public IReadOnlyList<string> Validate()
     {
@@ -135,7 +143,7 @@ internal sealed class BeamOptions
             errors.Add($"Gateway:Beam:ListenAddress must be an IP address (was '{ListenAddress}').");
         }
 
-        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort), ("MqttPort", MqttPort), ("HttpsPort", HttpsPort) })
+        foreach (var (name, port) in new[] { ("HttpPort", HttpPort), ("WebsitePort", WebsitePort), ("UnifiedPort", UnifiedPort), ("TcpPort", TcpPort), ("MqttPort", MqttPort), ("HttpsPort", HttpsPort), ("HarvestPort", HarvestPort) })
         {
             if (port is < 0 or > 65535)
             {
@@ -146,7 +154,7 @@ internal sealed class BeamOptions
         var used = DevicePorts.Where(static p => p != 0).ToList();
         if (used.Count != used.Distinct().Count())
         {
-            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort and HttpsPort must differ.");
+            errors.Add("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort and HarvestPort must differ.");
         }
 
         if (HttpsPort != 0)

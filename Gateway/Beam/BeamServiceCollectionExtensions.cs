@@ -23,7 +23,7 @@ internal static class BeamServiceCollectionExtensions
         services.AddMessagePipeline();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceService, BeamService>());
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton(new UnifiedAddresses(options.UnifiedServiceAddresses));
+        services.AddSingleton(new UnifiedAddresses(options.UnifiedServiceAddresses, options.HarvestPort));
         services.AddSingleton<TcpAdmission>();
         services.AddSingleton<BeamHttpEntryPoint>();
         services.AddSingleton<UpstreamPool>();

@@ -28,7 +28,7 @@ internal sealed partial class TcpToHttpConnectionHandler(
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var service = addresses.ServiceFor((connection.LocalEndPoint as IPEndPoint)?.Address);
+        var service = addresses.ServiceForEndPoint(connection.LocalEndPoint as IPEndPoint);
         if (await admission.AdmitAsync(connection, Name, pipeline, SourceProtocol.Tcp, UnifiedAddresses.NoServiceReason(service, "TCP"), service) is not var (device, lease))
         {
             return;

@@ -24,7 +24,7 @@ namespace Gateway.Beam;
 /// <para>
 /// Besides the listen address, each address of <see cref="UnifiedAddresses"/> gets a socket of its own, whose
 /// datagrams go to that one service; replies leave from the socket the datagram came in on, so from the address the
-/// device sent to.
+/// device sent to. Harvest's own port (<see cref="BeamOptions.HarvestPort"/>) is one more socket, for Harvest alone.
 /// </para>
 /// </remarks>
 internal sealed partial class UdpEntryPoint(
@@ -64,27 +64,31 @@ internal sealed partial class UdpEntryPoint(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.UnifiedPort == 0)
+        var (listen, unified, harvest) = (IPAddress.Parse(options.Value.ListenAddress), options.Value.UnifiedPort, options.Value.HarvestPort);
+        if (unified != 0)
         {
-            return Task.CompletedTask;
+            _sockets.Add((Bind(listen, unified), null));
+            foreach (var (address, service) in addresses.Bindings)
+            {
+                _sockets.Add((Bind(address, unified), service));
+            }
         }
 
-        _sockets.Add((Bind(IPAddress.Parse(options.Value.ListenAddress)), null));
-        foreach (var (address, service) in addresses.Bindings)
+        if (harvest != 0)
         {
-            _sockets.Add((Bind(address), service));
+            _sockets.Add((Bind(listen, harvest), "harvest"));
         }
 
-        return base.StartAsync(cancellationToken);
+        return _sockets.Count == 0 ? Task.CompletedTask : base.StartAsync(cancellationToken);
     }
 
-    private Socket Bind(IPAddress address)
+    private static Socket Bind(IPAddress address, int port)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
 
         // A deeper kernel queue (up to net.core.rmem_max) rides out a burst while the loop drains a flood.
         socket.ReceiveBufferSize = ReceiveBufferBytes;
-        socket.Bind(new IPEndPoint(address, options.Value.UnifiedPort));
+        socket.Bind(new IPEndPoint(address, port));
         return socket;
     }
 

@@ -11,7 +11,8 @@ namespace Gateway.Harvest;
 /// (<c>from</c>, <c>to</c> Unix ms; <c>sort</c> desc by default; <c>limit</c> 1–1000, default 10;
 /// <c>last_evaluated_key</c>; the next page's key in <c>x-soracom-next-key</c> and a <c>link</c> header), one entry
 /// (<c>GET</c>/<c>DELETE …/{time}</c>), <c>GET /v1/data/metadata/resources</c> (and its deprecated alias
-/// <c>/v1/data/resources</c>) and the legacy <c>GET /v1/subscribers/{imsi}/data</c>. Mapped on the admin API's
+/// <c>/v1/data/resources</c>), the legacy <c>GET /v1/subscribers/{imsi}/data</c>, and <c>GET
+/// /v1/data/categories/{category}</c> (every resource's entries with that category). Mapped on the admin API's
 /// <c>/v1</c> group, so its authentication and SAM check apply, under SORACOM's operation names
 /// (<c>DataEntry:getDataEntries</c>, …).
 /// </summary>
@@ -29,6 +30,9 @@ internal static class HarvestApi
         api.MapGet("/data/resources", (Func<HttpContext, Task<IResult>>)ListResourcesAsync).WithMetadata(new SamOperation("DataEntry:listDataSourceResources"));
         api.MapGet("/data/{resourceType}/{resourceId}", (HttpContext c, string resourceType, string resourceId) => ListEntriesAsync(c, resourceType, resourceId))
             .WithMetadata(new SamOperation("DataEntry:getDataEntries"));
+        // A literal segment outranks a parameter, so "categories" is never read as a resource type.
+        api.MapGet("/data/categories/{category}", (HttpContext c, string category) => ListCategoryAsync(c, category))
+            .WithMetadata(new SamOperation("DataEntry:getDataEntriesByCategory"));
         api.MapGet("/subscribers/{imsi}/data", (HttpContext c, string imsi) => ListEntriesAsync(c, "Subscriber", imsi))
             .WithMetadata(new SamOperation("Subscriber:getDataFromSubscriber"));
         api.MapGet("/data/{resourceType}/{resourceId}/{time}", GetEntryAsync).WithMetadata(new SamOperation("DataEntry:getDataEntry"));
@@ -37,9 +41,67 @@ internal static class HarvestApi
 
     private static async Task<IResult> ListEntriesAsync(HttpContext context, string resourceType, string resourceId)
     {
-        var query = context.Request.Query;
         var errors = new List<string>();
         CheckType(resourceType, errors);
+        var (from, to, limit, ascending) = Range(context.Request.Query, errors);
+        var after = context.Request.Query["last_evaluated_key"].FirstOrDefault() is { } key ? HarvestPageKey.ParseEntryKey(key, resourceId, errors) : null;
+        if (errors.Count > 0)
+        {
+            return BadRequest(errors);
+        }
+
+        if (context.RequestServices.GetService<IHarvestStore>() is not { } store)
+        {
+            return NotRunning();
+        }
+
+        var ct = context.RequestAborted;
+
+        // One more than asked tells whether there is a next page without a count.
+        var entries = await store.QueryAsync(new HarvestQuery(resourceType, resourceId, from, to, ascending, limit + 1, after), ct);
+        if (entries.Count == 0 && after is null && await store.GetResourceAsync(resourceType, resourceId, ct) is null && !Known(context, resourceType, resourceId))
+        {
+            return Error(StatusCodes.Status404NotFound, "COM0002", $"No such resource: {resourceType}/{resourceId} has no data and is not a known device");
+        }
+
+        if (entries.Count > limit)
+        {
+            entries = [.. entries.Take(limit)];
+            SetNextKey(context, HarvestPageKey.EntryKey(entries[^1]));
+        }
+
+        return Results.Json(new JsonArray([.. entries.Select(static e => (JsonNode)Write(e))]));
+    }
+
+    /// <summary>Entries of every resource with the category; an unknown category has none (there is no list of categories to 404 against).</summary>
+    private static async Task<IResult> ListCategoryAsync(HttpContext context, string category)
+    {
+        var errors = new List<string>();
+        var (from, to, limit, ascending) = Range(context.Request.Query, errors);
+        var after = context.Request.Query["last_evaluated_key"].FirstOrDefault() is { } key ? HarvestPageKey.ParseCategoryKey(key, errors) : null;
+        if (errors.Count > 0)
+        {
+            return BadRequest(errors);
+        }
+
+        if (context.RequestServices.GetService<IHarvestStore>() is not { } store)
+        {
+            return NotRunning();
+        }
+
+        var entries = await store.QueryCategoryAsync(new HarvestCategoryQuery(category, from, to, ascending, limit + 1, after), context.RequestAborted);
+        if (entries.Count > limit)
+        {
+            entries = [.. entries.Take(limit)];
+            SetNextKey(context, HarvestPageKey.CategoryKey(entries[^1]));
+        }
+
+        return Results.Json(new JsonArray([.. entries.Select(static e => (JsonNode)Write(e))]));
+    }
+
+    /// <summary>The query parameters both entry listings share: <c>from</c>, <c>to</c>, <c>limit</c>, <c>sort</c>.</summary>
+    private static (long? From, long? To, int Limit, bool Ascending) Range(IQueryCollection query, List<string> errors)
+    {
         var from = Number(query["from"], "from", 0, long.MaxValue, errors);
         var to = Number(query["to"], "to", 0, long.MaxValue, errors);
         var limit = (int)(Number(query["limit"], "limit", 1, MaxLimit, errors) ?? DefaultLimit);
@@ -54,33 +116,7 @@ internal static class HarvestApi
             errors.Add("from must not be after to");
         }
 
-        var after = query["last_evaluated_key"].FirstOrDefault() is { } key ? HarvestPageKey.ParseEntryKey(key, resourceId, errors) : null;
-        if (errors.Count > 0)
-        {
-            return BadRequest(errors);
-        }
-
-        if (context.RequestServices.GetService<IHarvestStore>() is not { } store)
-        {
-            return NotRunning();
-        }
-
-        var ct = context.RequestAborted;
-
-        // One more than asked tells whether there is a next page without a count.
-        var entries = await store.QueryAsync(new HarvestQuery(resourceType, resourceId, from, to, sort == "asc", limit + 1, after), ct);
-        if (entries.Count == 0 && after is null && await store.GetResourceAsync(resourceType, resourceId, ct) is null && !Known(context, resourceType, resourceId))
-        {
-            return Error(StatusCodes.Status404NotFound, "COM0002", $"No such resource: {resourceType}/{resourceId} has no data and is not a known device");
-        }
-
-        if (entries.Count > limit)
-        {
-            entries = [.. entries.Take(limit)];
-            SetNextKey(context, HarvestPageKey.EntryKey(entries[^1]));
-        }
-
-        return Results.Json(new JsonArray([.. entries.Select(static e => (JsonNode)Write(e))]));
+        return (from, to, limit, sort == "asc");
     }
 
     private static async Task<IResult> GetEntryAsync(HttpContext context, string resourceType, string resourceId, string time)
@@ -165,14 +201,24 @@ internal static class HarvestApi
     private static bool Known(HttpContext context, string resourceType, string resourceId) =>
         resourceType == "Subscriber" && context.RequestServices.GetService<RegistryService>()?.Snapshot.FindByImsi(resourceId) is not null;
 
-    private static JsonObject Write(HarvestEntry e) => new()
+    /// <summary>SORACOM's DataEntry; <c>category</c> only on entries that have one.</summary>
+    private static JsonObject Write(HarvestEntry e)
     {
-        ["time"] = e.Time,
-        ["contentType"] = e.ContentType,
-        ["content"] = e.Content,
-        ["resourceType"] = e.ResourceType,
-        ["resourceId"] = e.ResourceId,
-    };
+        var o = new JsonObject
+        {
+            ["time"] = e.Time,
+            ["contentType"] = e.ContentType,
+            ["content"] = e.Content,
+            ["resourceType"] = e.ResourceType,
+            ["resourceId"] = e.ResourceId,
+        };
+        if (e.Category is not null)
+        {
+            o["category"] = e.Category;
+        }
+
+        return o;
+    }
 
     private static void SetNextKey(HttpContext context, string next)
     {

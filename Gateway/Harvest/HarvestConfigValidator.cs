@@ -7,11 +7,16 @@ namespace Gateway.Harvest;
 /// <summary>
 /// Checks a group's <c>SoracomHarvest</c> namespace when the registry loads or changes, every problem with its path,
 /// e.g. <c>groups[g1].configuration.SoracomHarvest.customTimestamp.format: 'x' is not one of iso-8601, unixtime-ms</c>.
-/// Keys: <c>enabled</c> and <c>customTimestamp {format, type: jsonpointer, value}</c> (spec §4.1).
+/// Keys: <c>enabled</c> and <c>customTimestamp {format, type: jsonpointer, value}</c> (spec §4.1); <c>category</c>, a
+/// label of at most 64 printable characters, and <c>batch {enabled, pointer}</c> (SORACOM has categories and batch
+/// writes; these key names are our choice, spec Q13).
 /// </summary>
 internal static class HarvestConfigValidator
 {
-    private static readonly string[] s_keys = ["enabled", "customTimestamp", Spool.DeliveryMode.Key];
+    public const int MaxCategoryLength = 64;
+
+    private static readonly string[] s_keys = ["enabled", "customTimestamp", "category", "batch", Spool.DeliveryMode.Key];
+    private static readonly string[] s_batchKeys = ["enabled", "pointer"];
     private static readonly string[] s_timestampKeys = ["format", "type", "value"];
 
     public static void Validate(JsonObject map, string path, List<string> errors)
@@ -36,7 +41,79 @@ internal static class HarvestConfigValidator
         {
             ValidateTimestamp(node, $"{path}.customTimestamp", errors);
         }
+
+        if (Text(map, "category", path, errors) is { } category)
+        {
+            ValidateCategory(category, $"{path}.category", errors);
+        }
+
+        if (map["batch"] is { } batch)
+        {
+            ValidateBatch(batch, map["customTimestamp"] is not null, $"{path}.batch", errors);
+        }
     }
+
+    private static void ValidateBatch(JsonNode node, bool hasTimestamp, string path, List<string> errors)
+    {
+        if (node is not JsonObject batch)
+        {
+            errors.Add($"{path}: must be an object {{\"enabled\": true, \"pointer\": \"/items\"}}");
+            return;
+        }
+
+        foreach (var (key, _) in batch)
+        {
+            if (!s_batchKeys.Contains(key))
+            {
+                errors.Add($"{RegistryParser.Prop(path, key)}: unknown key; known: {string.Join(", ", s_batchKeys)}");
+            }
+        }
+
+        var enabled = batch["enabled"] as JsonValue;
+        if (enabled is null || enabled.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors.Add($"{path}.enabled: must be true or false");
+        }
+
+        if (Text(batch, "pointer", path, errors) is { Length: > 0 } pointer && pointer[0] != '/')
+        {
+            errors.Add($"{path}.pointer: '{pointer}' is not a JSON pointer (it starts with /, or is blank for the whole message)");
+        }
+
+        // Each element is its own entry at its own time; without a way to read it, every element would share one.
+        if (enabled?.GetValueKind() == JsonValueKind.True && !hasTimestamp)
+        {
+            errors.Add($"{path}: a batch write needs customTimestamp, which reads each element's time");
+        }
+    }
+
+    /// <summary>
+    /// A category is read back as a URL path segment (<c>GET /v1/data/categories/{category}</c>): no <c>/</c>, nothing
+    /// invisible, and short enough to type.
+    /// </summary>
+    private static void ValidateCategory(string category, string path, List<string> errors)
+    {
+        if (category.Length is 0 or > MaxCategoryLength)
+        {
+            errors.Add($"{path}: must be 1 to {MaxCategoryLength} characters (was {category.Length})");
+        }
+        else if (category.Any(static c => !IsPrintable(c) || c == '/'))
+        {
+            errors.Add($"{path}: '{Printable(category)}' must be printable characters without '/' (it is a path segment of /v1/data/categories/{{category}})");
+        }
+        else if (category.Trim().Length != category.Length)
+        {
+            errors.Add($"{path}: '{category}' must not begin or end with a space");
+        }
+    }
+
+    /// <summary>Not a control or format character (zero-width and direction marks), and no whitespace but the space.</summary>
+    private static bool IsPrintable(char c) =>
+        !char.IsControl(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format && (c == ' ' || !char.IsWhiteSpace(c));
+
+    /// <summary>The category as it can be shown in an error: anything invisible as <c>\uXXXX</c>.</summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Select(static c => IsPrintable(c) ? c.ToString() : $"\\u{(int)c:x4}"));
 
     private static void ValidateTimestamp(JsonNode node, string path, List<string> errors)
     {

@@ -19,6 +19,12 @@ internal sealed class HarvestGroupConfig
 
     public HarvestTimestamp? CustomTimestamp { get; private init; }
 
+    /// <summary>The group's <c>category</c>: stored with each entry, listed by <c>GET /v1/data/categories/{category}</c>.</summary>
+    public string? Category { get; private init; }
+
+    /// <summary><c>batch.enabled</c>: each message is an array of entries (with <see cref="CustomTimestamp"/>, which validation requires).</summary>
+    public HarvestBatch? Batch { get; private init; }
+
     /// <summary><c>delivery: "queued"</c>: the device is answered once the entry is in the spool, not the store.</summary>
     public bool Queued { get; private init; }
 
@@ -42,6 +48,10 @@ internal sealed class HarvestGroupConfig
         {
             Enabled = map["enabled"] is JsonValue e && e.GetValueKind() == JsonValueKind.True,
             CustomTimestamp = timestamp,
+            Batch = timestamp is not null && map["batch"] is JsonObject b && b["enabled"] is JsonValue be && be.GetValueKind() == JsonValueKind.True
+                ? new HarvestBatch((string?)(b["pointer"] as JsonValue) ?? string.Empty)
+                : null,
+            Category = (string?)(map["category"] as JsonValue is { } c && c.GetValueKind() == JsonValueKind.String ? c : null),
             Queued = Spool.DeliveryMode.IsQueued(map),
         };
     }

@@ -5,12 +5,15 @@ namespace Gateway.Harvest;
 /// <summary>
 /// The <c>x-soracom-next-key</c> values the read API hands out and takes back as <c>last_evaluated_key</c>. Entries:
 /// <c>{time}_{resourceId}</c>, the form SORACOM documents for the subscriber listing (spec §4.2); a bare time is taken
-/// too. Resources: <c>{resourceType}/{resourceId}</c>. Anything else is refused rather than read as "from the start",
+/// too. A category's entries, which span resources: <c>{time}_{resourceType}/{resourceId}</c> (inferred). Resources:
+/// <c>{resourceType}/{resourceId}</c>. Anything else is refused rather than read as "from the start",
 /// which would silently repeat pages.
 /// </summary>
 internal static class HarvestPageKey
 {
     public static string EntryKey(HarvestEntry last) => $"{last.Time.ToString(CultureInfo.InvariantCulture)}_{last.ResourceId}";
+
+    public static string CategoryKey(HarvestEntry last) => $"{last.Time.ToString(CultureInfo.InvariantCulture)}_{last.ResourceType}/{last.ResourceId}";
 
     public static string ResourceKey(HarvestResource last) => $"{last.ResourceType}/{last.ResourceId}";
 
@@ -27,6 +30,22 @@ internal static class HarvestPageKey
         }
 
         return ms;
+    }
+
+    /// <summary>Where to continue a category listing, or null with an error added.</summary>
+    public static HarvestEntryPosition? ParseCategoryKey(string key, List<string> errors)
+    {
+        var underscore = key.IndexOf('_', StringComparison.Ordinal);
+        var inner = new List<string>();
+        if (underscore > 0
+            && long.TryParse(key.AsSpan(0, underscore), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && ParseResourceKey(key[(underscore + 1)..], inner) is var (type, id))
+        {
+            return new HarvestEntryPosition(ms, type, id);
+        }
+
+        errors.Add($"last_evaluated_key '{key}' is not a key of this category's listing (expected <time>_<resourceType>/<resourceId> from x-soracom-next-key)");
+        return null;
     }
 
     public static (string Type, string Id)? ParseResourceKey(string key, List<string> errors)

@@ -12,8 +12,9 @@ namespace Gateway.Harvest;
 /// the device's time series (<c>Subscriber</c>/IMSI, or <c>LoraDevice</c>/<c>SigfoxDevice</c> for LPWA uplinks) and
 /// answers once the row is committed: HTTP <c>201</c> with an empty body, TCP/UDP the text <c>201</c> (spec §4.1, Q7).
 /// The time is the device's <c>X-Soracom-Timestamp</c> (HTTP to <c>harvest.</c> only), else the group's
-/// <c>customTimestamp</c> from the JSON, else the receive time. Refusals (too large, invalid JSON or timestamp, queue
-/// full, store down) go to the error log under the device's resource, in Funnel's reply forms.
+/// <c>customTimestamp</c> from the JSON, else the receive time. A group with <c>batch</c> stores each element of the
+/// message's array as its own entry, all in one transaction (<see cref="HarvestBatch"/>). Refusals (too large, invalid
+/// JSON or timestamp, queue full, store down) go to the error log under the device's resource, in Funnel's reply forms.
 /// </summary>
 internal sealed class HarvestService : IDeviceService
 {
@@ -51,9 +52,11 @@ internal sealed class HarvestService : IDeviceService
             return Fail(message, 400, "Harvest is not enabled for this device's group");
         }
 
-        if (message.Payload.Length > _maxBytes)
+        // A batch message carries up to MaxItems entries of up to MaxEntryBytes each; each element is checked on its own.
+        var maxBytes = config.Batch is null ? _maxBytes : _maxBytes * HarvestBatch.MaxItems;
+        if (message.Payload.Length > maxBytes)
         {
-            return Fail(message, 413, $"Payload too large: Harvest stores at most {_maxBytes} bytes per message");
+            return Fail(message, 413, $"Payload too large: Harvest stores at most {maxBytes} bytes per {(config.Batch is null ? "message" : "batch message")}");
         }
 
         if (HarvestContent.For(message, out var problem) is not { } content)
@@ -61,6 +64,33 @@ internal sealed class HarvestService : IDeviceService
             return Fail(message, 400, problem!);
         }
 
+        var status = 400;
+        HarvestEntry[]? entries = config.Batch is { } batch
+            ? Split(message, config, batch, content, out status, out problem)
+            : Single(message, config, content, out problem) is { } entry ? [entry] : null;
+        return entries is null ? Fail(message, status, problem!) : await StoreAsync(message, config, entries, cancellationToken);
+    }
+
+    /// <summary>A batch message as its elements' entries, or null with the status and reason to refuse all of them.</summary>
+    private HarvestEntry[]? Split(DeviceMessage message, HarvestGroupConfig config, HarvestBatch batch, (string ContentType, string Content) content, out int status, out string? problem)
+    {
+        status = 400;
+        if (content.ContentType != HarvestContent.Json)
+        {
+            problem = "batch: the message is not JSON (a batch write is a JSON array of entries)";
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(content.Content);
+        var (type, id) = message.Resource;
+        var template = new HarvestEntry(type, id, 0, HarvestContent.Json, string.Empty, config.Category);
+        return batch.Split(doc.RootElement, config.CustomTimestamp!, template, _maxBytes, out status, out problem);
+    }
+
+    /// <summary>The message as one entry, at the device's timestamp, the group's custom one, or the receive time.</summary>
+    private HarvestEntry? Single(DeviceMessage message, HarvestGroupConfig config, (string ContentType, string Content) content, out string? problem)
+    {
+        problem = null;
         var time = message.DeviceTimestampMs;
         if (time is null && config.CustomTimestamp is { } custom && content.ContentType == HarvestContent.Json)
         {
@@ -68,16 +98,24 @@ internal sealed class HarvestService : IDeviceService
             time = custom.Read(doc.RootElement, out problem);
             if (time is null)
             {
-                return Fail(message, 400, problem!);
+                return null;
             }
         }
 
         var (type, id) = message.Resource;
-        var entry = new HarvestEntry(type, id, time ?? _receiveTimes.Next(type, id, message.ReceivedAtMs), content.ContentType, content.Content);
+        return new HarvestEntry(type, id, time ?? _receiveTimes.Next(type, id, message.ReceivedAtMs), content.ContentType, content.Content, config.Category);
+    }
+
+    /// <summary>
+    /// Writes the message's entries together: one spool record, or one item of the writer's queue, which the writer
+    /// never splits across transactions, so a batch is stored whole or not at all.
+    /// </summary>
+    private async ValueTask<ServiceResult> StoreAsync(DeviceMessage message, HarvestGroupConfig config, HarvestEntry[] entries, CancellationToken cancellationToken)
+    {
         if (config.Queued && _spool is not null)
         {
             // Acknowledged once durable in the spool; HarvestSpoolConsumer writes it to the store.
-            return await _spool.AppendAsync(Guid.CreateVersion7(), HarvestSpoolConsumer.Serialize(entry)) switch
+            return await _spool.AppendAsync(Guid.CreateVersion7(), HarvestSpoolConsumer.Serialize(entries)) switch
             {
                 SpoolAppend.Stored => message.Protocol == SourceProtocol.Http ? s_okHttp : s_okText,
                 SpoolAppend.Full => Fail(message, 503, "Harvest's spool is full; retry later"),
@@ -85,7 +123,7 @@ internal sealed class HarvestService : IDeviceService
             };
         }
 
-        var stored = _writer.TryEnqueue([entry]);
+        var stored = _writer.TryEnqueue(entries);
         if (stored is null)
         {
             return Fail(message, 503, "Harvest is busy: the write queue is full; retry later");

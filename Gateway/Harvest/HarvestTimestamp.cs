@@ -26,11 +26,12 @@ internal sealed class HarvestTimestamp
     public string Format { get; }
 
     /// <summary>The time in Unix ms, or null with <paramref name="problem"/> saying what is wrong.</summary>
-    public long? Read(JsonElement root, out string? problem)
+    /// <param name="subject">What <paramref name="root"/> is, for the problem's text: the message, or a batch's element.</param>
+    public long? Read(JsonElement root, out string? problem, string subject = "the message")
     {
         if (!TryResolve(root, Pointer, out var value))
         {
-            problem = $"customTimestamp: {Pointer} is not in the message";
+            problem = $"customTimestamp: {Pointer} is not in {subject}";
             return null;
         }
 

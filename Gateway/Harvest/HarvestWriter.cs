@@ -72,6 +72,8 @@ internal sealed partial class HarvestWriter : BackgroundService
     {
         batch.Clear();
         entries.Clear();
+        // A message's entries (a batch write's up to 100) are taken together, never split across two transactions:
+        // that is what makes a batch all-or-nothing. So a transaction may exceed _maxBatch by up to one message's entries.
         while (entries.Count < _maxBatch && _queue.Reader.TryRead(out var pending))
         {
             batch.Add(pending);

@@ -12,6 +12,9 @@ internal interface IHarvestStore : IAsyncDisposable
 
     Task<IReadOnlyList<HarvestEntry>> QueryAsync(HarvestQuery query, CancellationToken cancellationToken);
 
+    /// <summary>One page of the entries of every resource whose entries carry <see cref="HarvestCategoryQuery.Category"/>.</summary>
+    Task<IReadOnlyList<HarvestEntry>> QueryCategoryAsync(HarvestCategoryQuery query, CancellationToken cancellationToken);
+
     Task<HarvestEntry?> GetAsync(string resourceType, string resourceId, long time, CancellationToken cancellationToken);
 
     /// <summary>True when there was an entry to delete.</summary>

@@ -16,7 +16,7 @@ internal sealed class PostgresHarvestStore(string connectionString) : SqlHarvest
     protected override string Schema => """
         CREATE TABLE IF NOT EXISTS harvest_entries (
           resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, time BIGINT NOT NULL, content_type TEXT NOT NULL, content TEXT NOT NULL,
-          PRIMARY KEY (resource_type, resource_id, time));
+          category TEXT, PRIMARY KEY (resource_type, resource_id, time));
         CREATE INDEX IF NOT EXISTS harvest_entries_time ON harvest_entries (time);
         CREATE TABLE IF NOT EXISTS harvest_resources (
           resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, last_modified BIGINT NOT NULL, attribute_names TEXT NOT NULL,
@@ -29,10 +29,18 @@ internal sealed class PostgresHarvestStore(string connectionString) : SqlHarvest
         {
             await base.InitializeAsync(cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateColumn)
         {
             // Two instances creating the schema at the same moment: the other one won, which is fine.
         }
+    }
+
+    /// <summary>Tables from before categories get the column; both statements are no-ops on a current schema.</summary>
+    protected override async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "ALTER TABLE harvest_entries ADD COLUMN IF NOT EXISTS category TEXT; " + CategoryIndex;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -6,7 +6,8 @@ namespace Gateway.Harvest;
 /// <summary>
 /// The SQL both stores share (SQLite and PostgreSQL speak the same dialect for everything used here, upserts
 /// included): <c>harvest_entries</c> keyed by (resource type, resource ID, time), and <c>harvest_resources</c>, one row
-/// per resource with its last write and the JSON keys seen, so that the resource listing never scans entries.
+/// per resource with its last write and the JSON keys seen, so that the resource listing never scans entries. An
+/// entry's optional <c>category</c> has its own index (only rows that have one), for the listing by category.
 /// </summary>
 internal abstract class SqlHarvestStore : IHarvestStore
 {
@@ -17,6 +18,12 @@ internal abstract class SqlHarvestStore : IHarvestStore
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Brings a database made by an older gateway up to <see cref="Schema"/> (the <c>category</c> column and its
+    /// index); run after it at every start, so it must be idempotent.
+    /// </summary>
+    protected abstract Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken);
+
     public abstract ValueTask DisposeAsync();
 
     public virtual async Task InitializeAsync(CancellationToken cancellationToken)
@@ -25,7 +32,11 @@ internal abstract class SqlHarvestStore : IHarvestStore
         await using var command = connection.CreateCommand();
         command.CommandText = Schema;
         await command.ExecuteNonQueryAsync(cancellationToken);
+        await MigrateAsync(connection, cancellationToken);
     }
+
+    /// <summary>The index behind the category listing; only entries with a category are in it.</summary>
+    protected const string CategoryIndex = "CREATE INDEX IF NOT EXISTS harvest_entries_category ON harvest_entries (category, time) WHERE category IS NOT NULL;";
 
     public async Task WriteAsync(IReadOnlyList<HarvestEntry> entries, CancellationToken cancellationToken)
     {
@@ -39,14 +50,16 @@ internal abstract class SqlHarvestStore : IHarvestStore
 
         // One prepared statement reused for the whole batch: the batch is what makes ingest keep up, not the SQL.
         await using (var insert = Command(connection, tx, """
-            INSERT INTO harvest_entries (resource_type, resource_id, time, content_type, content) VALUES (@t, @i, @time, @ct, @c)
-            ON CONFLICT (resource_type, resource_id, time) DO UPDATE SET content_type = excluded.content_type, content = excluded.content
+            INSERT INTO harvest_entries (resource_type, resource_id, time, content_type, content, category) VALUES (@t, @i, @time, @ct, @c, @cat)
+            ON CONFLICT (resource_type, resource_id, time) DO UPDATE SET content_type = excluded.content_type, content = excluded.content, category = excluded.category
             """))
         {
             var (t, i, time, ct, c) = (Add(insert, "t", ""), Add(insert, "i", ""), Add(insert, "time", 0L), Add(insert, "ct", ""), Add(insert, "c", ""));
+            var cat = AddText(insert, "cat");
             foreach (var e in entries)
             {
                 (t.Value, i.Value, time.Value, ct.Value, c.Value) = (e.ResourceType, e.ResourceId, e.Time, e.ContentType, e.Content);
+                cat.Value = (object?)e.Category ?? DBNull.Value;
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -98,26 +111,52 @@ internal abstract class SqlHarvestStore : IHarvestStore
         }
 
         Add(command, "limit", (long)query.Limit);
-        command.CommandText = $"SELECT time, content_type, content FROM harvest_entries WHERE {where} ORDER BY time {(query.Ascending ? "ASC" : "DESC")} LIMIT @limit";
-        var list = new List<HarvestEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        command.CommandText = $"SELECT resource_type, resource_id, time, content_type, content, category FROM harvest_entries WHERE {where} ORDER BY time {(query.Ascending ? "ASC" : "DESC")} LIMIT @limit";
+        return await ReadEntriesAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<HarvestEntry>> QueryCategoryAsync(HarvestCategoryQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, string.Empty);
+        var where = "category = @cat";
+        Add(command, "cat", query.Category);
+        if (query.From is { } from)
         {
-            list.Add(new HarvestEntry(query.ResourceType, query.ResourceId, reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            where += " AND time >= @from";
+            Add(command, "from", from);
         }
 
-        return list;
+        if (query.To is { } to)
+        {
+            where += " AND time <= @to";
+            Add(command, "to", to);
+        }
+
+        // Row values: (time, type, id) strictly beyond the previous page's last entry, in the listing's order.
+        if (query.After is { } after)
+        {
+            where += query.Ascending ? " AND (time, resource_type, resource_id) > (@at, @aty, @aid)" : " AND (time, resource_type, resource_id) < (@at, @aty, @aid)";
+            Add(command, "at", after.Time);
+            Add(command, "aty", after.ResourceType);
+            Add(command, "aid", after.ResourceId);
+        }
+
+        var order = query.Ascending ? "ASC" : "DESC";
+        Add(command, "limit", (long)query.Limit);
+        command.CommandText = $"SELECT resource_type, resource_id, time, content_type, content, category FROM harvest_entries WHERE {where} ORDER BY time {order}, resource_type {order}, resource_id {order} LIMIT @limit";
+        return await ReadEntriesAsync(command, cancellationToken);
     }
 
     public async Task<HarvestEntry?> GetAsync(string resourceType, string resourceId, long time, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT content_type, content FROM harvest_entries WHERE resource_type = @t AND resource_id = @i AND time = @time");
+        await using var command = Command(connection, null, "SELECT resource_type, resource_id, time, content_type, content, category FROM harvest_entries WHERE resource_type = @t AND resource_id = @i AND time = @time");
         Add(command, "t", resourceType);
         Add(command, "i", resourceId);
         Add(command, "time", time);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new HarvestEntry(resourceType, resourceId, time, reader.GetString(0), reader.GetString(1)) : null;
+        return (await ReadEntriesAsync(command, cancellationToken)) is [var entry] ? entry : null;
     }
 
     public async Task<bool> DeleteAsync(string resourceType, string resourceId, long time, CancellationToken cancellationToken)
@@ -221,6 +260,19 @@ internal abstract class SqlHarvestStore : IHarvestStore
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private static async Task<List<HarvestEntry>> ReadEntriesAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var list = new List<HarvestEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new HarvestEntry(
+                reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return list;
+    }
+
     private static HarvestResource ReadResource(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetInt64(2),
         JsonSerializer.Deserialize(reader.GetString(3), HarvestJsonContext.Default.StringArray) ?? []);
@@ -256,6 +308,17 @@ internal abstract class SqlHarvestStore : IHarvestStore
         command.CommandText = sql;
         command.Transaction = tx;
         return command;
+    }
+
+    /// <summary>A nullable text parameter: typed up front, as PostgreSQL cannot infer a type from a first value of NULL.</summary>
+    private static DbParameter AddText(DbCommand command, string name)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.DbType = System.Data.DbType.String;
+        p.Value = DBNull.Value;
+        command.Parameters.Add(p);
+        return p;
     }
 
     private static DbParameter Add(DbCommand command, string name, object value)

@@ -33,7 +33,7 @@ internal sealed class SqliteHarvestStore : SqlHarvestStore
         PRAGMA journal_mode = WAL;
         CREATE TABLE IF NOT EXISTS harvest_entries (
           resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, time INTEGER NOT NULL, content_type TEXT NOT NULL, content TEXT NOT NULL,
-          PRIMARY KEY (resource_type, resource_id, time)) WITHOUT ROWID;
+          category TEXT, PRIMARY KEY (resource_type, resource_id, time)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS harvest_entries_time ON harvest_entries (time);
         CREATE TABLE IF NOT EXISTS harvest_resources (
           resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, last_modified INTEGER NOT NULL, attribute_names TEXT NOT NULL,
@@ -47,6 +47,21 @@ internal sealed class SqliteHarvestStore : SqlHarvestStore
         OwnerOnlyFiles.TightenIfPresent(_path + "-wal");
         OwnerOnlyFiles.TightenIfPresent(_path + "-shm");
         return base.InitializeAsync(cancellationToken);
+    }
+
+    /// <summary>SQLite has no <c>ADD COLUMN IF NOT EXISTS</c>: a <c>harvest.db</c> from before categories gets the column here.</summary>
+    protected override async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('harvest_entries') WHERE name = 'category'";
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            command.CommandText = "ALTER TABLE harvest_entries ADD COLUMN category TEXT";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        command.CommandText = CategoryIndex;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)

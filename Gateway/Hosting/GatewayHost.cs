@@ -42,6 +42,7 @@ internal static partial class GatewayHost
         ["--http-port"] = "Gateway:Beam:HttpPort",
         ["--website-port"] = "Gateway:Beam:WebsitePort",
         ["--unified-port"] = "Gateway:Beam:UnifiedPort",
+        ["--harvest-port"] = "Gateway:Beam:HarvestPort",
         ["--tcp-port"] = "Gateway:Beam:TcpPort",
         ["--mqtt-port"] = "Gateway:Beam:MqttPort",
         ["--https-port"] = "Gateway:Beam:HttpsPort",
@@ -242,7 +243,7 @@ internal static partial class GatewayHost
         var b = settings.Beam;
         var d = settings.Devices;
         var listeners = $"admin API and /metrics http://{settings.AdminAddress}:{settings.AdminPort}; on {b.ListenAddress}: Beam HTTP {b.HttpPort}, website {b.WebsitePort}, "
-            + $"unified TCP/UDP {b.UnifiedPort}, TCP relay {b.TcpPort}, Beam MQTT {b.MqttPort}, device HTTP {d.HttpPort}, MQTT {d.MqttPort} (0: off)";
+            + $"unified TCP/UDP {b.UnifiedPort}, Harvest TCP/UDP {b.HarvestPort}, TCP relay {b.TcpPort}, Beam MQTT {b.MqttPort}, device HTTP {d.HttpPort}, MQTT {d.MqttPort} (0: off)";
         LogReady(app.Logger, listeners);
         if (DescriptorBudget.CheckConfiguration(b.MaxConnections) is { } warning)
         {

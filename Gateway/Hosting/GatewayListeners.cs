@@ -58,6 +58,12 @@ internal static class GatewayListeners
             }
         }
 
+        if (beam.HarvestPort != 0)
+        {
+            // The unified port's handler: it sends what arrives on this port to Harvest alone (UnifiedAddresses).
+            k.Listen(listen, beam.HarvestPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+        }
+
         if (beam.TcpPort != 0)
         {
             k.Listen(listen, beam.TcpPort, l => l.UseConnectionHandler<TcpRelayConnectionHandler>());

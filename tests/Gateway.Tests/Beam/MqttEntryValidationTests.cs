@@ -43,7 +43,7 @@ public sealed class MqttEntryValidationTests
     {
         Assert.Empty(new global::Gateway.Beam.BeamOptions { MqttPort = 0 }.Validate());
         Assert.Contains("Gateway:Beam:MqttPort must be between 0 (off) and 65535 (was 70000).", new global::Gateway.Beam.BeamOptions { MqttPort = 70000 }.Validate());
-        Assert.Contains("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort and HttpsPort must differ.", new global::Gateway.Beam.BeamOptions { MqttPort = 8023 }.Validate());
+        Assert.Contains("Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort and HarvestPort must differ.", new global::Gateway.Beam.BeamOptions { MqttPort = 8023 }.Validate());
     }
 
     [Fact]

@@ -20,11 +20,18 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
     private const string Stamped = "127.0.0.162";
     private const string WithBeam = "127.0.0.163";
     private const string Off = "127.0.0.164";
+    private const string ColdA = "127.0.0.165";
+    private const string ColdB = "127.0.0.166";
+    private const string Batch = "127.0.0.167";
+    private const string BatchRoot = "127.0.0.168";
+    private const string BatchImsi = "440109999000167";
+    private const string BatchRootImsi = "440109999000168";
     private const string Unknown = "127.0.0.169";
     private const string OnlyImsi = "440109999000161";
     private const string StampedImsi = "440109999000162";
     private const string BeamImsi = "440109999000163";
     private const string ReadOnly = """{"statements":[{"effect":"allow","api":["DataEntry:get*"]}]}""";
+    private const string DataEntriesOnly = """{"statements":[{"effect":"allow","api":["DataEntry:getDataEntries"]}]}""";
 
     private readonly GatewayProcess _gateway = new();
     private RecordingUpstream _upstream = null!;
@@ -44,13 +51,22 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
                 { "groupId": "h-beam", "configuration": {
                     "SoracomBeam": { "udp://beam.soracom.io:23080": { "destination": "{{_upstream.BaseUri}}beam", "enabled": true } },
                     "SoracomHarvest": { "enabled": true } } },
-                { "groupId": "h-off", "configuration": { "SoracomHarvest": { "enabled": false } } }
+                { "groupId": "h-off", "configuration": { "SoracomHarvest": { "enabled": false } } },
+                { "groupId": "h-cat", "configuration": { "SoracomHarvest": { "enabled": true, "category": "cold room" } } },
+                { "groupId": "h-batch", "configuration": { "SoracomHarvest": { "enabled": true, "category": "batched",
+                    "customTimestamp": { "format": "unixtime-ms", "type": "jsonpointer", "value": "/t" }, "batch": { "enabled": true, "pointer": "/items" } } } },
+                { "groupId": "h-batch-root", "configuration": { "SoracomHarvest": { "enabled": true,
+                    "customTimestamp": { "format": "iso-8601", "type": "jsonpointer", "value": "/time" }, "batch": { "enabled": true, "pointer": "" } } } }
               ],
               "subscribers": [
                 { "imsi": "{{OnlyImsi}}", "groupId": "h-only", "ipAddress": "{{Only}}" },
                 { "imsi": "{{StampedImsi}}", "groupId": "h-ts", "ipAddress": "{{Stamped}}" },
                 { "imsi": "{{BeamImsi}}", "groupId": "h-beam", "ipAddress": "{{WithBeam}}" },
-                { "imsi": "440109999000164", "groupId": "h-off", "ipAddress": "{{Off}}" }
+                { "imsi": "440109999000164", "groupId": "h-off", "ipAddress": "{{Off}}" },
+                { "imsi": "440109999000165", "groupId": "h-cat", "ipAddress": "{{ColdA}}" },
+                { "imsi": "440109999000166", "groupId": "h-cat", "ipAddress": "{{ColdB}}" },
+                { "imsi": "{{BatchImsi}}", "groupId": "h-batch", "ipAddress": "{{Batch}}" },
+                { "imsi": "{{BatchRootImsi}}", "groupId": "h-batch-root", "ipAddress": "{{BatchRoot}}" }
               ]
             }
             """;
@@ -58,7 +74,8 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, seed, Ct);
         await _gateway.StartAsync(
             "--registry", path,
-            "--Gateway:Admin:AuthKeys:0:AuthKeyId", "keyId-harvest-ro", "--Gateway:Admin:AuthKeys:0:AuthKey", "secret-harvest-ro-0123456789", "--Gateway:Admin:AuthKeys:0:Permission", ReadOnly);
+            "--Gateway:Admin:AuthKeys:0:AuthKeyId", "keyId-harvest-ro", "--Gateway:Admin:AuthKeys:0:AuthKey", "secret-harvest-ro-0123456789", "--Gateway:Admin:AuthKeys:0:Permission", ReadOnly,
+            "--Gateway:Admin:AuthKeys:1:AuthKeyId", "keyId-harvest-entries", "--Gateway:Admin:AuthKeys:1:AuthKey", "secret-harvest-entries-0123456789", "--Gateway:Admin:AuthKeys:1:Permission", DataEntriesOnly);
         _api = await _gateway.LoginAsync();
     }
 
@@ -179,6 +196,110 @@ public sealed class HarvestEndToEndTests : IAsyncLifetime
         var (_, entry, _) = await GetAsync($"/v1/data/Subscriber/{OnlyImsi}/1700000000100");
         Assert.Equal(("application/x-www-form-urlencoded", "temp=20"), ((string?)entry!["contentType"], (string?)entry["content"]));
     }
+
+    [Fact]
+    public async Task A_groups_category_is_stored_with_each_entry_and_listed_across_its_devices()
+    {
+        // Three from one SIM over HTTP, one from the other over UDP (stamped with the receive time, so newest), and one
+        // from a group without a category, which the category's listing must not show.
+        for (var i = 1; i <= 3; i++)
+        {
+            var (s, _, _) = await PostAsync(ColdA, $"{{\"t\":{i}}}", "application/json", "-H", $"X-Soracom-Timestamp: {1_700_000_000_000 + i}");
+            Assert.Equal(201, s);
+        }
+
+        Assert.Equal("201", await DatagramAsync(ColdB, "{\"t\":4}"u8.ToArray()));
+        Assert.Equal(201, (await PostAsync(Only, "{\"t\":5}")).Status);
+
+        var (_, one, _) = await GetAsync("/v1/data/Subscriber/440109999000165/1700000000002");
+        Assert.Equal("cold room", (string?)one!["category"]);
+        var (_, plain, _) = await GetAsync($"/v1/data/Subscriber/{OnlyImsi}?limit=1");
+        Assert.Null(plain![0]!["category"]);
+
+        var seen = new List<string>();
+        string? key = null;
+        do
+        {
+            var (status, body, response) = await GetAsync("/v1/data/categories/cold%20room?limit=3"
+                + (key is null ? string.Empty : "&last_evaluated_key=" + Uri.EscapeDataString(key)));
+            Assert.Equal(HttpStatusCode.OK, status);
+            seen.AddRange(body!.AsArray().Select(static e => $"{(string?)e!["resourceId"]}:{(string?)e["content"]}:{(string?)e["category"]}"));
+            key = response.Headers.TryGetValues("x-soracom-next-key", out var values) ? values.Single() : null;
+        }
+        while (key is not null);
+        Assert.Equal(
+            ["440109999000166:{\"t\":4}:cold room", "440109999000165:{\"t\":3}:cold room", "440109999000165:{\"t\":2}:cold room", "440109999000165:{\"t\":1}:cold room"],
+            seen);
+
+        var (_, asc, _) = await GetAsync("/v1/data/categories/cold%20room?sort=asc&from=1700000000002&limit=1");
+        Assert.Equal(1_700_000_000_002L, (long)asc![0]!["time"]!);
+        var (_, none, _) = await GetAsync("/v1/data/categories/warm");
+        Assert.Empty(none!.AsArray());
+        var (badKey, error, _) = await GetAsync("/v1/data/categories/warm?last_evaluated_key=1700000000002_440109999000165");
+        Assert.Equal(HttpStatusCode.BadRequest, badKey);
+        Assert.Contains("expected <time>_<resourceType>/<resourceId>", (string?)error!["message"], StringComparison.Ordinal);
+
+        // SAM: the read-only key's DataEntry:get* covers the category listing; a key for other data does not.
+        using var readOnly = await _gateway.LoginAsync("keyId-harvest-ro", "secret-harvest-ro-0123456789");
+        Assert.Equal(HttpStatusCode.OK, (await readOnly.GetAsync(_gateway.Url("/v1/data/categories/warm"), Ct)).StatusCode);
+        using var entriesOnly = await _gateway.LoginAsync("keyId-harvest-entries", "secret-harvest-entries-0123456789");
+        var denied = await entriesOnly.GetAsync(_gateway.Url("/v1/data/categories/warm"), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal("Not permitted: DataEntry:getDataEntriesByCategory", (string?)(await denied.Content.ReadFromJsonAsync<JsonObject>(Ct))!["message"]);
+    }
+
+    [Fact]
+    public async Task A_batch_write_stores_each_element_as_its_own_entry_over_HTTP_and_UDP()
+    {
+        var (status, body, _) = await PostAsync(Batch, """{"items": [{"t": 1700000000001, "v": 1}, {"t": 1700000000002, "v": 2}, {"t": 1700000000003, "v": [3]}]}""");
+        Assert.Equal((201, string.Empty), (status, body));
+        var (_, stored, _) = await GetAsync($"/v1/data/Subscriber/{BatchImsi}?sort=asc");
+        Assert.Equal(
+            ["1700000000001 {\"t\": 1700000000001, \"v\": 1} batched", "1700000000002 {\"t\": 1700000000002, \"v\": 2} batched", "1700000000003 {\"t\": 1700000000003, \"v\": [3]} batched"],
+            stored!.AsArray().Select(static e => $"{(long)e!["time"]!} {(string?)e["content"]} {(string?)e["category"]}"));
+        Assert.All(stored.AsArray(), static e => Assert.Equal("application/json", (string?)e!["contentType"]));
+
+        // The whole datagram is the array (blank pointer), times in ISO 8601; then the most a batch takes, 100 elements.
+        Assert.Equal("201", await DatagramAsync(BatchRoot, """[{"time": "2026-01-02T03:04:05.001Z", "v": 1}, {"time": "2026-01-02T03:04:05.002Z", "v": 2}]"""u8.ToArray()));
+        var (_, two, _) = await GetAsync($"/v1/data/Subscriber/{BatchRootImsi}?sort=asc");
+        Assert.Equal([1_767_323_045_001L, 1_767_323_045_002], two!.AsArray().Select(static e => (long)e!["time"]!));
+        Assert.Equal("{\"time\": \"2026-01-02T03:04:05.002Z\", \"v\": 2}", (string?)two[1]!["content"]);
+
+        Assert.Equal("201", await DatagramAsync(BatchRoot, Encoding.UTF8.GetBytes(IsoArray(100, 3_000))));
+        var (_, all, _) = await GetAsync($"/v1/data/Subscriber/{BatchRootImsi}?limit=1000");
+        Assert.Equal(102, all!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_element_or_too_many_is_refused_whole()
+    {
+        var (status, body, _) = await PostAsync(Batch, """{"items": [{"t": 1700000000001}, {"v": 2}]}""");
+        Assert.Equal((400, "{\"message\":\"batch element /items/1: customTimestamp: /t is not in the element\"}"), (status, body));
+
+        (status, body, _) = await PostAsync(Batch, "{\"items\": [" + string.Join(',', Enumerable.Range(1, 101).Select(static i => $"{{\"t\": {1_700_000_000_000 + i}}}")) + "]}");
+        Assert.Equal((413, "{\"message\":\"Too many elements: a batch write stores at most 100 entries (got 101)\"}"), (status, body));
+
+        (status, body, _) = await PostAsync(Batch, $$"""{"items": [{"t": 1700000000001}, {"t": 1700000000002, "pad": "{{new string('x', 1024)}}"}]}""");
+        Assert.Equal(413, status);
+        Assert.Contains("batch element /items/1 is 1055 bytes; Harvest stores at most 1024 bytes per entry", body, StringComparison.Ordinal);
+
+        (status, body, _) = await PostAsync(Batch, """{"items": {"t": 1700000000001}}""");
+        Assert.Equal((400, "{\"message\":\"batch: /items is not a JSON array\"}"), (status, body));
+
+        Assert.Equal("400 batch element /1: customTimestamp: /time is not an ISO 8601 time",
+            await DatagramAsync(BatchRoot, """[{"time": "2026-01-02T03:04:05.001Z"}, {"time": "noon"}]"""u8.ToArray()));
+        Assert.Equal("400 batch: the message is not JSON (a batch write is a JSON array of entries)", await DatagramAsync(BatchRoot, [0x01, 0x02]));
+        Assert.Equal("413 Too many elements: a batch write stores at most 100 entries (got 101)", await DatagramAsync(BatchRoot, Encoding.UTF8.GetBytes(IsoArray(101, 0))));
+
+        // Nothing of any refused message was stored, not even its good elements.
+        Assert.Empty((await GetAsync($"/v1/data/Subscriber/{BatchImsi}")).Body!.AsArray());
+        Assert.Empty((await GetAsync($"/v1/data/Subscriber/{BatchRootImsi}")).Body!.AsArray());
+    }
+
+    /// <summary>A JSON array of <paramref name="count"/> elements, each at its own ISO 8601 time from 2026-01-02T00:00:00Z plus <paramref name="offsetMs"/>.</summary>
+    private static string IsoArray(int count, int offsetMs) =>
+        "[" + string.Join(',', Enumerable.Range(0, count).Select(i =>
+            $"{{\"time\":\"{new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(offsetMs + i).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)}\"}}")) + "]";
 
     [Fact]
     public async Task Beam_and_Harvest_over_the_unified_endpoint_both_get_the_message()

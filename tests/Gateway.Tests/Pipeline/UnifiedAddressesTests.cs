@@ -20,6 +20,24 @@ public sealed class UnifiedAddressesTests
         Assert.Null(new UnifiedAddresses(new Dictionary<string, string>()).ServiceFor(IPAddress.Loopback));
     }
 
+    [Fact]
+    public void Harvests_own_port_names_Harvest_whatever_the_address()
+    {
+        var addresses = new UnifiedAddresses(new Dictionary<string, string> { ["funnel"] = "127.0.0.61" }, harvestPort: 8514);
+
+        Assert.Equal("harvest", addresses.ServiceForEndPoint(new IPEndPoint(IPAddress.Loopback, 8514)));
+        Assert.Equal("harvest", addresses.ServiceForEndPoint(new IPEndPoint(IPAddress.Parse("127.0.0.61"), 8514)));
+        Assert.Equal("funnel", addresses.ServiceForEndPoint(new IPEndPoint(IPAddress.Parse("127.0.0.61"), 23080)));
+        Assert.Null(addresses.ServiceForEndPoint(new IPEndPoint(IPAddress.Loopback, 23080)));
+        Assert.Null(new UnifiedAddresses(new Dictionary<string, string>()).ServiceForEndPoint(new IPEndPoint(IPAddress.Loopback, 8514)));
+    }
+
+    [Fact]
+    public void Harvests_port_must_differ_from_the_other_device_ports() =>
+        Assert.Contains(
+            "Gateway:Beam: HttpPort, WebsitePort, UnifiedPort, TcpPort, MqttPort, HttpsPort and HarvestPort must differ.",
+            new BeamOptions { HarvestPort = 23080 }.Validate());
+
     [Theory]
     [InlineData(null, "UDP", "no Beam UDP entry for this device's group")]
     [InlineData("beam", "TCP", "no Beam TCP entry for this device's group")]
