@@ -56,7 +56,7 @@ if command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; then
   # The configuration's placeholders, filled with ports as benchmarks/harness/three-instances.sh does.
   env FRONT_HTTP=18888 FRONT_TCP=18023 FRONT_MQTT=11883 G1_HTTP=1 G1_TCP=2 G1_MQTT=3 G1_ADMIN=4 G2_HTTP=5 G2_TCP=6 \
     G2_MQTT=7 G2_ADMIN=8 G3_HTTP=9 G3_TCP=10 G3_MQTT=11 G3_ADMIN=12 SOURCE=127.0.0.1 STATS=19999 ADMIN_SOCKET=/tmp/haproxy-check.sock \
-    "$(command -v haproxy || echo /usr/sbin/haproxy)" -c -q -f deploy/haproxy/haproxy.cfg && say "deploy/haproxy/haproxy.cfg: ok" || fail=1
+    "$(command -v haproxy || echo /usr/sbin/haproxy)" -c -q -f deploy/haproxy/haproxy.cfg && say "deploy/haproxy/haproxy.cfg: ok" || { say "deploy/haproxy/haproxy.cfg: refused by haproxy -c"; fail=1; }
 else
   say "haproxy not installed: deploy/haproxy/haproxy.cfg not checked (apt-get install haproxy)"
 fi
