@@ -45,6 +45,9 @@ status=0
 # The longer failure runs (Category=Failure: kill -9, broker outage, SIGTERM under load) are left to
 # tests/failure/run.sh; their fast subset (Gateway.Tests.Failure.QueuedDeliveryTests, the spool's unit tests) runs here.
 dotnet test Gateway.sln -c Release --no-build --filter "Category!=Failure" 2>&1 | tee "$log" || status=$?
+# The deployment files, offline: Kubernetes manifests against Kubernetes' schemas and for unknown fields, the
+# Dockerfile, the HAProxy configuration when haproxy is installed (deploy/check.sh; docs/deployment.md).
+deploy/check.sh || status=1
 
 # One plain closing line over every test project, in the form CI reads.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
