@@ -84,6 +84,25 @@ internal abstract class SqlHarvestStore : IHarvestStore
         await tx.CommitAsync(cancellationToken);
     }
 
+    /// <summary>The listings' <c>from</c>/<c>to</c> bounds (Unix ms, inclusive) as a clause to append, with their parameters.</summary>
+    private static string TimeRange(DbCommand command, long? from, long? to)
+    {
+        var clause = string.Empty;
+        if (from is { } f)
+        {
+            clause += " AND time >= @from";
+            Add(command, "from", f);
+        }
+
+        if (to is { } t)
+        {
+            clause += " AND time <= @to";
+            Add(command, "to", t);
+        }
+
+        return clause;
+    }
+
     public async Task<IReadOnlyList<HarvestEntry>> QueryAsync(HarvestQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -92,17 +111,7 @@ internal abstract class SqlHarvestStore : IHarvestStore
         var where = "resource_type = @t AND resource_id = @i";
         Add(command, "t", query.ResourceType);
         Add(command, "i", query.ResourceId);
-        if (query.From is { } from)
-        {
-            where += " AND time >= @from";
-            Add(command, "from", from);
-        }
-
-        if (query.To is { } to)
-        {
-            where += " AND time <= @to";
-            Add(command, "to", to);
-        }
+        where += TimeRange(command, query.From, query.To);
 
         if (query.After is { } after)
         {
@@ -122,17 +131,7 @@ internal abstract class SqlHarvestStore : IHarvestStore
         await using var command = Command(connection, null, string.Empty);
         var where = "category = @cat";
         Add(command, "cat", query.Category);
-        if (query.From is { } from)
-        {
-            where += " AND time >= @from";
-            Add(command, "from", from);
-        }
-
-        if (query.To is { } to)
-        {
-            where += " AND time <= @to";
-            Add(command, "to", to);
-        }
+        where += TimeRange(command, query.From, query.To);
 
         // Row values: (time, type, id) strictly beyond the previous page's last entry, in the listing's order.
         if (query.After is { } after)

@@ -128,14 +128,15 @@ start_gateway() {
 }
 
 # start_udp_gateway: a built gateway (Release, or $GATEWAY_DLL) with only the unified port on and UDP admission
-# opened up for load (no rate limit, 1,024 in flight per device), serving $WORK/seed.json; waits until it answers.
+# opened up for load (no rate limit, $UDP_IN_FLIGHT — default 1,024 — in flight per device), serving $WORK/seed.json;
+# waits until it answers.
 # Sets GU (unified port), GA (admin port) and GATEWAY_PID. The start of every UDP→destination script.
 start_udp_gateway() {
   GU=$(free_port); GA=$(free_port)
   dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
     --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
     --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
-    --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice 1024 \
+    --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice "${UDP_IN_FLIGHT:-1024}" \
     --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
   GATEWAY_PID=${PIDS[-1]}
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

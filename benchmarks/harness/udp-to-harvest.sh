@@ -27,14 +27,7 @@ cat > "$WORK/seed.json" <<SEED
 { "groups": [ { "groupId": "bench", "configuration": { "SoracomHarvest": { "enabled": true } } } ], "subscribers": [ $subs ] }
 SEED
 
-GU=$(free_port); GA=$(free_port)
-dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d" --admin-port "$GA" \
-  --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port "$GU" --tcp-port 0 --mqtt-port 0 \
-  --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
-  --Gateway:Beam:UdpRatePerDevice 0 --Gateway:Beam:UdpMaxInFlightPerDevice 4096 \
-  --Logging:LogLevel:Default Warning > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
-GATEWAY_PID=${PIDS[-1]}
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GA/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+UDP_IN_FLIGHT=4096 start_udp_gateway
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rows() { sqlite3 "$WORK/d/harvest.db" "SELECT count(*) FROM harvest_entries"; }
