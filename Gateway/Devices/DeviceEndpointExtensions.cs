@@ -10,6 +10,9 @@ namespace Gateway.Devices;
 /// <summary>Registration of the device-service entry points: services, Kestrel listeners and the HTTP branch.</summary>
 internal static class DeviceEndpointExtensions
 {
+    /// <summary>MQTTnet's per-connection packet-encoding buffer, kept while the connection lives.</summary>
+    internal const int WriterBufferBytes = 256;
+
     /// <summary>The HTTP device services listener's handler (and the pipeline it feeds, if nothing registered it yet).</summary>
     public static IServiceCollection AddDeviceHttpEndpoint(this IServiceCollection services, DeviceEndpointOptions options)
     {
@@ -38,7 +41,15 @@ internal static class DeviceEndpointExtensions
         services.AddMqttWebSocketServerAdapter();
 
         // Not persisted: a session ends with its connection, so nothing of one device outlives it.
-        services.AddHostedMqttServer(static b => b.WithoutDefaultEndpoint());
+        var server = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().Build();
+
+        // Each connection keeps its own packet-encoding buffer for its lifetime (MQTTnet's default 4 KiB, a quarter of
+        // an idle connection's memory). This endpoint only ever sends acknowledgements (it routes no PUBLISH to
+        // anyone), a few bytes to ~150 with an MQTT 5 reason string: a larger one grows the buffer for that packet and
+        // is then given back.
+        server.WriterBufferSize = WriterBufferBytes;
+        server.WriterBufferSizeMax = WriterBufferBytes;
+        services.AddHostedMqttServer(server);
 
         // MqttHostedServer starts the server only once the application has started, after every hosted service's
         // StartAsync: attaching here comes first.

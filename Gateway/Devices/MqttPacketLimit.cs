@@ -10,69 +10,117 @@ namespace Gateway.Devices;
 /// and buffers a whole packet before handing it on, so without this one client could make the process hold up to
 /// MQTT's 256 MiB per connection. Only the fixed headers are read; the bytes pass through unchanged.
 /// </summary>
+/// <remarks>
+/// A reader in front of the connection's own, checking each byte once as MQTTnet's reads return it: no pipe, buffer
+/// or task of its own, so an idle connection costs one small object more (a second pipe with a pump was about 1 KiB
+/// per idle connection, docs/performance.md).
+/// </remarks>
 internal sealed partial class MqttPacketLimit(ILogger<MqttPacketLimit> logger)
 {
     /// <summary>Largest remaining length (variable header and payload) of one packet: Funnel's HTTP body limit and room for a topic and properties.</summary>
     public const int MaxPacketBytes = DeviceEndpointOptions.MaxHttpBodyBytes + 64 * 1024;
 
-    public ConnectionDelegate Wrap(ConnectionDelegate next) => async connection =>
+    public ConnectionDelegate Wrap(ConnectionDelegate next) => connection =>
     {
+        // Kestrel completes the transport it created itself when the connection ends, whatever replaced it here.
         var original = connection.Transport;
-        var checkedInput = new Pipe();
-        connection.Transport = new Duplex(checkedInput.Reader, original.Output);
-        var pump = PumpAsync(original.Input, checkedInput.Writer, connection);
-        try
-        {
-            await next(connection);
-        }
-        finally
-        {
-            // MQTTnet is done reading: completing its side frees a pump waiting for room, cancelling frees one waiting for bytes.
-            await checkedInput.Reader.CompleteAsync();
-            original.Input.CancelPendingRead();
-            await pump;
-            connection.Transport = original;
-        }
+        connection.Transport = new Duplex(new CheckedReader(original.Input, connection, this), original.Output);
+        return next(connection);
     };
 
-    private async Task PumpAsync(PipeReader input, PipeWriter output, ConnectionContext connection)
+    private void Refuse(ConnectionContext connection)
     {
-        var framing = new Framing();
-        try
+        DeviceMetrics.Count(MqttPipelineEndpoint.TcpName, "too_large");
+        LogTooLarge(logger, connection.RemoteEndPoint?.ToString() ?? "-", MaxPacketBytes);
+        connection.Abort(new ConnectionAbortedException("MQTT packet over the size limit"));
+    }
+
+    /// <summary>
+    /// The connection's reader, with every byte it returns fed once to <see cref="Framing"/>. Once a packet is over
+    /// the limit the connection is aborted and every read answers "completed, nothing more", so MQTTnet ends the
+    /// session without having seen any of the refused packet.
+    /// </summary>
+    private sealed class CheckedReader(PipeReader inner, ConnectionContext connection, MqttPacketLimit limit) : PipeReader
+    {
+        private static readonly ReadResult s_ended = new(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
+
+        private readonly Framing _framing = new();
+
+        // The buffer the last read returned, and how many bytes at its start the framing has seen already.
+        private ReadOnlySequence<byte> _last;
+        private long _checked;
+        private bool _refused;
+
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
-            while (true)
+            if (_refused)
             {
-                var read = await input.ReadAsync();
-                var buffer = read.Buffer;
-                if (!framing.Accept(buffer, MaxPacketBytes))
-                {
-                    DeviceMetrics.Count(MqttPipelineEndpoint.TcpName, "too_large");
-                    LogTooLarge(logger, connection.RemoteEndPoint?.ToString() ?? "-", MaxPacketBytes);
-                    input.AdvanceTo(buffer.End);
-                    connection.Abort(new ConnectionAbortedException("MQTT packet over the size limit"));
-                    break;
-                }
-
-                foreach (var segment in buffer)
-                {
-                    await output.WriteAsync(segment);
-                }
-
-                input.AdvanceTo(buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    break;
-                }
+                return ValueTask.FromResult(s_ended);
             }
+
+            var read = inner.ReadAsync(cancellationToken);
+            return read.IsCompletedSuccessfully ? ValueTask.FromResult(Check(read.Result)) : CheckLaterAsync(read);
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException)
+
+        // Pooled: a read completes once per packet, and the pending one is all an idle connection holds here.
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<ReadResult> CheckLaterAsync(ValueTask<ReadResult> read) => Check(await read);
+
+        public override bool TryRead(out ReadResult result)
         {
-            // The device went away or MQTTnet finished with the connection: nothing more to pass on.
+            if (_refused)
+            {
+                result = s_ended;
+                return true;
+            }
+
+            if (!inner.TryRead(out result))
+            {
+                return false;
+            }
+
+            result = Check(result);
+            return true;
         }
-        finally
+
+        private ReadResult Check(ReadResult result)
         {
-            await output.CompleteAsync();
+            var buffer = result.Buffer;
+            if (buffer.Length > _checked && !_framing.Accept(buffer.Slice(_checked), MaxPacketBytes))
+            {
+                _refused = true;
+                inner.AdvanceTo(buffer.End);
+                _last = default;
+                limit.Refuse(connection);
+                return s_ended;
+            }
+
+            _last = buffer;
+            _checked = buffer.Length;
+            return result;
         }
+
+        public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+        {
+            if (_refused)
+            {
+                // The positions are of the empty "ended" buffer; the connection's reader was advanced past everything.
+                return;
+            }
+
+            // What is consumed leaves the buffer; what stays was seen already and is not fed to the framing again.
+            _checked -= _last.Slice(0, consumed).Length;
+            _last = default;
+            inner.AdvanceTo(consumed, examined);
+        }
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
     }
 
     /// <summary>
