@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Pipeline;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MQTTnet.AspNetCore;
@@ -37,7 +38,8 @@ internal static class DeviceEndpointExtensions
 
         services.AddSingleton<MqttPipelineEndpoint>();
         services.AddSingleton<MqttPacketLimit>();
-        services.AddMqttConnectionHandler();
+        services.AddSingleton<MqttTcpConnectionHandler>();
+        services.AddSingleton<IMqttServerAdapter>(static s => s.GetRequiredService<MqttTcpConnectionHandler>());
         services.AddMqttWebSocketServerAdapter();
 
         // Not persisted: a session ends with its connection, so nothing of one device outlives it.
@@ -67,11 +69,7 @@ internal static class DeviceEndpointExtensions
 
         if (options.MqttPort != 0)
         {
-            kestrel.Listen(address, options.MqttPort, static l =>
-            {
-                l.Use(l.ApplicationServices.GetRequiredService<MqttPacketLimit>().Wrap);
-                l.UseMqtt();
-            });
+            kestrel.Listen(address, options.MqttPort, static l => l.UseConnectionHandler<MqttTcpConnectionHandler>());
         }
     }
 
