@@ -29,15 +29,26 @@ mosquitto_start() { # NAME PORT: a broker of its own on loopback; sets MOSQUITTO
   MOSQUITTO_PID=${PIDS[-1]}
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break; sleep 0.1; done
 }
-gateway_start() { # PORT-ARGUMENTS…: a fresh gateway; sets GATEWAY_PID
-  local ga; ga=$(free_port)
+gateway_start() { # PORT-ARGUMENTS…: a fresh gateway; sets GATEWAY_PID. Tried again with another admin port when the
+  # first did not come up: on this shared machine a port free_port found can be taken before the gateway binds it.
+  local attempt
+  for attempt in 1 2 3; do
+    gateway_try "$@" && return 0
+    echo "  gateway did not start (attempt $attempt): $(tail -3 "$WORK/gateway-$GA.log" | tr '\n' ' ')" >&2
+    stop "$GATEWAY_PID"
+  done
+  return 1
+}
+gateway_try() {
+  local ga; ga=$(free_port); GA=$ga
   dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d-$ga" --admin-port "$ga" \
     --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port 0 --tcp-port 0 --mqtt-port 0 --device-http-port 0 \
     --mqtt-pipeline-port 0 "$@" --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
     --Gateway:Beam:MaxConnectionsPerDevice 30000 --Gateway:Beam:MaxConnections 30000 \
     --Logging:LogLevel:Default Warning > "$WORK/gateway-$ga.log" 2>&1 & PIDS+=($!)
   GATEWAY_PID=${PIDS[-1]}
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ga/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$ga/healthz" >/dev/null 2>&1 && return 0; kill -0 "$GATEWAY_PID" 2>/dev/null || return 1; sleep 0.2; done
+  return 1
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
