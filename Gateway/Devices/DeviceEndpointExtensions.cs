@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Pipeline;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MQTTnet.AspNetCore;
@@ -10,6 +11,9 @@ namespace Gateway.Devices;
 /// <summary>Registration of the device-service entry points: services, Kestrel listeners and the HTTP branch.</summary>
 internal static class DeviceEndpointExtensions
 {
+    /// <summary>MQTTnet's per-connection packet-encoding buffer, kept while the connection lives.</summary>
+    internal const int WriterBufferBytes = 256;
+
     /// <summary>The HTTP device services listener's handler (and the pipeline it feeds, if nothing registered it yet).</summary>
     public static IServiceCollection AddDeviceHttpEndpoint(this IServiceCollection services, DeviceEndpointOptions options)
     {
@@ -34,11 +38,20 @@ internal static class DeviceEndpointExtensions
 
         services.AddSingleton<MqttPipelineEndpoint>();
         services.AddSingleton<MqttPacketLimit>();
-        services.AddMqttConnectionHandler();
+        services.AddSingleton<MqttTcpConnectionHandler>();
+        services.AddSingleton<IMqttServerAdapter>(static s => s.GetRequiredService<MqttTcpConnectionHandler>());
         services.AddMqttWebSocketServerAdapter();
 
         // Not persisted: a session ends with its connection, so nothing of one device outlives it.
-        services.AddHostedMqttServer(static b => b.WithoutDefaultEndpoint());
+        var server = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().Build();
+
+        // Each connection keeps its own packet-encoding buffer for its lifetime (MQTTnet's default 4 KiB, a quarter of
+        // an idle connection's memory). This endpoint only ever sends acknowledgements (it routes no PUBLISH to
+        // anyone), a few bytes to ~150 with an MQTT 5 reason string: a larger one grows the buffer for that packet and
+        // is then given back.
+        server.WriterBufferSize = WriterBufferBytes;
+        server.WriterBufferSizeMax = WriterBufferBytes;
+        services.AddHostedMqttServer(server);
 
         // MqttHostedServer starts the server only once the application has started, after every hosted service's
         // StartAsync: attaching here comes first.
@@ -56,11 +69,7 @@ internal static class DeviceEndpointExtensions
 
         if (options.MqttPort != 0)
         {
-            kestrel.Listen(address, options.MqttPort, static l =>
-            {
-                l.Use(l.ApplicationServices.GetRequiredService<MqttPacketLimit>().Wrap);
-                l.UseMqtt();
-            });
+            kestrel.Listen(address, options.MqttPort, static l => l.UseConnectionHandler<MqttTcpConnectionHandler>());
         }
     }
 

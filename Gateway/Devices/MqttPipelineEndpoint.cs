@@ -84,7 +84,7 @@ internal sealed partial class MqttPipelineEndpoint(
     private (MqttDeviceConnection? Connection, MqttDeviceConnection? Previous) Admit(ValidatingConnectionEventArgs args)
     {
         // The Kestrel transport hands MQTTnet a connection context; WebSocket connections come through its channel adapter.
-        var name = args.ChannelAdapter is MQTTnet.AspNetCore.MqttConnectionContext ? TcpName : WebSocketName;
+        var name = args.ChannelAdapter is MqttKestrelChannel ? TcpName : WebSocketName;
 
         // Assigned first, whatever follows: MQTTnet refuses an empty MQTT 5 client ID with no assigned one as "client
         // identifier not valid", which would hide a refusal of the device itself.

@@ -58,6 +58,13 @@ internal static class IdleConnections
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"closing alive={alive}"));
         foreach (var socket in sockets)
         {
+            // Reset, not closed: each socket was bound to its own ephemeral port, and 10,000 of them in TIME_WAIT for a
+            // minute left the next side of idle-connections.sh short of ports ("Address already in use").
+            if (socket is not null)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+
             socket?.Dispose();
         }
 

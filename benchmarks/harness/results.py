@@ -86,8 +86,8 @@ TABLES = [
       ("kib_per_conn", "KiB per connection (RSS growth)", LOWER), ("rss_before_mb", "RSS before MB", None),
       ("rss_after_mb", "RSS after MB", None)],
      "A fresh server per row; MQTT 3.1.1 CONNECT (keepalive 1200 s) or a bare TCP connect, then nothing. "
-     "`mqtt-relay`: Beam MQTT port (each device also holds an upstream session to a mosquitto; limited to 9,000 by "
-     "this machine's 20,000 descriptors per process); `mqtt-pipeline`: MQTT terminated in the gateway (Funnel, "
+     "`mqtt-relay`: Beam MQTT port (each device also holds an upstream session to a mosquitto; 8,500: the "
+     "gateway refuses past 18,000 descriptors, nine tenths of this machine's 20,000 per process); `mqtt-pipeline`: MQTT terminated in the gateway (Funnel, "
      "Harvest); `tcp`: unified port, TCP→HTTP, no upstream until data; `mosquitto`: clients straight to mosquitto. "
      "Kernel socket buffers are not in RSS, for either side.", "≤ 10 KiB per connection"),
     ("three-instances", "Three instances behind HAProxy: throughput with 1, 2, 3", "three-instances.sh",

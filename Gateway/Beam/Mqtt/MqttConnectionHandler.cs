@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Gateway.Registry;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Beam.Mqtt;
@@ -100,6 +101,35 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             return;
         }
 
+        if (await OpenSessionAsync(connect, device, config, entry, output) is not var (socket, upstream))
+        {
+            return;
+        }
+
+        try
+        {
+            BeamMetrics.Count(Name, "connected");
+            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
+            var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
+            using var idle = new CancellationTokenSource(idleAfter);
+            var toUpstream = PumpToUpstreamAsync(input, upstream, suffix, idle, idleAfter, source);
+            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, keepAlive == 0 ? idleAfter : null);
+            await Task.WhenAll(toUpstream, toDevice);
+        }
+        finally
+        {
+            await DisposeAsync(upstream, socket);
+        }
+    }
+
+    /// <summary>
+    /// Opens the device's session with the broker: connects, sends its CONNECT (with the entry's credentials) and
+    /// relays the broker's CONNACK. Null when the device was answered with a refusal instead (nothing left open).
+    /// A method of its own so that what only the handshake needs (the CONNECT, the connect timeout's timer) is not
+    /// kept by the idle connection for hours.
+    /// </summary>
+    private async Task<(Socket Socket, Stream Upstream)?> OpenSessionAsync(MqttConnect connect, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, PipeWriter output)
+    {
         var upstreamName = entry.Destination.GetLeftPart(UriPartial.Authority);
         Socket? socket = null;
         Stream? upstream = null;
@@ -118,7 +148,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 BeamMetrics.Count(Name, "upstream_no_connack");
                 health?.Failed("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination), "no CONNACK from the broker");
                 await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
-                return;
+                return null;
             }
 
             // The broker's own CONNACK goes to the device, session-present flag and all.
@@ -128,11 +158,12 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 LogUpstreamRefused(logger, device.Label, upstreamName, connAck[3]);
                 BeamMetrics.Count(Name, "upstream_refused_connect");
                 health?.Failed("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination), $"the broker refused the connection (CONNACK return code {connAck[3]})");
-                return;
+                return null;
             }
 
             relaying = true;
             health?.Succeeded("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination));
+            return (socket, upstream);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
         {
@@ -146,7 +177,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             BeamMetrics.Count(Name, failure.Metric);
             health?.Failed("Beam", "mqtt", Health.DestinationHealthBoard.Name(entry.Destination), failure.Reason);
             await output.WriteAsync(MqttConnect.ConnAck(ConnectReturnCode.ServerUnavailable), CancellationToken.None);
-            return;
+            return null;
         }
         finally
         {
@@ -155,21 +186,6 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 // Refused or failed before the relay: nothing else will close these.
                 await DisposeAsync(upstream, socket);
             }
-        }
-
-        try
-        {
-            BeamMetrics.Count(Name, "connected");
-            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
-            var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
-            using var idle = new CancellationTokenSource(idleAfter);
-            var toUpstream = PumpToUpstreamAsync(input, upstream!, suffix, idle, idleAfter, source);
-            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream!, output, idle, keepAlive == 0 ? idleAfter : null);
-            await Task.WhenAll(toUpstream, toDevice);
-        }
-        finally
-        {
-            await DisposeAsync(upstream, socket);
         }
     }
 

@@ -139,6 +139,31 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_larger_than_one_read_reaches_the_subscribed_device_whole()
+    {
+        // The broker→device side waits without a buffer and reads at most 4 KiB at a time into the device's pipe:
+        // 100,000 bytes arrive over many reads and must come out as one unchanged message.
+        var payload = string.Concat(Enumerable.Range(0, 10_000).Select(static i => i.ToString("D10", System.Globalization.CultureInfo.InvariantCulture)));
+        var psi = new ProcessStartInfo("mosquitto_sub") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])[.. Gateway(), "-i", "sub51-large", "-t", "cmd/dev51-large", "-C", "1", "-W", "20"])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var sub = Process.Start(psi)!;
+        var output = sub.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 60 && !sub.HasExited; i++)
+        {
+            await Mosquitto.RunAsync("mosquitto_pub", [.. _broker.Args(), "-t", "cmd/dev51-large", "-m", payload]);
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
+        await sub.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, sub.ExitCode);
+        Assert.Equal(payload + "\n", await output);
+    }
+
+    [Fact]
     public async Task Qos1_publish_keeps_retain_packet_id_and_payload_when_the_longer_topic_needs_a_second_length_byte()
     {
         // 2 + 6 + 2 + 110 = 120 remaining bytes: one length byte from the device, two once "/<imsi>" is added.

@@ -4,15 +4,16 @@ using Gateway.Devices;
 namespace Gateway.RandomInput.Targets;
 
 /// <summary>
-/// The fixed-header reader in front of MQTTnet on the MQTT endpoint (:1884, <see cref="MqttPacketLimit"/>): the only
-/// code of ours on that path, since MQTTnet parses the packets themselves (MQTTnet is not fed here). Contract: never
-/// throws, and the same stream split into any reads gives the same verdict as in one read.
+/// The fixed-header check in front of MQTTnet's decoder on the MQTT endpoint (:1884, <see cref="MqttPacketLimit"/>):
+/// the only code of ours on that path, since MQTTnet parses the packets themselves (MQTTnet is not fed here).
+/// Contract: never throws, and the verdict on a buffer's first packet is the same however the buffer is split into
+/// segments, and for every prefix that holds the whole fixed header.
 /// </summary>
 internal sealed class MqttEndpointLimitTarget : IParserTarget
 {
     public string Name => "mqtt-endpoint";
 
-    public string Description => "MQTT endpoint packet-size guard in front of MQTTnet (MqttPacketLimit.Framing), whole against split";
+    public string Description => "MQTT endpoint packet-size check in front of MQTTnet (MqttPacketLimit.AnnouncesTooMuch), whole against split";
 
     public IReadOnlyList<byte[]> Samples => MqttSamples.All;
 
@@ -24,22 +25,18 @@ internal sealed class MqttEndpointLimitTarget : IParserTarget
 
     public void Run(byte[] input)
     {
-        var whole = new MqttPacketLimit.Framing().Accept(new ReadOnlySequence<byte>(input), MqttPacketLimit.MaxPacketBytes);
-
-        // The same bytes over several reads, each read a multi-segment sequence, the framing state carried over.
         var hash = new InputHash(input);
-        var framing = new MqttPacketLimit.Framing();
-        var split = true;
-        for (var at = 0; at < input.Length && split;)
+        foreach (var max in new[] { MqttPacketLimit.MaxPacketBytes, 64 })
         {
-            var length = Math.Min(input.Length - at, 1 + hash.Next(hash.Next(2) == 0 ? 4 : input.Length));
-            split = framing.Accept(Segments.Split(input[at..(at + length)], ref hash), MqttPacketLimit.MaxPacketBytes);
-            at += length;
+            // A small limit as well, so that the refusal path runs.
+            var whole = MqttPacketLimit.AnnouncesTooMuch(new ReadOnlySequence<byte>(input), max);
+            var split = MqttPacketLimit.AnnouncesTooMuch(Segments.Split(input, ref hash), max);
+            InvariantException.Check(whole == split, $"one segment says {whole}, several say {split}");
+
+            // A fixed header is at most five bytes: from there on, more bytes never change the verdict.
+            var prefix = Math.Min(input.Length, 5);
+            var early = MqttPacketLimit.AnnouncesTooMuch(Segments.Split(input[..prefix], ref hash), max);
+            InvariantException.Check(!early || whole, "a prefix is refused, the whole buffer is not");
         }
-
-        InvariantException.Check(whole == split, $"one read says {whole}, several say {split}");
-
-        // A small limit, so that the refusal path runs as well.
-        _ = new MqttPacketLimit.Framing().Accept(Segments.Split(input, ref hash), 64);
     }
 }
