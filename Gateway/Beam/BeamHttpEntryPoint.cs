@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Net.WebSockets;
-using Microsoft.Extensions.Primitives;
+using Gateway.Beam.Forwarding;
 using Gateway.Registry;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Beam;
 
@@ -9,10 +8,15 @@ namespace Gateway.Beam;
 /// The HTTP entry point (:8888, one destination per configured path, query dropped) and the website entry point
 /// (:18080, the device's path and query appended to the destination). Both resolve the device from its source
 /// address, strip anything the device sent as <c>x-soracom-*</c>, add the group's headers and stream the request
-/// and the response through the pooled client.
+/// and the response through YARP's forwarder and the pooled client. This is the Kestrel path: it serves what the
+/// byte-level relay (<c>Relay/HttpRelay</c>) hands over, and everything when the relay is off.
 /// </summary>
-internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, BeamHttpClient client, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options) : IDisposable
+internal sealed partial class BeamHttpEntryPoint(
+    IdentityResolver resolver, BeamHttpClient client, IHttpForwarder forwarder, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options)
+    : IDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, ForwarderRequestConfig> _configs = new();
+
     // Requests from an unknown address cost a few lines and a summary per window; the metrics count every one.
     private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "Beam http: refused requests", time);
 
@@ -77,241 +81,181 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
         await ForwardAsync(context, name, device, config, entry, target);
     }
 
-    private async Task ConnectWebSocketAsync(HttpContext context, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
+    /// <summary>
+    /// Forwards through YARP's <see cref="IHttpForwarder"/> with the entry's pooled client (one per TLS profile, whose
+    /// connect goes through <see cref="UpstreamResolver"/> and the descriptor budget). The entry's timeout is the
+    /// forwarder's activity timeout: it bounds each wait (for the upstream's head, for the next bytes of either body,
+    /// for the device to take a write), so a slow but healthy upload or download is never cut off (hardening #13).
+    /// </summary>
+    private async Task ForwardAsync(HttpContext context, string name, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
     {
-        const string name = "websocket";
-        var upstream = new ClientWebSocket();
-        try
+        byte[]? buffered = null;
+        if (entry.MessageSigner is not null && HasBody(context))
         {
-            // The Beam headers are computed on a scratch request and copied onto the WebSocket handshake.
-            using (var scratch = new HttpRequestMessage(HttpMethod.Get, target))
+            // The digest must be in the headers, so the body is read first (bounded).
+            buffered = await Pipeline.BoundedBody.ReadAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted, context.Request.ContentLength);
+            if (buffered is null)
             {
-                BeamHeaders.Apply(scratch, entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds(), []);
-                foreach (var (header, values) in scratch.Headers)
-                {
-                    upstream.Options.SetRequestHeader(header, string.Join(", ", values));
-                }
-            }
-
-            foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
-            {
-                upstream.Options.AddSubProtocol(protocol);
-            }
-
-            // TLS (extra roots, client certificate) comes with the entry's pooled client, passed to ConnectAsync.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            timeout.CancelAfter(entry.Timeout);
-            try
-            {
-                await upstream.ConnectAsync(WebSocketRelay.ToWebSocketUri(target), client.For(config.TlsFor(entry, device.Subscriber!.Imsi)), timeout.Token);
-            }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
-            {
-                var failure = e is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket }
-                    ? new UpstreamFailure(502, "upstream did not accept the WebSocket", "upstream_not_websocket")
-                    : UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
-                LogUpstreamFailed(logger, name, device.Label, target.GetLeftPart(UriPartial.Authority), failure.Reason);
-                BeamMetrics.Count(name, failure.Metric);
-                await TextAsync(context, failure.Status, failure.Reason);
+                BeamMetrics.Count(name, "too_large");
+                await TextAsync(context, StatusCodes.Status413PayloadTooLarge, $"body over {MaxSignedBodyBytes} bytes cannot be signed");
                 return;
             }
 
+            // The forwarder reads the request's body: it is now the bytes read, sent with their length, as hashed.
+            context.Request.Body = new MemoryStream(buffered, writable: false);
+            context.Request.Headers.Remove("Transfer-Encoding");
+            context.Request.Headers.ContentLength = buffered.Length;
+        }
+
+        if (context.Request.Headers.Upgrade.Count > 0)
+        {
+            // Only the website port's WebSockets are upgraded (ConnectWebSocketAsync); anything else with an Upgrade
+            // header is an ordinary request, as before YARP, which would otherwise forward the upgrade.
+            context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>(null);
+        }
+
+        var transformer = new BeamTransformer(target, entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds()) { EntryPoint = name, BufferedBody = buffered };
+        var invoker = client.For(config.TlsFor(entry, device.Subscriber!.Imsi));
+        var error = await forwarder.SendAsync(context, Prefix(target), invoker, RequestConfig(entry.Timeout), transformer, CancellationToken.None);
+        await FinishAsync(context, name, device, transformer, error, connectTimedOut: false);
+    }
+
+    /// <summary>
+    /// The website port's WebSocket: the handshake is forwarded with Beam's headers, and on the upstream's 101 YARP
+    /// upgrades the device's connection and copies bytes both ways, so frames and closes pass unchanged. The entry's
+    /// timeout bounds the handshake (a timer of its own); afterwards the activity timeout is the WebSocket idle time
+    /// (<see cref="BeamOptions.WebSocketIdleSeconds"/>), restarted by traffic either way.
+    /// </summary>
+    private async Task ConnectWebSocketAsync(HttpContext context, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
+    {
+        const string name = "websocket";
+        using var connectTimer = new CancellationTokenSource(entry.Timeout);
+        var transformer = new BeamTransformer(target, entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            EntryPoint = name, IsWebSocket = true, ConnectTimer = connectTimer,
+        };
+        var invoker = client.For(config.TlsFor(entry, device.Subscriber!.Imsi));
+        var idle = RequestConfig(TimeSpan.FromSeconds(options.Value.WebSocketIdleSeconds));
+        var error = await forwarder.SendAsync(context, Prefix(target), invoker, idle, transformer, connectTimer.Token);
+        await FinishAsync(context, name, device, transformer, error, connectTimedOut: connectTimer.IsCancellationRequested);
+    }
+
+    private async Task FinishAsync(HttpContext context, string name, DeviceIdentity device, BeamTransformer transformer, ForwarderError error, bool connectTimedOut)
+    {
+        if (transformer.UpstreamRefusedWebSocket)
+        {
+            var refused = new UpstreamFailure(502, "upstream did not accept the WebSocket", "upstream_not_websocket");
+            LogUpstreamFailed(logger, name, device.Label, transformer.Target.GetLeftPart(UriPartial.Authority), refused.Reason);
+            BeamMetrics.Count(name, refused.Metric);
+            await TextAsync(context, refused.Status, refused.Reason);
+            return;
+        }
+
+        if (error == ForwarderError.None)
+        {
             BeamMetrics.Count(name, "ok");
-            await WebSocketRelay.RelayAsync(context, upstream, TimeSpan.FromSeconds(options.Value.WebSocketIdleSeconds));
+            return;
         }
-        finally
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (context.Response.HasStarted || IsUpgraded(error))
         {
-            upstream.Dispose();
+            // The head is already sent; the forwarder has cut the device's response short.
+            var stalled = transformer.DeviceStalled;
+            BeamMetrics.Count(name, IsUpgraded(error) ? "ok" : stalled ? "device_write_timeout" : "upstream_body_failed");
+            if (stalled)
+            {
+                LogDeviceStalled(logger, name, device.Label, (int)transformer.Entry.Timeout.TotalSeconds);
+            }
+
+            return;
         }
+
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The device went away: nobody to answer.
+            return;
+        }
+
+        await ReplyFailedAsync(context, name, device, transformer, exception, connectTimedOut || TimedOut(error, exception));
     }
 
-    private static void ExtendTimeout(CancellationTokenSource timeout, TimeSpan after)
+    private async Task ReplyFailedAsync(HttpContext context, string name, DeviceIdentity device, BeamTransformer transformer, Exception? exception, bool timedOut)
     {
-        try
+        context.Response.Clear();
+        if (DeviceBodyFault(exception) is { } bad)
         {
-            timeout.CancelAfter(after);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The exchange is over; the content may be read once more as the upstream request ends.
-        }
-    }
-
-    private async Task ForwardAsync(HttpContext context, string name, DeviceIdentity device, BeamGroupConfig config, BeamEntry entry, Uri target)
-    {
-        var upstream = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), target) { Version = System.Net.HttpVersion.Version11 };
-        byte[]? buffered = null;
-        ProgressReportingStream? streamed = null;
-        var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
-        if (hasBody)
-        {
-            if (entry.MessageSigner is not null)
-            {
-                // The digest must be in the headers, so the body is read first (bounded).
-                buffered = await Pipeline.BoundedBody.ReadAsync(context.Request.Body, MaxSignedBodyBytes, context.RequestAborted, context.Request.ContentLength);
-                if (buffered is null)
-                {
-                    BeamMetrics.Count(name, "too_large");
-                    await TextAsync(context, StatusCodes.Status413PayloadTooLarge, $"body over {MaxSignedBodyBytes} bytes cannot be signed");
-                    return;
-                }
-
-                upstream.Content = new ByteArrayContent(buffered);
-            }
-            else
-            {
-                streamed = new ProgressReportingStream(context.Request.Body);
-                upstream.Content = new StreamContent(streamed, 16 * 1024);
-            }
-        }
-
-        foreach (var (header, values) in context.Request.Headers)
-        {
-            if (BeamHeaders.IsDropped(header))
-            {
-                continue;
-            }
-
-            // Single values (nearly all) go in as a string: no enumerator, no array.
-            System.Net.Http.Headers.HttpHeaders? targetHeaders = BeamHeaders.IsContentHeader(header) ? upstream.Content?.Headers : upstream.Headers;
-            if (values.Count == 1)
-            {
-                targetHeaders?.TryAddWithoutValidation(header, values.ToString());
-            }
-            else
-            {
-                targetHeaders?.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
-            }
-        }
-
-        BeamHeaders.Apply(upstream, entry, config, device, time.GetUtcNow().ToUnixTimeMilliseconds(), buffered ?? []);
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(entry.Timeout);
-        if (streamed is not null)
-        {
-            // The timeout bounds waiting: while the device's body is arriving, it starts again with each read.
-            streamed.OnProgress = () => ExtendTimeout(timeout, entry.Timeout);
-        }
-
-        HttpResponseMessage response;
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            response = await client.For(config.TlsFor(entry, device.Subscriber!.Imsi)).SendAsync(upstream, timeout.Token);
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !context.RequestAborted.IsCancellationRequested)
-        {
-            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } || e.InnerException is BadHttpRequestException { StatusCode: 413 })
+            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
                 BeamMetrics.Count(name, "too_large");
                 await TextAsync(context, StatusCodes.Status413PayloadTooLarge, "request body too large");
                 return;
             }
 
-            if (DeviceBodyFault(e) is { } bad)
-            {
-                // The device's body was malformed (an invalid chunk size): its fault, answered as Kestrel answers a
-                // malformed request, 400 and the connection closed, not a 502 blaming the upstream.
-                BeamMetrics.Count(name, "bad_request");
-                context.Response.Headers.Connection = "close";
-                await TextAsync(context, bad.StatusCode, "malformed request body");
-                return;
-            }
-
-            var failure = UpstreamFailure.Classify(e, entry.Timeout, timeout.IsCancellationRequested);
-            LogUpstreamFailed(logger, name, device.Label, target.GetLeftPart(UriPartial.Authority), failure.Reason);
-            BeamMetrics.Count(name, failure.Metric);
-
-            // As on the relay: a body not read to its end leaves the connection out of step, so it closes after the
-            // reply (said in the reply, rather than Kestrel waiting for the rest and closing later).
-            if (BodyLeftUnread(context))
-            {
-                context.Response.Headers.Connection = "close";
-            }
-
-            await TextAsync(context, failure.Status, failure.Reason);
+            // The device's body was malformed (an invalid chunk size): its fault, answered as Kestrel answers a
+            // malformed request, 400 and the connection closed, not a 502 blaming the upstream.
+            BeamMetrics.Count(name, "bad_request");
+            context.Response.Headers.Connection = "close";
+            await TextAsync(context, bad.StatusCode, "malformed request body");
             return;
         }
-        finally
+
+        var failure = UpstreamFailure.Classify(exception ?? new HttpRequestException(), transformer.Entry.Timeout, timedOut);
+        LogUpstreamFailed(logger, name, device.Label, transformer.Target.GetLeftPart(UriPartial.Authority), failure.Reason);
+        BeamMetrics.Count(name, failure.Metric);
+
+        // As on the relay: a body not read to its end leaves the connection out of step, so it closes after the
+        // reply (said in the reply, rather than Kestrel waiting for the rest and closing later).
+        if (BodyLeftUnread(context))
         {
-            upstream.Dispose();
+            context.Response.Headers.Connection = "close";
         }
 
-        using (response)
-        {
-            BeamMetrics.UpstreamDuration(name, Stopwatch.GetElapsedTime(started));
-            context.Response.StatusCode = (int)response.StatusCode;
-            CopyResponseHeaders(response, context.Response);
-            // As on the relay: each wait for more of the upstream's body, and each for the device to take what was
-            // written, is bounded by the entry's timeout (Kestrel's minimum data rate allows pending bytes / 240 s).
-            // The step's own timer, apart from RequestAborted: Kestrel aborts the request when a write is cancelled,
-            // and a stalled device must still be told from one that went away.
-            using var step = new CancellationTokenSource();
-            using var stepOrAborted = CancellationTokenSource.CreateLinkedTokenSource(step.Token, context.RequestAborted);
-            var writing = false;
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
-            try
-            {
-                await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted);
-                while (true)
-                {
-                    writing = false;
-                    step.CancelAfter(entry.Timeout);
-                    var n = await body.ReadAsync(buffer, stepOrAborted.Token);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    writing = true;
-                    step.CancelAfter(entry.Timeout);
-                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, n), stepOrAborted.Token);
-                }
-
-                BeamMetrics.Count(name, "ok");
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
-            {
-                // The head is already sent: all that is left is to cut the device's response short.
-                if (writing && step.IsCancellationRequested)
-                {
-                    BeamMetrics.Count(name, "device_write_timeout");
-                    LogDeviceStalled(logger, name, device.Label, (int)entry.Timeout.TotalSeconds);
-                }
-                else
-                {
-                    BeamMetrics.Count(name, "upstream_body_failed");
-                }
-
-                context.Abort();
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
+        await TextAsync(context, failure.Status, failure.Reason);
     }
 
-    private static void CopyResponseHeaders(HttpResponseMessage response, HttpResponse target)
+    /// <summary>
+    /// Whether the entry's timeout ran out: the forwarder's own timeout, or any cancellation the device did not cause
+    /// (the activity timer firing while the device's body was awaited) other than the handler's 10 s connect timeout.
+    /// </summary>
+    private static bool TimedOut(ForwarderError error, Exception? exception)
     {
-        // NonValidated: the values as received, without parsing them into typed headers first.
-        foreach (var (header, values) in response.Headers.NonValidated)
+        var cancelled = false;
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
         {
-            if (!BeamHeaders.IsHopByHop(header))
+            if (inner is TimeoutException)
             {
-                target.Headers.Append(header, values.Count == 1 ? new StringValues(values.ToString()) : new StringValues([.. values]));
+                return false;
+            }
+
+            cancelled |= inner is OperationCanceledException;
+            if (inner is AggregateException aggregate)
+            {
+                return aggregate.InnerExceptions.Any(e => TimedOut(error, e));
             }
         }
 
-        foreach (var (header, values) in response.Content.Headers.NonValidated)
-        {
-            target.Headers.Append(header, values.Count == 1 ? new StringValues(values.ToString()) : new StringValues([.. values]));
-        }
-
-        // Kestrel frames the body itself.
-        target.Headers.Remove("Transfer-Encoding");
+        return error == ForwarderError.RequestTimedOut || cancelled;
     }
+
+    private static bool IsUpgraded(ForwarderError error) => error is ForwarderError.UpgradeActivityTimeout
+        or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeRequestDestination
+        or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeResponseClient or ForwarderError.UpgradeResponseDestination;
+
+    private static bool HasBody(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
+
+    // The forwarder wants a prefix for its logs and checks; the transformer sets the whole target itself.
+    private static string Prefix(Uri target) => target.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>One configuration per distinct timeout (a handful: they come from the registry's entries).</summary>
+    private ForwarderRequestConfig RequestConfig(TimeSpan activityTimeout) =>
+        _configs.GetOrAdd(activityTimeout, static t => new ForwarderRequestConfig
+        {
+            ActivityTimeout = t,
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        });
 
     private bool IssuedByDeviceCa(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
     {
@@ -341,13 +285,18 @@ internal sealed partial class BeamHttpEntryPoint(IdentityResolver resolver, Beam
 
     // The device's own fault inside an upstream failure: Kestrel's exception for a malformed or oversized body,
     // however deep HttpClient wrapped it.
-    private static BadHttpRequestException? DeviceBodyFault(Exception e)
+    private static BadHttpRequestException? DeviceBodyFault(Exception? e)
     {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        for (var inner = e; inner is not null; inner = inner.InnerException)
         {
-            if (inner is BadHttpRequestException bad)
+            switch (inner)
             {
-                return bad;
+                case BadHttpRequestException bad:
+                    return bad;
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(DeviceBodyFault).FirstOrDefault(b => b is not null);
+                default:
+                    break;
             }
         }
 

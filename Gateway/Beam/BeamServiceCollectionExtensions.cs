@@ -25,6 +25,7 @@ internal static class BeamServiceCollectionExtensions
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(new UnifiedAddresses(options.UnifiedServiceAddresses, options.HarvestPort));
         services.AddSingleton<TcpAdmission>();
+        services.AddHttpForwarder();
         services.AddSingleton<BeamHttpEntryPoint>();
         services.AddSingleton<UpstreamPool>();
         services.AddSingleton<HttpRelay>();

@@ -163,6 +163,10 @@ internal static partial class GatewayHost
                 ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Warning",
                 ["Logging:LogLevel:Microsoft.AspNetCore.Routing"] = "Warning",
                 ["Logging:LogLevel:Microsoft.AspNetCore.Http.Result"] = "Warning",
+
+                // YARP's forwarder says each request at Information and each failure at Warning; the Beam entry point
+                // logs failures itself, in its own words (and counts them).
+                ["Logging:LogLevel:Yarp"] = "Error",
             },
         });
     }
@@ -205,7 +209,9 @@ internal static partial class GatewayHost
         app.MapWhen(c => c.Connection.LocalPort == beam.HttpsPort && beam.HttpsPort != 0, b => b.Run(http.HandleHttpAsync));
         app.MapWhen(c => c.Connection.LocalPort == beam.WebsitePort && beam.WebsitePort != 0, b =>
         {
-            b.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+            // Only to tell a WebSocket handshake (HttpContext.WebSockets.IsWebSocketRequest): YARP's forwarder upgrades
+            // the connection and copies bytes, so the gateway sends no pings of its own.
+            b.UseWebSockets();
             b.Run(http.HandleWebsiteAsync);
         });
         app.MapWhen(c => c.Connection.LocalPort == lpwaPort && lpwaPort != 0, static b => b.UseLpwaIngestion());

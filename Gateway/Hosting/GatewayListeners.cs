@@ -22,6 +22,9 @@ internal static class GatewayListeners
         k.ConfigureEndpointDefaults(l => DescriptorBudget.Guard(l, logger));
         k.Listen(settings.AdminAddress, settings.AdminPort);
         k.AddServerHeader = false;
+
+        // Content-Length must be digits only (Kestrel alone would take "+5"): see ContentLengthDigits.
+        k.RequestHeaderEncodingSelector = ContentLengthDigits.Select;
         k.Limits.MaxRequestBodySize = beam.MaxBodyBytes;
         k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(beam.KeepAliveSeconds);
         k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(beam.RequestHeadersTimeoutSeconds);

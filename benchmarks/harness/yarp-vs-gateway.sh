@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# YARP's IHttpForwarder (2.1.0, without its missing System.IO.Hashing dependency) against the gateway's own
-# SocketsHttpHandler forwarder, same upstream (nginx returning 200), same run, both adding one identity header.
+# YARP's IHttpForwarder (benchmarks/YarpProbe, the 2.1.0 DLL referenced directly, as when it was the only version
+# served) against the gateway with its default settings (the byte-level relay; its Kestrel path is YARP 2.3.0 since
+# 2026-12-03, compared by kestrel-path-before-after.sh), same upstream (nginx returning 200), same run, both adding one
+# identity header.
 # Alternates the two twice and prints wrk's Requests/sec. Needs wrk, nginx-light, dotnet.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -28,6 +28,13 @@ public sealed class WebSocketTests : IAsyncLifetime
         _upstream.UseWebSockets();
         _upstream.Run(async c =>
         {
+            if (c.Request.Path.StartsWithSegments("/plain"))
+            {
+                // A destination that is no WebSocket server: an ordinary 200 to the handshake.
+                await c.Response.WriteAsync("plain");
+                return;
+            }
+
             if (!c.WebSockets.IsWebSocketRequest)
             {
                 c.Response.StatusCode = 400;
@@ -56,9 +63,12 @@ public sealed class WebSocketTests : IAsyncLifetime
             { "groups": [ { "groupId": "g-web", "configuration": { "SoracomBeam": {
                   "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{up.Port}}/base", "addSubscriberHeader": true } } } },
                           { "groupId": "g-down", "configuration": { "SoracomBeam": {
-                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{closed}}/" } } } } ],
+                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{closed}}/" } } } },
+                          { "groupId": "g-plain", "configuration": { "SoracomBeam": {
+                  "http://beam.soracom.io:18080": { "destination": "http://127.0.0.1:{{up.Port}}/plain" } } } } ],
               "subscribers": [ { "imsi": "440101234567051", "groupId": "g-web", "ipAddress": "127.0.0.1" },
-                               { "imsi": "440101234567053", "groupId": "g-down", "ipAddress": "127.0.0.53" } ] }
+                               { "imsi": "440101234567053", "groupId": "g-down", "ipAddress": "127.0.0.53" },
+                               { "imsi": "440101234567054", "groupId": "g-plain", "ipAddress": "127.0.0.54" } ] }
             """;
         var path = Path.Combine(_gateway.DataDir, "seed.json");
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
@@ -107,16 +117,18 @@ public sealed class WebSocketTests : IAsyncLifetime
         Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(12));
     }
 
-    [Fact]
-    public async Task Websocket_to_an_unreachable_upstream_is_refused_with_502_before_the_upgrade()
+    [Theory]
+    [InlineData("127.0.0.53")] // the upstream refuses the connection
+    [InlineData("127.0.0.54")] // the upstream answers 200, not 101
+    public async Task Websocket_the_upstream_does_not_take_is_refused_with_502_before_the_upgrade(string device)
     {
-        // The device is told apart by its source address, so connect from 127.0.0.53.
+        // The device is told apart by its source address, so connect from its own.
         using var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (context, token) =>
             {
                 var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.53"), 0));
+                socket.Bind(new IPEndPoint(IPAddress.Parse(device), 0));
                 await socket.ConnectAsync(context.DnsEndPoint, token);
                 return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
             },
