@@ -61,13 +61,15 @@ public sealed class DestinationHealthApiTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task The_byte_level_HTTP_relay_reports_answers_upstream_errors_and_refusals(bool eventLoops)
+    [InlineData("relay on event loops", "--Gateway:Beam:EventLoopRelay", "true")]
+    [InlineData("relay on Kestrel's transport", "--Gateway:Beam:EventLoopRelay", "false")]
+    [InlineData("Kestrel path (YARP)", "--Gateway:Beam:DirectRelay", "false")]
+    public async Task Beam_HTTP_entry_points_report_answers_upstream_errors_and_refusals(string path, string option, string value)
     {
+        Assert.NotEmpty(path);
         await using var upstream = await RecordingUpstream.StartAsync();
         await using var gateway = new GatewayProcess { Demo = true };
-        await gateway.StartAsync("--Gateway:Beam:EventLoopRelay", eventLoops ? "true" : "false");
+        await gateway.StartAsync(option, value);
         using var admin = await gateway.LoginAsync();
         var up = upstream.BaseUri.ToString().TrimEnd('/');
         var closed = GatewayProcess.ClosedPort();
