@@ -12,9 +12,17 @@ namespace Gateway.Beam;
 /// byte-level relay (<c>Relay/HttpRelay</c>) hands over, and everything when the relay is off.
 /// </summary>
 internal sealed partial class BeamHttpEntryPoint(
-    IdentityResolver resolver, BeamHttpClient client, IHttpForwarder forwarder, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options)
+    IdentityResolver resolver, BeamHttpClient client, IHttpForwarder forwarder, TimeProvider time, ILogger<BeamHttpEntryPoint> logger, Microsoft.Extensions.Options.IOptions<BeamOptions> options,
+    Health.DestinationHealthBoard? health = null)
     : IDisposable
 {
+    // Each entry's health tracker, looked up once per compiled entry (as the relay's RelayTarget does).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<BeamEntry, Health.DestinationTracker> _trackers = [];
+
+    // Made once: a lambda written at the lookup would be a new delegate per request.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<BeamEntry, Health.DestinationTracker>.CreateValueCallback _newTracker =
+        e => health!.Tracker("Beam", "http", Health.DestinationHealthBoard.Name(e.Destination));
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, ForwarderRequestConfig> _configs = new();
 
     // Requests from an unknown address cost a few lines and a summary per window; the metrics count every one.
@@ -145,10 +153,17 @@ internal sealed partial class BeamHttpEntryPoint(
         if (transformer.UpstreamRefusedWebSocket)
         {
             var refused = new UpstreamFailure(502, "upstream did not accept the WebSocket", "upstream_not_websocket");
+            Tracker(transformer.Entry)?.Failed(time.GetUtcNow().ToUnixTimeMilliseconds(), refused.Reason);
             LogUpstreamFailed(logger, name, device.Label, transformer.Target.GetLeftPart(UriPartial.Authority), refused.Reason);
             BeamMetrics.Count(name, refused.Metric);
             await TextAsync(context, refused.Status, refused.Reason);
             return;
+        }
+
+        if (error == ForwarderError.None || context.Response.HasStarted || IsUpgraded(error))
+        {
+            // The upstream's head came (what happened to the body after it is the counters' business, as on the relay).
+            Tracker(transformer.Entry)?.Answered(time.GetUtcNow().ToUnixTimeMilliseconds(), context.Response.StatusCode);
         }
 
         if (error == ForwarderError.None)
@@ -203,6 +218,7 @@ internal sealed partial class BeamHttpEntryPoint(
         var failure = UpstreamFailure.Classify(exception ?? new HttpRequestException(), transformer.Entry.Timeout, timedOut);
         LogUpstreamFailed(logger, name, device.Label, transformer.Target.GetLeftPart(UriPartial.Authority), failure.Reason);
         BeamMetrics.Count(name, failure.Metric);
+        Tracker(transformer.Entry)?.Failed(time.GetUtcNow().ToUnixTimeMilliseconds(), failure.Reason);
 
         // As on the relay: a body not read to its end leaves the connection out of step, so it closes after the
         // reply (said in the reply, rather than Kestrel waiting for the rest and closing later).
@@ -213,6 +229,9 @@ internal sealed partial class BeamHttpEntryPoint(
 
         await TextAsync(context, failure.Status, failure.Reason);
     }
+
+    private Health.DestinationTracker? Tracker(BeamEntry entry) =>
+        health is null ? null : _trackers.GetValue(entry, _newTracker);
 
     /// <summary>
     /// Whether the entry's timeout ran out: the forwarder's own timeout, or any cancellation the device did not cause

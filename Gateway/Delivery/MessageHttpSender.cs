@@ -39,7 +39,7 @@ internal sealed partial class MessageHttpSender(BeamHttpClient client, ILogger<M
             var body = options.ReadBody ? await ReadBoundedAsync(response.Content, MaxReplyBytes, timeout.Token) : [];
             var result = new HttpSendResult((int)response.StatusCode, body, null);
             DeliveryMetrics.Count(options.EntryPoint, result.Outcome);
-            Record(options, request.RequestUri!, result.Status < 400 ? null : $"the upstream answered {result.Status}");
+            Record(options, request.RequestUri!, result.Status < 400 ? null : Health.DestinationTracker.UpstreamAnswered(result.Status));
             return result;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)

@@ -28,6 +28,28 @@ internal sealed class DestinationTracker(string service, string kind, string des
         Volatile.Write(ref _lastFailure, reason);
     }
 
+    /// <summary>
+    /// An HTTP upstream's answer, by the one rule every HTTP path uses: below 400 a success, anything else a failure
+    /// named by its status. No allocation for the usual statuses (their texts are made once).
+    /// </summary>
+    public void Answered(long nowMs, int status)
+    {
+        if (status < 400)
+        {
+            Succeeded(nowMs);
+        }
+        else
+        {
+            Failed(nowMs, UpstreamAnswered(status));
+        }
+    }
+
+    private static readonly string[] s_answered = [.. Enumerable.Range(400, 200).Select(static s => $"the upstream answered {s}")];
+
+    /// <summary>The failure reason of an answer of 400 or more.</summary>
+    public static string UpstreamAnswered(int status) =>
+        status is >= 400 and < 600 ? s_answered[status - 400] : $"the upstream answered {status}";
+
     public DestinationStatus Status(int? queued = null)
     {
         var success = Interlocked.Read(ref _lastSuccessMs);

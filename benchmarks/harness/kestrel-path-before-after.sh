@@ -6,6 +6,8 @@
 # the gateway's own CPU time over the window (user + system from /proc) per request.
 # Usage: benchmarks/harness/kestrel-path-before-after.sh BEFORE_DLL AFTER_DLL [seconds] [rounds]
 #   e.g. a build of main in /tmp/main: /tmp/main/Gateway/bin/Release/net10.0/gateway.dll Gateway/bin/Release/net10.0/gateway.dll
+#   env GATEWAY_ARGS: more arguments for both gateways, after the defaults (the last value of a key wins), e.g.
+#   GATEWAY_ARGS="--Gateway:Beam:DirectRelay true" compares the byte-level relay of the two builds instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BEFORE=$1; AFTER=$2; DURATION=${3:-5}; ROUNDS=${4:-3}
@@ -22,7 +24,7 @@ start_kestrel_path() {
   dotnet "$1" --registry "$WORK/seed.json" --data-dir "$WORK/data-$http" --admin-port "$admin" --listen-address 127.0.0.1 \
     --http-port "$http" --website-port 0 --unified-port 0 --tcp-port 0 --mqtt-port 0 --device-http-port 0 \
     --mqtt-pipeline-port 0 --root-auth-key-id keyId-bench \
-    --root-auth-key secret-bench-0123456789 --Gateway:Beam:DirectRelay false --Logging:LogLevel:Default Warning \
+    --root-auth-key secret-bench-0123456789 --Gateway:Beam:DirectRelay false --Logging:LogLevel:Default Warning ${GATEWAY_ARGS:-} \
     > "$WORK/gateway-$http.log" 2>&1 & PIDS+=($!)
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$admin/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
   KP=$http; KPID=${PIDS[-1]}

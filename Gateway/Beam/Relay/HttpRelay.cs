@@ -16,7 +16,8 @@ namespace Gateway.Beam.Relay;
 /// answers exactly as before, so behaviour does not depend on which path served a request.
 /// </summary>
 internal sealed class HttpRelay(
-    IdentityResolver resolver, UpstreamPool pool, TimeProvider time, IOptions<BeamOptions> options, ILogger<HttpRelay> logger) : IDisposable
+    IdentityResolver resolver, UpstreamPool pool, TimeProvider time, IOptions<BeamOptions> options, ILogger<HttpRelay> logger,
+    Health.DestinationHealthBoard? health = null) : IDisposable
 {
     /// <summary>The largest request head relayed; a larger one goes to Kestrel, which answers 431 (its limit is the same).</summary>
     public const int MaxRequestHeadBytes = 32 * 1024;
@@ -34,7 +35,7 @@ internal sealed class HttpRelay(
     private readonly RelayDeadlines _deadlines = new();
 
     // Made once: a lambda over the pool written at the call would be a new delegate per request.
-    private readonly ConditionalWeakTable<BeamEntry, RelayTarget>.CreateValueCallback _newTarget = e => new RelayTarget(e.Destination, pool);
+    private readonly ConditionalWeakTable<BeamEntry, RelayTarget>.CreateValueCallback _newTarget = e => new RelayTarget(e.Destination, pool, health);
 
     internal IdentityResolver Resolver => resolver;
 

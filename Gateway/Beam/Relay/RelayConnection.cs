@@ -430,6 +430,7 @@ internal sealed partial class RelayConnection : IDisposable
                 : UpstreamFailure.Classify(e, entry.Timeout, timedOut);
             BeamHttpEntryPoint.LogUpstreamFailed(_relay.Logger, _name, exchange.Device.Label, exchange.Target.Authority, failure.Reason);
             BeamMetrics.Count(_name, failure.Metric);
+            exchange.Target.Health?.Failed(_relay.Time.GetUtcNow().ToUnixTimeMilliseconds(), failure.Reason);
 
             // A body not read to its end leaves the connection out of step: it is closed after the reply.
             var keepAlive = !exchange.Close && exchange.BodyLeft == 0;
@@ -438,6 +439,8 @@ internal sealed partial class RelayConnection : IDisposable
         }
 
         BeamMetrics.UpstreamDuration(_name, Stopwatch.GetElapsedTime(started));
+        // The destination's health: two interlocked writes and a clock read, no lookup or allocation.
+        exchange.Target.Health?.Answered(_relay.Time.GetUtcNow().ToUnixTimeMilliseconds(), _response.Status);
         return await RelayResponseAsync(exchange, upstream, headLength, received);
     }
 

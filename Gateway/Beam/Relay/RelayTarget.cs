@@ -4,11 +4,15 @@ namespace Gateway.Beam.Relay;
 
 /// <summary>
 /// What the relay needs for an entry's destination, worked out once per entry: the Host line and exact target as
-/// bytes, and the pool's idle connections to that host and port (and its number for the event loops' pools).
+/// bytes, the pool's idle connections to that host and port (and its number for the event loops' pools), and the
+/// destination's health tracker, looked up here once so that a request records its outcome without a lookup.
 /// </summary>
-internal sealed class RelayTarget(Uri destination, UpstreamPool pool)
+internal sealed class RelayTarget(Uri destination, UpstreamPool pool, Health.DestinationHealthBoard? health = null)
 {
     public Uri Destination { get; } = destination;
+
+    /// <summary>Where the relay's outcomes for this destination are counted (the same tracker as the Kestrel path's).</summary>
+    public Health.DestinationTracker? Health { get; } = health?.Tracker("Beam", "http", Gateway.Health.DestinationHealthBoard.Name(destination));
 
     public Stack<UpstreamConnection> Idle { get; } = pool.IdleFor(destination);
 

@@ -59,4 +59,47 @@ public sealed class DestinationHealthApiTests
         Assert.Equal(2L, (long)harvest["successes"]!);
         Assert.True((bool)harvest["healthy"]!);
     }
+
+    [Theory]
+    [InlineData("relay on event loops", "--Gateway:Beam:EventLoopRelay", "true")]
+    [InlineData("relay on Kestrel's transport", "--Gateway:Beam:EventLoopRelay", "false")]
+    [InlineData("Kestrel path (YARP)", "--Gateway:Beam:DirectRelay", "false")]
+    public async Task Beam_HTTP_entry_points_report_answers_upstream_errors_and_refusals(string path, string option, string value)
+    {
+        Assert.NotEmpty(path);
+        await using var upstream = await RecordingUpstream.StartAsync();
+        await using var gateway = new GatewayProcess { Demo = true };
+        await gateway.StartAsync(option, value);
+        using var admin = await gateway.LoginAsync();
+        var up = upstream.BaseUri.ToString().TrimEnd('/');
+        var closed = GatewayProcess.ClosedPort();
+        using (var put = await admin.PutAsync(gateway.Url($"/v1/groups/{DemoRegistry.GroupId}/configuration/SoracomBeam"), Json($$"""
+            {
+              "http://beam.soracom.io:8888/in": { "destination": "{{up}}/in", "enabled": true },
+              "http://beam.soracom.io:8888/down": { "destination": "http://127.0.0.1:{{closed}}/x?token=s3cret", "enabled": true }
+            }
+            """), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var device = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };
+        Assert.Equal(HttpStatusCode.OK, (await device.PostAsync("/in", Json("{}"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await device.PostAsync("/in", Json("{}"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, (await device.PostAsync("/down", Json("{}"), Ct)).StatusCode);
+
+        var all = (await admin.GetFromJsonAsync<JsonArray>(gateway.Url("/v1/health/destinations"), Ct))!;
+        var ok = all.Single(d => (string?)d!["destination"] == up)!;
+        Assert.Equal(("Beam", "http", 2L, 0L, true), ((string?)ok["service"], (string?)ok["kind"], (long)ok["successes"]!, (long)ok["failures"]!, (bool)ok["healthy"]!));
+        var down = all.Single(d => (string?)d!["destination"] == $"http://127.0.0.1:{closed}")!;
+        Assert.Equal((0L, 1L, false), ((long)down["successes"]!, (long)down["failures"]!, (bool)down["healthy"]!));
+        Assert.Contains("refused", (string?)down["lastFailure"], StringComparison.OrdinalIgnoreCase);
+
+        // An upstream's own error answer is relayed as it is, and counted against the destination with its status.
+        upstream.Reply = (503, "maintenance");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await device.PostAsync("/in", Json("{}"), Ct)).StatusCode);
+        all = (await admin.GetFromJsonAsync<JsonArray>(gateway.Url("/v1/health/destinations"), Ct))!;
+        ok = all.Single(d => (string?)d!["destination"] == up)!;
+        Assert.Equal((2L, 1L, false, "the upstream answered 503"), ((long)ok["successes"]!, (long)ok["failures"]!, (bool)ok["healthy"]!, (string?)ok["lastFailure"]));
+    }
 }
