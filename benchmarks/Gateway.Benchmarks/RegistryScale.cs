@@ -40,8 +40,15 @@ internal static class RegistryScale
             // Only the restart, from the store a previous run left: quicker to repeat.
             var restartCpu = Cpu();
             var restartClock = Stopwatch.StartNew();
+            var allocated = GC.GetTotalAllocatedBytes();
+            var noGc = Environment.GetEnvironmentVariable("BENCH_NOGC") is { } size && GC.TryStartNoGCRegion(long.Parse(size, CultureInfo.InvariantCulture));
             var (restarted, restartedResolver) = await StartAsync(dbPath, dir, null);
-            Console.WriteLine($"start from the store (restart): {restartClock.Elapsed.TotalSeconds:F1} s wall, {(Cpu() - restartCpu).TotalSeconds:F1} s CPU, {restarted.Snapshot.SubscriberCount:N0} subscribers; GC paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s, collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+            if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+            {
+                GC.EndNoGCRegion();
+            }
+
+            Console.WriteLine($"start from the store (restart): {restartClock.Elapsed.TotalSeconds:F1} s wall, {(Cpu() - restartCpu).TotalSeconds:F1} s CPU, {restarted.Snapshot.SubscriberCount:N0} subscribers; GC paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s, collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576} MiB (no-GC region {noGc})");
             Settle();
             Resolution(restartedResolver, restarted.Snapshot.SubscriberCount);
             await restarted.StopAsync(CancellationToken.None);
