@@ -233,7 +233,21 @@ internal sealed partial class RegistryService : BackgroundService
                 await _store.WaitForChangeAsync(_options.PollInterval, stoppingToken);
                 if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
                 {
-                    await ReloadBindingsAsync(stoppingToken);
+                    // Checked again under the binding lock: between a batch's commit and its noting the version it
+                    // wrote, the store is ahead of this instance by its own write, and a reload of every binding
+                    // (hundreds of thousands in a storm) for that was most of a storm's growing cost.
+                    await _bindingLock.WaitAsync(stoppingToken);
+                    try
+                    {
+                        if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
+                        {
+                            await ReloadBindingsAsync(stoppingToken);
+                        }
+                    }
+                    finally
+                    {
+                        _bindingLock.Release();
+                    }
                 }
 
                 if (await _store.GetVersionAsync(stoppingToken) != Snapshot.Version)
