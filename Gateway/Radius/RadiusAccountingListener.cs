@@ -26,6 +26,13 @@ internal sealed partial class RadiusAccountingListener(
 {
     private const int MaxDatagram = 65535;
     private const int DuplicateCapacity = 16384;
+
+    /// <summary>
+    /// The kernel's queue for the socket (capped by net.core.rmem_max): an attach storm of 5,000 requests a second
+    /// overflowed the default 208 KiB whenever the receive loop was not scheduled for a few tens of milliseconds on
+    /// a busy machine, and those requests were lost before the gateway saw them (the NAS retries, but later).
+    /// </summary>
+    private const int ReceiveBufferBytes = 4 * 1024 * 1024;
     private readonly RadiusOptions _options = options.Value;
 
     // Junk from one address (random packets from an allowed client wrote 315,000 lines in 5 s) costs a few lines and
@@ -56,6 +63,7 @@ internal sealed partial class RadiusAccountingListener(
             FullMode = BoundedChannelFullMode.Wait,
         });
         _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.ReceiveBufferSize = ReceiveBufferBytes;
         _socket.Bind(endpoint);
         LogListening(logger, LocalEndPoint!, _options.Clients.Count);
         return base.StartAsync(cancellationToken);

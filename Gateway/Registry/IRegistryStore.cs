@@ -21,6 +21,35 @@ internal interface IRegistryStore : IAsyncDisposable
     /// </summary>
     Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The full read of a start, as <see cref="ReadAsync"/> with no version, but with subscribers handed over as UTF-8
+    /// (<paramref name="subscriber"/>) and the other elements as text (<paramref name="small"/>). A store that holds
+    /// UTF-8 (SQLite) passes its own bytes; by default each text is encoded into a reused buffer.
+    /// </summary>
+    Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Utf8RowVisitor subscriber, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        return ReadAsync(-1, null, (kind, id, text) =>
+        {
+            if (kind != RegistryElementKind.Subscriber || text is null)
+            {
+                small(kind, id, text);
+                return;
+            }
+
+            var utf8 = System.Text.Encoding.UTF8;
+            var needed = utf8.GetMaxByteCount(id.Length + text.Length);
+            if (needed > buffer.Length)
+            {
+                buffer = new byte[needed];
+            }
+
+            var idLength = utf8.GetBytes(id, buffer);
+            var textLength = utf8.GetBytes(text, buffer.AsSpan(idLength));
+            subscriber(buffer.AsSpan(0, idLength), buffer.AsSpan(idLength, textLength));
+        }, cancellationToken);
+    }
+
     /// <summary>The current version; cheap, polled.</summary>
     Task<long> GetVersionAsync(CancellationToken cancellationToken);
 
@@ -42,6 +71,21 @@ internal interface IRegistryStore : IAsyncDisposable
     /// never reloads the registry.
     /// </summary>
     Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Several binding changes in one transaction, applied in order, and one bump of the bindings version (an attach
+    /// storm: a transaction per batch, not per SIM). By default one transaction each.
+    /// </summary>
+    async Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken)
+    {
+        var version = await GetBindingsVersionAsync(cancellationToken);
+        foreach (var c in changes)
+        {
+            version = await WriteBindingAsync(c.Address, c.Binding, c.ExpectedImsi, cancellationToken);
+        }
+
+        return version;
+    }
 
     /// <summary>Removes every binding a NAS reported (Accounting-On/Off: its sessions are all over).</summary>
     Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken);

@@ -19,7 +19,7 @@ internal sealed class RegistryEdit
 
     private readonly RegistryState _from;
     private readonly SubscriberIndex.Builder _index;
-    private readonly HashSet<string>? _seen;
+    private readonly bool _wholeDocument;
     private readonly List<string> _smallErrors = [];
     private readonly List<string> _elementErrors = [];
     private readonly List<(int Field, string Value, Subscriber Subscriber)> _pending = [];
@@ -44,7 +44,7 @@ internal sealed class RegistryEdit
         _groupIds = [.. _groups.Select(static g => g.GroupId)];
         _index = from.Snapshot.SubscriberIndex.ToBuilder();
         _position = _index.Count;
-        _seen = wholeDocument ? new HashSet<string>(StringComparer.Ordinal) : null;
+        _wholeDocument = wholeDocument;
     }
 
     /// <summary>Changes of groups and credential sets; the few of them are parsed again as a whole.</summary>
@@ -100,11 +100,8 @@ internal sealed class RegistryEdit
             try
             {
                 var length = Encoding.UTF8.GetBytes(text, bytes);
-                if (SubscriberFastReader.TryRead(bytes.AsSpan(0, length), _groupIds.Contains, out var parsed))
+                if (TryApplyFast(imsi, bytes.AsSpan(0, length)))
                 {
-                    RemoveExisting(imsi);
-                    _position++;
-                    AddOnce(parsed!, parsed!.Imsi);
                     return;
                 }
             }
@@ -115,6 +112,29 @@ internal sealed class RegistryEdit
         }
 
         ApplySubscriber(imsi, text is null ? null : JsonNode.Parse(text) as JsonObject);
+    }
+
+    /// <summary>A stored subscriber as the store's UTF-8 (a start): strings are made only for the fields kept.</summary>
+    public void ApplySubscriberUtf8(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document)
+    {
+        if (!TryApplyFast(null, document))
+        {
+            ApplySubscriber(Encoding.UTF8.GetString(id), JsonNode.Parse(Encoding.UTF8.GetString(document)) as JsonObject);
+        }
+    }
+
+    /// <param name="imsi">The stored ID (replaced if present); null to take the document's own IMSI.</param>
+    private bool TryApplyFast(string? imsi, ReadOnlySpan<byte> document)
+    {
+        if (!SubscriberFastReader.TryRead(document, _groupIds.Contains, out var parsed))
+        {
+            return false;
+        }
+
+        RemoveExisting(imsi ?? parsed!.Imsi);
+        _position++;
+        AddOnce(parsed!, parsed!.Imsi);
+        return true;
     }
 
     /// <summary>A subscriber already parsed and checked on its own (a seed file's); replaces one with its IMSI.</summary>
@@ -165,7 +185,7 @@ internal sealed class RegistryEdit
 
     private void RemoveExisting(string imsi)
     {
-        if (_seen is null && _index.Find(imsi) is { } existing)
+        if (!_wholeDocument && _index.Find(imsi) is { } existing)
         {
             _index.Remove(existing);
         }
@@ -174,7 +194,9 @@ internal sealed class RegistryEdit
     /// <summary>Adds a parsed subscriber; within one document an IMSI given twice is the parser's duplicate error.</summary>
     private void AddOnce(Subscriber subscriber, string label)
     {
-        if (_seen is not null && !_seen.Add(subscriber.Imsi))
+        // A whole document starts from nothing, so the index holds exactly the IMSIs seen so far (no second set of
+        // a million strings).
+        if (_wholeDocument && _index.Find(subscriber.Imsi) is not null)
         {
             _elementErrors.Add(RegistryParser.DuplicateError("subscribers", label));
             return;

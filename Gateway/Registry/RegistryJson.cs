@@ -71,7 +71,7 @@ internal static class RegistryJson
         ["subscribers"] = new JsonArray([.. doc.Subscribers.Select(static s => (JsonNode)Write(s))]),
     };
 
-    private static JsonObject Tags(Dictionary<string, string> tags)
+    private static JsonObject Tags(IReadOnlyDictionary<string, string> tags)
     {
         var o = new JsonObject();
         foreach (var (k, v) in tags)

@@ -859,7 +859,7 @@ internal static class RegistryParser
             CertificateSubjects = subjects.Count == 0 ? [] : subjects,
             LoraDeviceId = lora?.ToLowerInvariant(),
             SigfoxDeviceId = sigfox?.ToUpperInvariant(),
-            Tags = tags,
+            Tags = SubscriberTags.Of(tags),
         };
     }
 

@@ -22,7 +22,12 @@ internal sealed partial class RegistryService : BackgroundService
     /// <summary>The most changes <see cref="ApplyCoalescedAsync"/> writes in one transaction.</summary>
     private const int MaxCoalesced = 1000;
 
+    /// <summary>The most binding changes <see cref="WriteBindingCoalescedAsync"/> writes in one transaction.</summary>
+    private const int MaxBindingsCoalesced = 1000;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _bindingLock = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(BindingChange Change, Action Publish, TaskCompletionSource Done)> _bindingQueue = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> _coalesced = new();
     private RegistryState _state = RegistryState.Empty;
     private long _bindingsVersion = -1;
@@ -228,7 +233,21 @@ internal sealed partial class RegistryService : BackgroundService
                 await _store.WaitForChangeAsync(_options.PollInterval, stoppingToken);
                 if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
                 {
-                    await ReloadBindingsAsync(stoppingToken);
+                    // Checked again under the binding lock: between a batch's commit and its noting the version it
+                    // wrote, the store is ahead of this instance by its own write, and a reload of every binding
+                    // (hundreds of thousands in a storm) for that was most of a storm's growing cost.
+                    await _bindingLock.WaitAsync(stoppingToken);
+                    try
+                    {
+                        if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
+                        {
+                            await ReloadBindingsAsync(stoppingToken);
+                        }
+                    }
+                    finally
+                    {
+                        _bindingLock.Release();
+                    }
                 }
 
                 if (await _store.GetVersionAsync(stoppingToken) != Snapshot.Version)
@@ -268,19 +287,70 @@ internal sealed partial class RegistryService : BackgroundService
     /// Records a RADIUS binding in the store (so every instance sees it) and in this instance at once. Throws when
     /// the store cannot record it, so that accounting is not acknowledged.
     /// </summary>
-    public async Task BindAddressAsync(IPAddress address, AddressBinding binding, CancellationToken cancellationToken)
-    {
-        await LeaveIoThread();
-        await Noted(_store.WriteBindingAsync(address.ToString(), binding, null, cancellationToken));
-        _resolver.Bind(address, binding);
-    }
+    public Task BindAddressAsync(IPAddress address, AddressBinding binding, CancellationToken cancellationToken) =>
+        WriteBindingCoalescedAsync(new BindingChange(address.ToString(), binding, null), () => _resolver.Bind(address, binding), cancellationToken);
 
     /// <summary>Removes a binding, only while it is still <paramref name="imsi"/>'s.</summary>
-    public async Task UnbindAddressAsync(IPAddress address, string? imsi, CancellationToken cancellationToken)
+    public Task UnbindAddressAsync(IPAddress address, string? imsi, CancellationToken cancellationToken) =>
+        WriteBindingCoalescedAsync(new BindingChange(address.ToString(), null, imsi), () => _resolver.Unbind(address, imsi), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ApplyCoalescedAsync"/> for bindings: whoever gets the lock writes every binding change queued by
+    /// then in one transaction, in the order they came, and applies them here in that order. An attach storm then
+    /// costs a transaction (and an fsync) per batch, not per session.
+    /// </summary>
+    private async Task WriteBindingCoalescedAsync(BindingChange change, Action publish, CancellationToken cancellationToken)
     {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _bindingQueue.Enqueue((change, publish, done));
         await LeaveIoThread();
-        await Noted(_store.WriteBindingAsync(address.ToString(), null, imsi, cancellationToken));
-        _resolver.Unbind(address, imsi);
+        await _bindingLock.WaitAsync(cancellationToken);
+        try
+        {
+            while (!done.Task.IsCompleted)
+            {
+                await WriteQueuedBindingsAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _bindingLock.Release();
+        }
+
+        await done.Task;
+    }
+
+    private async Task WriteQueuedBindingsAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<(BindingChange Change, Action Publish, TaskCompletionSource Done)>();
+        while (batch.Count < MaxBindingsCoalesced && _bindingQueue.TryDequeue(out var item))
+        {
+            batch.Add(item);
+        }
+
+        try
+        {
+            var version = await Noted(_store.WriteBindingsAsync([.. batch.Select(static b => b.Change)], cancellationToken));
+            foreach (var item in batch)
+            {
+                item.Publish();
+            }
+
+            // When no other instance wrote in between, this instance already holds that version: the next poll must
+            // not reload every binding because of its own write (at a storm's rate that was a full reload a second).
+            Interlocked.CompareExchange(ref _bindingsVersion, version, version - 1);
+            foreach (var item in batch)
+            {
+                item.Done.TrySetResult();
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var item in batch)
+            {
+                item.Done.TrySetException(e);
+            }
+        }
     }
 
     /// <summary>Removes every binding a NAS made (Accounting-On/Off).</summary>
@@ -339,7 +409,26 @@ internal sealed partial class RegistryService : BackgroundService
     private async Task<bool> LoadAllAsync(CancellationToken cancellationToken)
     {
         var edit = new RegistryEdit(RegistryState.Empty, wholeDocument: true);
-        var version = await ReadIntoAsync(edit, -1, cancellationToken);
+        var small = new List<RegistryChange>();
+        var smallApplied = false;
+        var version = await _store.ReadAllAsync(
+            (kind, id, doc) => small.Add(new RegistryChange(kind, id, doc is null ? null : JsonNode.Parse(doc) as JsonObject)),
+            (id, doc) =>
+            {
+                if (!smallApplied)
+                {
+                    edit.ApplySmall(small);
+                    smallApplied = true;
+                }
+
+                edit.ApplySubscriberUtf8(id, doc);
+            },
+            cancellationToken);
+        if (!smallApplied)
+        {
+            edit.ApplySmall(small);
+        }
+
         return Validated(edit, version);
     }
 

@@ -85,17 +85,9 @@ internal sealed class RegistrySnapshot
     /// </summary>
     public IEnumerable<Subscriber> SubscribersAfter(string? afterImsi)
     {
-        var order = _subscribers.Order;
-        var start = 0;
-        if (afterImsi is not null)
+        foreach (var imsi in _subscribers.Order.After(afterImsi))
         {
-            var at = order.IndexOf(afterImsi);
-            start = at >= 0 ? at + 1 : ~at;
-        }
-
-        for (var i = start; i < order.Count; i++)
-        {
-            yield return _subscribers.ByImsi.GetValueOrDefault(order[i])!;
+            yield return _subscribers.ByImsi.GetValueOrDefault(imsi)!;
         }
     }
 

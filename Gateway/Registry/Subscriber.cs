@@ -17,7 +17,8 @@ internal sealed class Subscriber
 
     public string? GroupId { get; init; }
 
-    public Dictionary<string, string> Tags { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>Compact (<see cref="SubscriberTags"/>): build it with <see cref="SubscriberTags.Of"/>.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = SubscriberTags.None;
 
     /// <summary><c>active</c> (default), <c>inactive</c>, <c>ready</c>, <c>standby</c>, <c>suspended</c>, <c>terminated</c>. Only active SIMs are served.</summary>
     public string Status { get; init; } = "active";

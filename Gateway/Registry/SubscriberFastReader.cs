@@ -139,7 +139,7 @@ internal static class SubscriberFastReader
             Status = status is null ? "active" : Shared(status),
             ImeiLock = imeiLock,
             IpAddress = address,
-            Tags = tags ?? new Dictionary<string, string>(StringComparer.Ordinal),
+            Tags = SubscriberTags.Of(tags),
         };
         return true;
     }

@@ -20,7 +20,7 @@ internal sealed class SubscriberIndex
         ShardedMap<UInt128, Subscriber> byAddress,
         ShardedMap<string, Subscriber>[] byName,
         ImmutableSortedDictionary<int, ShardedMap<UInt128, Subscriber>> ranges,
-        ImmutableSortedSet<string> order,
+        SortedKeys order,
         ImmutableDictionary<string, int> groupMembers)
     {
         ByImsi = byImsi;
@@ -42,7 +42,7 @@ internal sealed class SubscriberIndex
             ShardedMap<string, Subscriber>.Empty(StringComparer.OrdinalIgnoreCase), // Sigfox ID
         ],
         ImmutableSortedDictionary<int, ShardedMap<UInt128, Subscriber>>.Empty,
-        ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
+        SortedKeys.Empty,
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
 
     public ShardedMap<string, Subscriber> ByImsi { get; }
@@ -55,7 +55,7 @@ internal sealed class SubscriberIndex
     /// <summary>Routed ranges by prefix length (IPv4 as IPv4-mapped, so /24 is 120), longest first.</summary>
     public (int PrefixLength, UInt128 Mask, ShardedMap<UInt128, Subscriber> Networks)[] Ranges { get; }
 
-    public ImmutableSortedSet<string> Order { get; }
+    public SortedKeys Order { get; }
 
     public ImmutableDictionary<string, int> GroupMembers { get; }
 
@@ -85,7 +85,7 @@ internal sealed class SubscriberIndex
         private readonly ShardedMap<UInt128, Subscriber>.Builder _byAddress;
         private readonly ShardedMap<string, Subscriber>.Builder[] _byName;
         private readonly SortedDictionary<int, ShardedMap<UInt128, Subscriber>.Builder> _ranges = [];
-        private readonly ImmutableSortedSet<string>.Builder _order;
+        private readonly SortedKeys.Builder _order;
         private readonly ImmutableDictionary<string, int>.Builder _groupMembers;
 
         public Builder(SubscriberIndex from)
@@ -109,7 +109,7 @@ internal sealed class SubscriberIndex
         public int Members(string groupId) => _groupMembers.GetValueOrDefault(groupId);
 
         /// <summary>IMSIs in order (for reporting SIMs of a group; a scan, so only on an error path).</summary>
-        public IEnumerable<string> Imsis => _order;
+        public IEnumerable<string> Imsis => _order.All();
 
         /// <summary>Adds a SIM under its IMSI; its identifying values are claimed separately (<see cref="TryClaim"/>).</summary>
         public void Add(Subscriber s)

@@ -57,6 +57,12 @@ if (args.Length > 0 && args[0] == "registry-scale")
     return await RegistryScale.RunAsync(args[1..]);
 }
 
+// … radius-storm 127.0.0.1:1813 SECRET 5000 60   (Accounting-Start storm, open loop, new IMSI each; harness/radius-storm.sh)
+if (args.Length > 0 && args[0] == "radius-storm")
+{
+    return await RadiusStorm.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "registry-seed")
 {
     return RegistryScale.WriteSeed(args[1..]);

@@ -46,6 +46,9 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
     public Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken) =>
         inner.ReadAsync(sinceVersion, only, (kind, id, text) => visit(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), cancellationToken);
 
+    public Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Utf8RowVisitor subscriber, CancellationToken cancellationToken) =>
+        inner.ReadAllAsync((kind, id, text) => small(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), subscriber, cancellationToken);
+
     private string Decrypted(string text) => JsonNode.Parse(text) is JsonObject c && IsEncrypted(c) ? Decrypt(c).ToJsonString() : text;
 
     public Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
@@ -57,6 +60,9 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
 
     public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
         inner.WriteBindingAsync(address, binding, expectedImsi, cancellationToken);
+
+    public Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken) =>
+        inner.WriteBindingsAsync(changes, cancellationToken);
 
     public Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken) => inner.DeleteBindingsOfNasAsync(nas, cancellationToken);
 

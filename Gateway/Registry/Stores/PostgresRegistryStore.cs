@@ -187,17 +187,21 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         return version;
     }
 
-    public async Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken)
+    public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
+        WriteBindingsAsync([new BindingChange(address, binding, expectedImsi)], cancellationToken);
+
+    public async Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = binding is null
-            ? new NpgsqlCommand("DELETE FROM registry_bindings WHERE address = @a AND (@imsi::text IS NULL OR imsi = @imsi::text)", connection, tx)
-            : new NpgsqlCommand("INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES (@a, @imsi, @nas, @doc) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc", connection, tx))
+        foreach (var change in changes)
         {
-            command.Parameters.AddWithValue("a", address);
-            command.Parameters.AddWithValue("imsi", (object?)(binding?.Imsi ?? expectedImsi) ?? DBNull.Value);
-            if (binding is not null)
+            await using var command = change.Binding is null
+                ? new NpgsqlCommand("DELETE FROM registry_bindings WHERE address = @a AND (@imsi::text IS NULL OR imsi = @imsi::text)", connection, tx)
+                : new NpgsqlCommand("INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES (@a, @imsi, @nas, @doc) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc", connection, tx);
+            command.Parameters.AddWithValue("a", change.Address);
+            command.Parameters.AddWithValue("imsi", (object?)(change.Binding?.Imsi ?? change.ExpectedImsi) ?? DBNull.Value);
+            if (change.Binding is { } binding)
             {
                 command.Parameters.AddWithValue("nas", (object?)binding.Nas ?? DBNull.Value);
                 command.Parameters.AddWithValue("doc", binding.ToJson().ToJsonString());

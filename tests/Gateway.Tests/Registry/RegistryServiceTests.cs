@@ -267,4 +267,53 @@ public abstract class RegistryServiceTests : IAsyncDisposable
         Assert.False(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.91")).IsKnown);
         Assert.True(resolverB.ResolveAddress(IPAddress.Parse("127.0.0.92")).IsKnown);
     }
+
+    [Fact]
+    public async Task A_list_of_thousands_pages_in_imsi_order_after_changes_and_a_restart()
+    {
+        var (service, _) = await StartAsync(SeedDocument());
+        var imsis = new SortedSet<string>(StringComparer.Ordinal) { "440101234567890" };
+        var random = new Random(5);
+        var numbers = Enumerable.Range(0, 3000).OrderBy(_ => random.Next()).ToList();
+
+        // Batches in random order (many pieces of the list change at once), then deletions here and there.
+        foreach (var batch in numbers.Chunk(700))
+        {
+            Assert.True((await service.ApplyAsync([.. batch.Select(static n => Subscriber($"44020{n:0000000000}", $"127.2.{n / 250}.{n % 250}"))], Ct)).Succeeded);
+            imsis.UnionWith(batch.Select(static n => $"44020{n:0000000000}"));
+        }
+
+        var deleted = numbers.Take(400).Select(static n => $"44020{n:0000000000}").ToList();
+        Assert.True((await service.ApplyAsync([.. deleted.Select(static imsi => new RegistryChange(RegistryElementKind.Subscriber, imsi, null))], Ct)).Succeeded);
+        imsis.ExceptWith(deleted);
+        Assert.True((await service.ApplyAsync([Subscriber("44020" + "0000001500", "127.3.0.1"), new RegistryChange(RegistryElementKind.Subscriber, "440200000002999", null)], Ct)).Succeeded);
+        imsis.Add("440200000001500");
+        imsis.Remove("440200000002999");
+
+        var (restarted, _) = await StartAsync();
+        foreach (var snapshot in new[] { service.Snapshot, restarted.Snapshot })
+        {
+            Assert.Equal(imsis, snapshot.SubscribersAfter(null).Select(static s => s.Imsi));
+            var from = imsis.ElementAt(1234);
+            Assert.Equal(imsis.Where(i => string.CompareOrdinal(i, from) > 0).Take(5), snapshot.SubscribersAfter(from).Take(5).Select(static s => s.Imsi));
+            Assert.Equal(imsis.Where(static i => string.CompareOrdinal(i, "440200000000399x") > 0).Take(3), snapshot.SubscribersAfter("440200000000399x").Take(3).Select(static s => s.Imsi));
+        }
+    }
+
+    [Fact]
+    public async Task Bindings_made_at_once_all_apply_in_order_and_survive_a_restart()
+    {
+        var (a, resolverA) = await StartAsync(SeedDocument());
+        var binds = Enumerable.Range(0, 300).Select(i => a.BindAddressAsync(IPAddress.Parse($"127.0.9.{i % 250}"), new AddressBinding("440101234567890", null, null, DateTimeOffset.UnixEpoch.AddSeconds(i), "pgw-1"), Ct)).ToList();
+        await Task.WhenAll(binds);
+
+        // The later binding of an address (i = 250..299) is the one that stays, here and in the store.
+        var (_, resolverB) = await StartAsync();
+        foreach (var resolver in new[] { resolverA, resolverB })
+        {
+            Assert.All(Enumerable.Range(0, 250), i => Assert.Equal(
+                DateTimeOffset.UnixEpoch.AddSeconds(i < 50 ? i + 250 : i),
+                resolver.FindBinding(IPAddress.Parse($"127.0.9.{i}"))!.BoundAt));
+        }
+    }
 }
