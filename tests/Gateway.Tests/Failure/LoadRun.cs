@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Failure;
+
+/// <summary>
+/// What the failure runs share: a few UDP devices in a closed loop, the set of payloads they were acknowledged, and
+/// the count of acknowledged against received by message ID, with the assertions every run makes — nothing
+/// acknowledged missing, duplicates bounded.
+/// </summary>
+internal static class LoadRun
+{
+    /// <summary>
+    /// At-least-once allows duplicates, but a redelivery loop would show as many copies of the same message: no ID
+    /// may arrive more often than this, and the duplicates together may not outnumber the distinct messages.
+    /// </summary>
+    public const int MaxCopiesPerMessage = 10;
+
+    public static List<UdpDevice> Devices(IEnumerable<string> addresses, int port, string prefix) =>
+        [.. addresses.Select((d, i) => new UdpDevice(d, port, $"{prefix}{i}"))];
+
+    public static List<Task> Start(List<UdpDevice> devices, CancellationToken stop) => [.. devices.Select(d => d.RunAsync(1_000_000, stop))];
+
+    public static HashSet<string> Acknowledged(IEnumerable<UdpDevice> devices) => devices.SelectMany(static d => d.Acknowledged).ToHashSet();
+
+    /// <summary>The device's payload inside a Funnel envelope (<c>contentType: text</c>).</summary>
+    public static string Payload(ReadOnlySpan<byte> envelope) => (string)JsonNode.Parse(envelope)!["payloads"]!;
+
+    /// <summary>The envelope's message ID and the device's payload.</summary>
+    public static (string Id, string Payload) Envelope(ReadOnlySpan<byte> envelope)
+    {
+        var json = JsonNode.Parse(envelope)!;
+        return ((string)json["messageId"]!, (string)json["payloads"]!);
+    }
+
+    /// <summary>Waits until every acknowledged payload is among what <paramref name="received"/> returns (or two minutes pass).</summary>
+    public static async Task<List<(string Id, string Payload)>> AwaitAllAsync(
+        HashSet<string> acknowledged, Func<Task<List<(string Id, string Payload)>>> received, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        List<(string Id, string Payload)> got;
+        do
+        {
+            await Task.Delay(200, cancellationToken);
+            got = await received();
+        }
+        while (!acknowledged.IsSubsetOf(got.Select(static g => g.Payload)) && deadline.Elapsed < TimeSpan.FromMinutes(2));
+
+        return got;
+    }
+
+    /// <summary>Prints the run's counts, then asserts that nothing acknowledged is missing and that duplicates are bounded.</summary>
+    public static void Report(ITestOutputHelper output, string name, HashSet<string> acknowledged, List<(string Id, string Payload)> got, List<UdpDevice> devices)
+    {
+        var missing = acknowledged.Except(got.Select(static g => g.Payload)).ToList();
+        var copies = got.GroupBy(static g => g.Id).Select(static g => g.Count()).DefaultIfEmpty(0).Max();
+        var distinct = got.Select(static g => g.Id).Distinct().Count();
+        var refusals = string.Join("; ", devices.SelectMany(static d => d.Refusals).GroupBy(static r => r.Key)
+            .Select(static g => $"{g.Sum(static r => r.Value)}× \"{g.Key.TrimEnd()}\""));
+        output.WriteLine($"{name}: acknowledged {acknowledged.Count}, refused {devices.Sum(static d => d.Refused)}, unanswered {devices.Sum(static d => d.Unanswered)}, "
+            + $"received {got.Count} ({distinct} distinct message IDs, {got.Count - distinct} duplicates, at most {copies} copies of one), missing {missing.Count}"
+            + (refusals.Length > 0 ? $"; refusals: {refusals}" : ""));
+        Assert.Empty(missing);
+        Assert.True(copies <= MaxCopiesPerMessage, $"{name}: one message arrived {copies} times");
+        Assert.True(got.Count - distinct <= distinct, $"{name}: {got.Count - distinct} duplicates of {distinct} messages");
+    }
+}
