@@ -125,6 +125,8 @@ public sealed class OutageTests(ITestOutputHelper output)
         await using var emulator = await PubSubEmulator.StartAsync();
         var (topic, subscription) = await emulator.CreateAsync(Project, "fout");
         var forward = await TcpForward.StartAsync(front, emulator.Port);
+        using var pulling = new CancellationTokenSource();
+        var puller = Task.CompletedTask;
         try
         {
             var (keyFile, _) = FunnelPubSubTests.NewKeyFile();
@@ -137,8 +139,7 @@ public sealed class OutageTests(ITestOutputHelper output)
             // kill on. The restarted emulator gets its topic back before the forwarder lets the gateway reach it
             // (a missing topic is a permanent refusal, which a real Pub/Sub outage does not cause).
             var pulled = new ConcurrentQueue<(string Id, string Payload)>();
-            using var pulling = new CancellationTokenSource();
-            var puller = PullAllAsync(emulator, subscription, pulled, pulling.Token);
+            puller = PullAllAsync(emulator, subscription, pulled, pulling.Token);
             var run = await OutageAsync(gateway, "ps",
                 async () =>
                 {
@@ -156,14 +157,14 @@ public sealed class OutageTests(ITestOutputHelper output)
             var fromKill = new HashSet<string>(run.All);
             fromKill.ExceptWith(run.BeforeStop);
             var got = await LoadRun.AwaitAllAsync(fromKill, () => Task.FromResult(pulled.ToList()), Ct);
-            await pulling.CancelAsync();
-            await puller;
             var seenBefore = run.BeforeStop.Count(a => got.Exists(g => g.Payload == a));
             output.WriteLine($"pubsub outage: of the {run.BeforeStop.Count} acknowledged before the kill, {seenBefore} were pulled (the rest died in the emulator's memory or were not yet delivered)");
             LoadRun.Report(output, "pubsub outage (acknowledged from the kill on)", fromKill, got, run.Devices);
         }
         finally
         {
+            await pulling.CancelAsync();
+            await puller;
             await forward.DisposeAsync();
         }
     }
