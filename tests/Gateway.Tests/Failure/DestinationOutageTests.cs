@@ -60,7 +60,7 @@ public sealed class DestinationOutageTests
     public async Task Kinesalite_down_then_back_every_queued_message_arrives()
     {
         var store = Directory.CreateTempSubdirectory("gw-kinesalite-").FullName;
-        var kinesalite = await Kinesalite.StartAsync(0, store);
+        var kinesalite = await Kinesalite.StartAsync(LoadRun.RestartablePort(), store);
         try
         {
             var port = kinesalite.Port;
@@ -86,7 +86,7 @@ public sealed class DestinationOutageTests
     public async Task Pubsub_emulator_down_then_back_every_queued_message_arrives()
     {
         PubSubEmulator.SkipIfMissing();
-        var front = GatewayProcess.FreePort();
+        var front = LoadRun.RestartablePort();
         await using var emulator = await PubSubEmulator.StartAsync();
         var (topic, subscription) = await emulator.CreateAsync("gw-outage", "qout");
         var forward = await TcpForward.StartAsync(front, emulator.Port);
@@ -121,7 +121,7 @@ public sealed class DestinationOutageTests
     [Fact]
     public async Task Webhook_listener_closed_then_back_every_queued_message_arrives()
     {
-        var hook = await TestWebhook.StartAsync();
+        var hook = await TestWebhook.StartAsync(LoadRun.RestartablePort());
         var port = hook.Port;
         try
         {
@@ -145,7 +145,7 @@ public sealed class DestinationOutageTests
     [Fact]
     public async Task Beam_upstream_down_the_device_gets_the_error_and_then_the_reply_once_it_is_back()
     {
-        var hook = await TestWebhook.StartAsync();
+        var hook = await TestWebhook.StartAsync(LoadRun.RestartablePort());
         var port = hook.Port;
         try
         {

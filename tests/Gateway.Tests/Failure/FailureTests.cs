@@ -77,7 +77,7 @@ public sealed class FailureTests(ITestOutputHelper output)
     [Fact]
     public async Task Kafka_stopped_mid_load_and_restored_in_queued_mode_loses_nothing_acknowledged()
     {
-        var brokerPort = Admin.GatewayProcess.FreePort();
+        var brokerPort = LoadRun.RestartablePort();
         var kafka = await MockKafka.StartAsync(brokerPort);
         var destination = $$"""{ "provider": "kafka", "service": "kafka", "resourceUrl": "kafka://127.0.0.1:{{brokerPort}}/ffail" }""";
         await using var gateway = await StartGatewayAsync(destination, "queued", "--Gateway:Funnel:DeliveryTimeoutSeconds", "2");

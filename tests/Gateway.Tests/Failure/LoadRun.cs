@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace Gateway.Tests.Failure;
@@ -15,6 +18,40 @@ internal static class LoadRun
     /// may arrive more often than this, and the duplicates together may not outnumber the distinct messages.
     /// </summary>
     public const int MaxCopiesPerMessage = 10;
+
+    /// <summary>
+    /// A free loopback TCP port below the kernel's ephemeral range, for a destination that is stopped and started
+    /// again on the same port. A port inside the range can be taken while the destination is down: the gateway's
+    /// connection attempts to it take their source ports from that range, and on loopback a connection from port P to
+    /// the closed port P connects to itself (TCP simultaneous open), holding P — the restarted destination then cannot
+    /// bind it, and the gateway reads its own request as the answer.
+    /// </summary>
+    public static int RestartablePort()
+    {
+        var low = 32768;
+        var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (range.Length > 0 && int.TryParse(range[0], CultureInfo.InvariantCulture, out var first) && first > 3000)
+        {
+            low = first;
+        }
+
+        for (var i = 0; i < 1000; i++)
+        {
+            var port = Random.Shared.Next(Math.Max(2048, low - 12000), low);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: another
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port below {low}");
+    }
 
     public static List<UdpDevice> Devices(IEnumerable<string> addresses, int port, string prefix) =>
         [.. addresses.Select((d, i) => new UdpDevice(d, port, $"{prefix}{i}"))];

@@ -32,7 +32,7 @@ public sealed class SharedStoreSpoolTests(PostgresServer postgres, ITestOutputHe
         await using var first = new GatewayChild();
         await using var second = new GatewayChild();
         await using var standIn = new GatewayChild { DataDir = first.DataDir };
-        var hook = await TestWebhook.StartAsync();
+        var hook = await TestWebhook.StartAsync(LoadRun.RestartablePort());
         var port = hook.Port;
         await hook.DisposeAsync();
 
