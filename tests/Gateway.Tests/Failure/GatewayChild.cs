@@ -34,11 +34,11 @@ internal sealed class GatewayChild : IAsyncDisposable
         init => _dataDir = value;
     }
 
-    public int AdminPort { get; } = GatewayProcess.FreePort();
+    public int AdminPort { get; } = LoadRun.RestartablePort();
 
-    public int UnifiedPort { get; } = GatewayProcess.FreeUdpAndTcpPort();
+    public int UnifiedPort { get; } = LoadRun.RestartablePort(udpToo: true);
 
-    public int DeviceHttpPort { get; } = GatewayProcess.FreePort();
+    public int DeviceHttpPort { get; } = LoadRun.RestartablePort();
 
     public string[] ExtraArgs { get; set; } = [];
 

@@ -24,9 +24,10 @@ internal static class LoadRun
     /// again on the same port. A port inside the range can be taken while the destination is down: the gateway's
     /// connection attempts to it take their source ports from that range, and on loopback a connection from port P to
     /// the closed port P connects to itself (TCP simultaneous open), holding P — the restarted destination then cannot
-    /// bind it, and the gateway reads its own request as the answer.
+    /// bind it, and the gateway reads its own request as the answer. A gateway killed and restarted is such a
+    /// destination too (for the health checks polling its admin port). <paramref name="udpToo"/>: free for UDP as well.
     /// </summary>
-    public static int RestartablePort()
+    public static int RestartablePort(bool udpToo = false)
     {
         var low = 32768;
         var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -42,6 +43,7 @@ internal static class LoadRun
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
                 listener.Start();
+                using var udp = udpToo ? new UdpClient(new IPEndPoint(IPAddress.Loopback, port)) : null;
                 return port;
             }
             catch (SocketException)

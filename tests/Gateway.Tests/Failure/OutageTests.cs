@@ -121,7 +121,7 @@ public sealed class OutageTests(ITestOutputHelper output)
         PubSubEmulator.SkipIfMissing();
         const string Project = "gw-outage";
         var front = LoadRun.RestartablePort();
-        await using var emulator = await PubSubEmulator.StartAsync();
+        await using var emulator = await PubSubEmulator.StartAsync(LoadRun.RestartablePort());
         var (topic, subscription) = await emulator.CreateAsync(Project, "fout");
         var forward = await TcpForward.StartAsync(front, emulator.Port);
         using var pulling = new CancellationTokenSource();
