@@ -43,7 +43,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 # The longer failure runs (Category=Failure: kill -9, broker outage, SIGTERM under load) are left to
-# tests/failure/run.sh; their fast subset (Gateway.Tests.Failure.QueuedDeliveryTests, the spool's unit tests) runs here.
+# tests/failure/run.sh; their fast subset (Gateway.Tests.Failure.QueuedDeliveryTests and DestinationOutageTests: each
+# destination's process stopped and restarted around 10 queued messages; the spool's unit tests) runs here.
 dotnet test Gateway.sln -c Release --no-build --filter "Category!=Failure" 2>&1 | tee "$log" || status=$?
 # The deployment files, offline: Kubernetes manifests against Kubernetes' schemas and for unknown fields, the
 # Dockerfile, the HAProxy configuration when haproxy is installed (deploy/check.sh; docs/deployment.md).

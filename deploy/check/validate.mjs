@@ -4,8 +4,9 @@
 //  2. unknown fields: the same objects as TypeScript literals of the models' types, compiled with tsc, whose
 //     excess-property check refuses a misspelt field (`readinesProbe`) as `kubectl apply --validate=strict` would;
 //  3. references between the files: selectors match the Pod template's labels, Services' named target ports
-//     exist, ConfigMap and Secret references name objects shipped here, mounts name volumes, and the properties
-//     docs/deployment.md promises (non-root, read-only root filesystem, probes on /healthz).
+//     exist, ConfigMap and Secret references name objects shipped here, mounts name volumes (or volume claim
+//     templates), a StatefulSet's serviceName is a shipped headless Service, and the properties docs/deployment.md
+//     promises (non-root, read-only root filesystem, probes on /healthz, /data on a claim of its own per replica).
 // Prints one line per finding and exits 1 when there is any.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -82,13 +83,26 @@ const kustomization = find("Kustomization")[0];
 for (const r of kustomization?.resources ?? []) {
   if (!objects.some((x) => x.file === r)) problems.push(`kustomization.yaml: resource ${r} is not in ${dir}`);
 }
-for (const d of find("Deployment")) {
-  const where = `Deployment/${d.metadata.name}`;
+const workloads = [...find("Deployment"), ...find("StatefulSet")];
+if (workloads.length === 0) problems.push(`no Deployment or StatefulSet in ${dir}`);
+for (const d of workloads) {
+  const where = `${d.kind}/${d.metadata.name}`;
   const pod = d.spec.template;
   if (!matches(d.spec.selector.matchLabels, pod.metadata?.labels)) problems.push(`${where}: selector does not match the Pod template's labels`);
   if (d.spec.replicas !== 3) problems.push(`${where}: replicas is ${d.spec.replicas}, the documented setup has 3`);
   if (pod.spec.securityContext?.runAsNonRoot !== true) problems.push(`${where}: Pod securityContext.runAsNonRoot is not true`);
-  const volumes = new Set((pod.spec.volumes ?? []).map((v) => v.name));
+  const claims = new Set((d.spec.volumeClaimTemplates ?? []).map((c) => c.metadata?.name));
+  const volumes = new Set([...(pod.spec.volumes ?? []).map((v) => v.name), ...claims]);
+  if (d.kind === "StatefulSet") {
+    const headless = find("Service").find((o) => o.metadata.name === d.spec.serviceName);
+    if (!headless) problems.push(`${where}: serviceName ${d.spec.serviceName} is not a shipped Service`);
+    else if (headless.spec.clusterIP !== "None") problems.push(`${where}: Service ${d.spec.serviceName} is not headless (clusterIP: None)`);
+  }
+  // The spool of queued delivery is in /data: it must outlive the Pod (docs/deployment.md), so a claim per replica.
+  for (const c of pod.spec.containers) {
+    const data = (c.volumeMounts ?? []).find((m) => m.mountPath === "/data");
+    if (data && !claims.has(data.name)) problems.push(`${where} container ${c.name}: /data (the spool) is not a volumeClaimTemplate, so it does not outlive the Pod`);
+  }
   for (const c of pod.spec.containers) {
     const cw = `${where} container ${c.name}`;
     if (c.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${cw}: readOnlyRootFilesystem is not true`);

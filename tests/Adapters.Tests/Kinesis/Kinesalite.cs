@@ -36,15 +36,20 @@ internal sealed class Kinesalite : IAsyncDisposable
     public static string Directory =>
         typeof(Kinesalite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "KinesaliteDir").Value!;
 
-    /// <summary>Starts kinesalite on <paramref name="port"/> (0: a free one) and waits until it listens.</summary>
-    public static async Task<Kinesalite> StartAsync(int port = 0)
+    /// <summary>
+    /// Starts kinesalite on <paramref name="port"/> (0: a free one) and waits until it listens. With
+    /// <paramref name="path"/> its streams and records are kept on disk there (LevelDB) instead of in memory, so a
+    /// kinesalite killed and started again on the same path still has them, as Kinesis does across an outage.
+    /// </summary>
+    public static async Task<Kinesalite> StartAsync(int port = 0, string? path = null)
     {
         if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "kinesalite")))
         {
             throw new InvalidOperationException($"kinesalite is not installed in {Directory}: run test.sh, or npm ci --prefix tests/tools/kinesalite");
         }
 
-        var script = "const k=require('kinesalite')({createStreamMs:20,deleteStreamMs:20,updateStreamMs:20,shardLimit:1000});"
+        var store = path is null ? "" : ",path:" + JsonValue.Create(path).ToJsonString();
+        var script = $"const k=require('kinesalite')({{createStreamMs:20,deleteStreamMs:20,updateStreamMs:20,shardLimit:1000{store}}});"
             + $"const s=k.listen({port.ToString(CultureInfo.InvariantCulture)},'127.0.0.1',()=>console.log('listening '+s.address().port));";
         var start = new ProcessStartInfo("node", ["-e", script])
         {
@@ -99,10 +104,17 @@ internal sealed class Kinesalite : IAsyncDisposable
             {
                 ["StreamName"] = name, ["ShardId"] = (string?)shard!["ShardId"], ["ShardIteratorType"] = "TRIM_HORIZON",
             }))["ShardIterator"];
-            var got = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 10000 });
-            foreach (var record in got["Records"]!.AsArray())
+            // GetRecords answers at most 10,000 records (or 10 MB) a call: read on until a call brings none.
+            while (iterator is not null)
             {
-                records.Add((Convert.FromBase64String((string)record!["Data"]!), (string)record["PartitionKey"]!));
+                var got = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 10000 });
+                var batch = got["Records"]!.AsArray();
+                foreach (var record in batch)
+                {
+                    records.Add((Convert.FromBase64String((string)record!["Data"]!), (string)record["PartitionKey"]!));
+                }
+
+                iterator = batch.Count == 0 ? null : (string?)got["NextShardIterator"];
             }
         }
 

@@ -46,7 +46,17 @@ internal sealed class PubSubEmulator : IAsyncDisposable
     {
         SkipIfMissing();
         var emulator = new PubSubEmulator(port == 0 ? FreePort() : port);
-        await emulator.StartAsync();
+        try
+        {
+            await emulator.StartAsync();
+        }
+        catch
+        {
+            // The caller never gets the emulator to dispose: a JVM that did not answer in time must not outlive the test.
+            await emulator.KillAsync();
+            throw;
+        }
+
         return emulator;
     }
 

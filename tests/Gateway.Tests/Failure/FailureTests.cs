@@ -12,6 +12,7 @@ namespace Gateway.Tests.Failure;
 /// against what the destination received, by message ID: nothing acknowledged may be missing.
 /// </summary>
 [Trait("Category", "Failure")]
+[Collection(OutageTests.Name)]
 public sealed class FailureTests(ITestOutputHelper output)
 {
     private const string Imsi = "440101234567190";
@@ -36,35 +37,17 @@ public sealed class FailureTests(ITestOutputHelper output)
 
     private static string Webhook(TestWebhook hook) => $$"""{ "provider": "webhook", "service": "webhook", "resourceUrl": "{{hook.Url()}}" }""";
 
-    private static List<UdpDevice> Devices(int port, string prefix) => [.. s_devices.Select((d, i) => new UdpDevice(d, port, $"{prefix}{i}"))];
+    private static List<UdpDevice> Devices(int port, string prefix) => LoadRun.Devices(s_devices, port, prefix);
 
-    private static HashSet<string> Acknowledged(List<UdpDevice> devices) => devices.SelectMany(static d => d.Acknowledged).ToHashSet();
+    private static HashSet<string> Acknowledged(List<UdpDevice> devices) => LoadRun.Acknowledged(devices);
 
-    private static string Payload(byte[] body) => (string)JsonNode.Parse(body)!["payloads"]!;
+    private static string Payload(byte[] body) => LoadRun.Payload(body);
 
-    /// <summary>Waits until every acknowledged payload is among what <paramref name="received"/> returns (or two minutes pass).</summary>
-    private static async Task<List<(string Id, string Payload)>> AwaitAllAsync(HashSet<string> acknowledged, Func<List<(string Id, string Payload)>> received)
-    {
-        var deadline = Stopwatch.StartNew();
-        List<(string Id, string Payload)> got;
-        do
-        {
-            await Task.Delay(200, Ct);
-            got = received();
-        }
-        while (!acknowledged.IsSubsetOf(got.Select(static g => g.Payload)) && deadline.Elapsed < TimeSpan.FromMinutes(2));
+    private static Task<List<(string Id, string Payload)>> AwaitAllAsync(HashSet<string> acknowledged, Func<List<(string Id, string Payload)>> received) =>
+        LoadRun.AwaitAllAsync(acknowledged, () => Task.FromResult(received()), Ct);
 
-        return got;
-    }
-
-    private void Report(string name, HashSet<string> acknowledged, List<(string Id, string Payload)> got, List<UdpDevice> devices)
-    {
-        var missing = acknowledged.Except(got.Select(static g => g.Payload)).ToList();
-        var distinct = got.Select(static g => g.Id).Distinct().Count();
-        output.WriteLine($"{name}: acknowledged {acknowledged.Count}, refused {devices.Sum(static d => d.Refused)}, unanswered {devices.Sum(static d => d.Unanswered)}, "
-            + $"received {got.Count} ({distinct} distinct message IDs, {got.Count - distinct} duplicates), missing {missing.Count}");
-        Assert.Empty(missing);
-    }
+    private void Report(string name, HashSet<string> acknowledged, List<(string Id, string Payload)> got, List<UdpDevice> devices) =>
+        LoadRun.Report(output, name, acknowledged, got, devices);
 
     [Fact]
     public async Task Kill_9_mid_load_in_queued_mode_then_restart_loses_nothing_acknowledged()
@@ -94,7 +77,7 @@ public sealed class FailureTests(ITestOutputHelper output)
     [Fact]
     public async Task Kafka_stopped_mid_load_and_restored_in_queued_mode_loses_nothing_acknowledged()
     {
-        var brokerPort = Admin.GatewayProcess.FreePort();
+        var brokerPort = LoadRun.RestartablePort();
         var kafka = await MockKafka.StartAsync(brokerPort);
         var destination = $$"""{ "provider": "kafka", "service": "kafka", "resourceUrl": "kafka://127.0.0.1:{{brokerPort}}/ffail" }""";
         await using var gateway = await StartGatewayAsync(destination, "queued", "--Gateway:Funnel:DeliveryTimeoutSeconds", "2");

@@ -12,13 +12,33 @@ internal sealed class GatewayChild : IAsyncDisposable
 {
     private Process? _process;
 
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("gw-fail-").FullName;
+    private string? _dataDir;
+    private bool _ownsDataDir;
 
-    public int AdminPort { get; } = GatewayProcess.FreePort();
+    /// <summary>
+    /// A fresh temporary directory, deleted at the end; or, given at creation, another instance's, as a replacement
+    /// instance is given a dead one's volume (then left for its owner to delete).
+    /// </summary>
+    public string DataDir
+    {
+        get
+        {
+            if (_dataDir is null)
+            {
+                _dataDir = Directory.CreateTempSubdirectory("gw-fail-").FullName;
+                _ownsDataDir = true;
+            }
 
-    public int UnifiedPort { get; } = GatewayProcess.FreeUdpAndTcpPort();
+            return _dataDir;
+        }
+        init => _dataDir = value;
+    }
 
-    public int DeviceHttpPort { get; } = GatewayProcess.FreePort();
+    public int AdminPort { get; } = LoadRun.RestartablePort();
+
+    public int UnifiedPort { get; } = LoadRun.RestartablePort(udpToo: true);
+
+    public int DeviceHttpPort { get; } = LoadRun.RestartablePort();
 
     public string[] ExtraArgs { get; set; } = [];
 
@@ -130,6 +150,9 @@ internal sealed class GatewayChild : IAsyncDisposable
 
         _process?.Dispose();
         Client.Dispose();
-        Directory.Delete(DataDir, recursive: true);
+        if (_ownsDataDir)
+        {
+            Directory.Delete(_dataDir!, recursive: true);
+        }
     }
 }

@@ -7,13 +7,17 @@ namespace Gateway.Tests.Failure;
 
 /// <summary>
 /// A device sending numbered datagrams to the unified port from its own loopback address, one at a time, and keeping
-/// the ones the gateway acknowledged (<c>200</c>/<c>201</c>): what the gateway promised not to lose.
+/// the ones the gateway acknowledged (a 2xx status first in the reply: Funnel's <c>200</c>, Harvest's <c>201</c>,
+/// Beam's <c>200 ok</c>): what the gateway promised not to lose. Other replies are counted by their text.
 /// </summary>
 internal sealed class UdpDevice(string address, int port, string prefix)
 {
     public ConcurrentBag<string> Acknowledged { get; } = [];
 
     public int Refused;
+
+    /// <summary>The replies that were not an acknowledgement, with how often each came.</summary>
+    public ConcurrentDictionary<string, int> Refusals { get; } = new();
 
     public int Unanswered;
 
@@ -30,13 +34,14 @@ internal sealed class UdpDevice(string address, int port, string prefix)
             try
             {
                 var reply = Encoding.UTF8.GetString((await socket.ReceiveAsync(wait.Token)).Buffer);
-                if (reply is "200" or "201" || reply.StartsWith("200 {\"result\":\"ok\"", StringComparison.Ordinal))
+                if (IsAcknowledgement(reply))
                 {
                     Acknowledged.Add(payload);
                 }
                 else
                 {
                     Interlocked.Increment(ref Refused);
+                    Refusals.AddOrUpdate(reply, 1, static (_, n) => n + 1);
                 }
             }
             catch (OperationCanceledException)
@@ -56,4 +61,8 @@ internal sealed class UdpDevice(string address, int port, string prefix)
             }
         }
     }
+
+    /// <summary>A reply whose status, its first three characters, is 2xx (alone or followed by a space and a body).</summary>
+    public static bool IsAcknowledgement(string reply) =>
+        reply.Length >= 3 && reply[0] == '2' && char.IsAsciiDigit(reply[1]) && char.IsAsciiDigit(reply[2]) && (reply.Length == 3 || reply[3] == ' ');
 }

@@ -26,7 +26,7 @@ public sealed partial class FunnelPubSubTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A key file made now (nothing secret is committed), as SORACOM stores it: the file's JSON as a string.</summary>
-    private static (string KeyFile, string KeyMaterial) NewKeyFile()
+    internal static (string KeyFile, string KeyMaterial) NewKeyFile()
     {
         using var rsa = RSA.Create(2048);
         var file = new JsonObject
