@@ -14,6 +14,14 @@ public interface IFunnelAdapter : IAsyncDisposable
     int MaxMessageBytes { get; }
 
     /// <summary>
+    /// How long the adapter's client library may keep, and still deliver, a message it was handed after the caller's
+    /// token fired (Kafka: librdkafka's <c>message.timeout.ms</c>). The caller hands it no message with less time than
+    /// this left before the message's deadline, because the device is told the message failed at that deadline.
+    /// Zero (the default) for adapters whose send stops with the token.
+    /// </summary>
+    TimeSpan KeepsMessagesFor => TimeSpan.Zero;
+
+    /// <summary>
     /// Sends a batch once and fills <paramref name="results"/> (same length and order as <paramref name="batch"/>).
     /// Never throws for a delivery failure: each message's result says what happened; a whole-batch failure
     /// gives every message the same result. Throws only on cancellation.

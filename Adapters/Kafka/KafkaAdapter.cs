@@ -47,6 +47,12 @@ internal sealed class KafkaAdapter : IFunnelAdapter
 
     public int MaxMessageBytes => KafkaProducerConfig.MaxBodyBytes;
 
+    /// <summary>librdkafka keeps a message, retrying, until its <c>message.timeout.ms</c>, whatever the caller's token says.</summary>
+    public TimeSpan KeepsMessagesFor => TimeSpan.FromMilliseconds(_config.MessageTimeoutMs ?? KafkaSettings.DefaultDeliveryTimeoutMs);
+
+    /// <summary>The producer configuration, for tests of what the factory made of a destination.</summary>
+    internal ProducerConfig Config => _config;
+
     public async Task SendAsync(IReadOnlyList<OutgoingMessage> batch, DeliveryResult[] results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -73,8 +79,9 @@ internal sealed class KafkaAdapter : IFunnelAdapter
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The caller's deadline: librdkafka keeps the messages until its own timeout and may still deliver them,
-            // so a retry can duplicate; consumers drop duplicates by the message-id header.
+            // The caller's deadline: librdkafka keeps the messages until its own timeout and may still deliver them.
+            // The factory ends that timeout before the gateway's deadline and the dispatcher hands over no message
+            // with less time left (KeepsMessagesFor), so this is rare; what remains is in KafkaMessageTimeout.
             sending.Close(DeadlinePassed);
         }
         finally

@@ -38,7 +38,10 @@ public sealed class KafkaAdapterFactory : IFunnelAdapterFactory
         var settings = KafkaSettings.Parse(destination, "destination", errors);
         if (settings is null)
             return Misconfigured(logger, "(invalid resourceUrl)", 400, string.Join("; ", errors));
-        var config = KafkaProducerConfig.Build(settings, credentials, out var problem);
+        var timeout = KafkaMessageTimeout.For(settings, context.DeliveryDeadline, out var clamped);
+        if (clamped)
+            KafkaLog.TimeoutClamped(logger, destination.ResourceUrl, settings.DeliveryTimeoutMs!.Value, context.DeliveryDeadline!.Value.TotalSeconds, timeout);
+        var config = KafkaProducerConfig.Build(settings, credentials, timeout, out var problem);
         if (config is null)
             return Misconfigured(logger, destination.ResourceUrl, 401, problem!);
         return new KafkaAdapter(settings, config, destination.ResourceUrl, context);

@@ -19,6 +19,9 @@ internal static partial class KafkaLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Funnel kafka {Destination}: librdkafka {Facility}: {Text}")]
     public static partial void Librdkafka(ILogger logger, string destination, string facility, string text);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Funnel kafka {Destination}: deliveryTimeoutMs {Configured} does not end before Gateway:Funnel:DeliveryTimeoutSeconds ({DeadlineSeconds} s), after which the device is told the message failed; librdkafka's message.timeout.ms is {Effective} ms instead, so such a message is not delivered afterwards")]
+    public static partial void TimeoutClamped(ILogger logger, string destination, int configured, double deadlineSeconds, int effective);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Funnel kafka {Destination}: {Problem}; every message is refused until the configuration changes")]
     public static partial void Misconfigured(ILogger logger, string destination, string problem);
 }

@@ -20,8 +20,11 @@ internal static class KafkaProducerConfig
     /// <summary>The largest body the adapter sends.</summary>
     public const int MaxBodyBytes = 1_000_000;
 
-    /// <summary>The configuration, or null with <paramref name="error"/> saying what is wrong with the credential set.</summary>
-    public static ProducerConfig? Build(KafkaSettings settings, AdapterCredentials? credentials, out string? error)
+    /// <summary>
+    /// The configuration, or null with <c>error</c> saying what is wrong with the credential set;
+    /// <c>messageTimeoutMs</c> (librdkafka's <c>message.timeout.ms</c>) comes from <see cref="KafkaMessageTimeout.For"/>.
+    /// </summary>
+    public static ProducerConfig? Build(KafkaSettings settings, AdapterCredentials? credentials, int messageTimeoutMs, out string? error)
     {
         var config = new ProducerConfig
         {
@@ -33,7 +36,7 @@ internal static class KafkaProducerConfig
             Acks = Acks.All,
             CompressionType = settings.Compression,
             LingerMs = settings.LingerMs,
-            MessageTimeoutMs = settings.DeliveryTimeoutMs,
+            MessageTimeoutMs = messageTimeoutMs,
             MessageMaxBytes = MessageMaxBytes,
             // The Java client's partitioner, so an IMSI lands on the partition a Java producer would choose for it.
             Partitioner = Partitioner.Murmur2Random,

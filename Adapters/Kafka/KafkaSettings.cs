@@ -10,7 +10,11 @@ internal sealed class KafkaSettings
     /// <summary>The default and the bound of <c>lingerMs</c>: a device waits for its reply while a batch lingers.</summary>
     public const int DefaultLingerMs = 5, MaxLingerMs = 1000;
 
-    /// <summary>librdkafka's own delivery deadline (<c>message.timeout.ms</c>); the caller's token usually ends first.</summary>
+    /// <summary>
+    /// The bounds of <c>deliveryTimeoutMs</c>, librdkafka's own delivery deadline (<c>message.timeout.ms</c>), and its
+    /// default when the gateway's deadline is not known; under the gateway it is tied to that deadline
+    /// (<see cref="KafkaMessageTimeout"/>).
+    /// </summary>
     public const int DefaultDeliveryTimeoutMs = 30_000, MinDeliveryTimeoutMs = 1_000, MaxDeliveryTimeoutMs = 300_000;
 
     public required string BootstrapServers { get; init; }
@@ -29,7 +33,8 @@ internal sealed class KafkaSettings
 
     public int LingerMs { get; init; } = DefaultLingerMs;
 
-    public int DeliveryTimeoutMs { get; init; } = DefaultDeliveryTimeoutMs;
+    /// <summary><c>deliveryTimeoutMs</c> as configured; null when the destination leaves it out.</summary>
+    public int? DeliveryTimeoutMs { get; init; }
 
     /// <summary>Reads and checks the destination, adding one error per problem under <paramref name="path"/>; null when any.</summary>
     public static KafkaSettings? Parse(FunnelDestination destination, string path, List<string> errors)
@@ -41,7 +46,9 @@ internal sealed class KafkaSettings
         var random = ReadBool(s, "randomizePartitionKey", path, errors);
         var compression = ReadCompression(s, path, errors);
         var linger = ReadInt(s, "lingerMs", 0, MaxLingerMs, DefaultLingerMs, path, errors);
-        var timeout = ReadInt(s, "deliveryTimeoutMs", MinDeliveryTimeoutMs, MaxDeliveryTimeoutMs, DefaultDeliveryTimeoutMs, path, errors);
+        int? timeout = s["deliveryTimeoutMs"] is null
+            ? null
+            : ReadInt(s, "deliveryTimeoutMs", MinDeliveryTimeoutMs, MaxDeliveryTimeoutMs, DefaultDeliveryTimeoutMs, path, errors);
         if (url is null || errors.Count != before)
             return null;
         return new KafkaSettings

@@ -19,10 +19,13 @@ internal sealed partial class EndorseEndpoint(
     IdentityResolver resolver, EndorseKeyStore keys, IOptions<EndorseOptions> options, TimeProvider time, ILogger<EndorseEndpoint> logger)
     : IDeviceHostHandler, IDisposable
 {
-    // Refusals are logged a few per source per window, as on every device port; the metric counts every one.
-    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "endorse: refused requests", time);
+    // What the shared opening (refusal, CORS, preflight, "not enabled") answers for this service.
+    private static readonly DeviceServiceAnswers s_answers =
+        new("Endorse", DeviceHostRoute.Endorse, "END0001", "END0002", DisabledMessage, "GET, POST");
 
-    public void Dispose() => _refusals.Dispose();
+    private readonly DeviceServicePrologue _prologue = new(resolver, s_answers, logger, time);
+
+    public void Dispose() => _prologue.Dispose();
 
     public const string JwksPath = "/.well-known/jwks.json";
 
@@ -56,31 +59,14 @@ internal sealed partial class EndorseEndpoint(
             return;
         }
 
-        var remote = context.Connection.RemoteIpAddress!;
-        var device = resolver.ResolveAddress(remote);
-        if (!device.IsKnown || device.Subscriber is not { IsAnonymous: false })
+        if (await _prologue.AdmitAsync(context) is not { } device)
         {
-            Count("refused");
-            if (_refusals.Allow(remote))
-            {
-                LogRefused(logger, remote, device.Refusal);
-            }
-
-            await ErrorAsync(context, StatusCodes.Status403Forbidden, "END0001", "device not recognised");
             return;
         }
 
         var settings = EndorseSettings.For(device.Group);
-        if (settings.AllowOrigin is { } origin)
+        if (_prologue.AnswerPreflight(context, settings.AllowOrigin))
         {
-            context.Response.Headers.AccessControlAllowOrigin = origin;
-        }
-
-        if (HttpMethods.IsOptions(context.Request.Method))
-        {
-            context.Response.Headers.AccessControlAllowMethods = "GET, POST";
-            context.Response.Headers.AccessControlAllowHeaders = "Content-Type";
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
         }
 
@@ -100,8 +86,7 @@ internal sealed partial class EndorseEndpoint(
 
         if (!settings.Enabled)
         {
-            Count("disabled");
-            await ErrorAsync(context, StatusCodes.Status403Forbidden, "END0002", DisabledMessage);
+            await _prologue.RefuseDisabledAsync(context);
             return;
         }
 
@@ -234,15 +219,8 @@ internal sealed partial class EndorseEndpoint(
 
     private static void Count(string result) => DeviceMetrics.Count(DeviceHostRoute.Endorse.EntryPoint, result);
 
-    private static Task ErrorAsync(HttpContext context, int status, string code, string message)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(new JsonObject { ["code"] = code, ["message"] = message }.ToJsonString(), context.RequestAborted);
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Endorse: refused {RemoteAddress} ({Refusal})")]
-    private static partial void LogRefused(ILogger logger, System.Net.IPAddress remoteAddress, RefusalReason refusal);
+    private static Task ErrorAsync(HttpContext context, int status, string code, string message) =>
+        DeviceServiceError.WriteAsync(context, status, code, message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Endorse: subscriber {Imsi} asked for redirect_url {Url}, not in its group's authorizedRedirectUrls")]
     private static partial void LogRedirectRefused(ILogger logger, string imsi, string url);

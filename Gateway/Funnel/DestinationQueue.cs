@@ -167,7 +167,8 @@ internal sealed partial class DestinationQueue
                 foreach (var (delivery, result) in transient)
                 {
                     delivery.LastFailure = result;
-                    if (Remaining(delivery) > delay)
+                    // After the backoff, the next attempt must still fit what the adapter's client keeps (below).
+                    if (Remaining(delivery) > delay + _adapter.KeepsMessagesFor)
                     {
                         FunnelMetrics.Retried.Add(1, _tag);
                         batch.Add(delivery);
@@ -214,6 +215,14 @@ internal sealed partial class DestinationQueue
                 // Its deadline passed while it waited (behind a slow destination, or for a retry): sending it now would
                 // answer no one. The device learns the last real failure, if there was one.
                 Finish(delivery, delivery.LastFailure ?? Expired());
+                continue;
+            }
+
+            if (remaining <= _adapter.KeepsMessagesFor)
+            {
+                // The adapter's client (librdkafka) could still deliver it after the device is told it failed, and the
+                // device's retry would make it a duplicate: fail it now, unsent.
+                Finish(delivery, delivery.LastFailure ?? TooLate());
                 continue;
             }
 
@@ -301,6 +310,9 @@ internal sealed partial class DestinationQueue
 
     private DeliveryResult Expired() =>
         DeliveryResult.Transient(504, $"{Kind} did not accept the message within {_options.DeliveryTimeoutSeconds} s");
+
+    private DeliveryResult TooLate() =>
+        DeliveryResult.Transient(504, $"{Kind}: the message waited too long to be sent within {_options.DeliveryTimeoutSeconds} s");
 
     private TimeSpan Remaining(FunnelDelivery delivery) => _deadline - _time.GetElapsedTime(delivery.StartedAt);
 

@@ -47,6 +47,7 @@ internal static class FunnelServiceCollectionExtensions
                 LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
                 Time = sp.GetRequiredService<TimeProvider>(),
                 Http = sp.GetRequiredService<Delivery.MessageHttpSender>().Invoker,
+                DeliveryDeadline = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<FunnelOptions>>().Value.DeliveryTimeoutSeconds),
             },
             sp.GetRequiredService<ILogger<FunnelDispatcher>>()));
         services.AddSpool<FunnelSpoolConsumer>(configuration, FunnelService.ServiceName);

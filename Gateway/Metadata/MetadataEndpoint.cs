@@ -14,10 +14,13 @@ namespace Gateway.Metadata;
 internal sealed partial class MetadataEndpoint(IdentityResolver resolver, RegistryService registry, TimeProvider time, ILogger<MetadataEndpoint> logger)
     : IDeviceHostHandler, IDisposable
 {
-    // Refusals are logged a few per source per window, as on every device port; the metric counts every one.
-    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "metadata: refused requests", time);
+    // What the shared opening (refusal, CORS, preflight, "not enabled") answers for this service.
+    private static readonly DeviceServiceAnswers s_answers =
+        new("Metadata", DeviceHostRoute.Metadata, "MET0001", "MET0002", DisabledMessage, "GET, PUT, POST, DELETE");
 
-    public void Dispose() => _refusals.Dispose();
+    private readonly DeviceServicePrologue _prologue = new(resolver, s_answers, logger, time);
+
+    public void Dispose() => _prologue.Dispose();
 
     /// <summary>Tag lists are small; anything bigger is not a tag write.</summary>
     public const int MaxBodyBytes = 64 * 1024;
@@ -32,41 +35,20 @@ internal sealed partial class MetadataEndpoint(IdentityResolver resolver, Regist
 
     public async Task HandleAsync(HttpContext context)
     {
-        var remote = context.Connection.RemoteIpAddress!;
-        var device = resolver.ResolveAddress(remote);
-
-        // A device with no SIM of its own (a group's address range) has no subscriber to show.
-        if (!device.IsKnown || device.Subscriber is not { IsAnonymous: false })
+        if (await _prologue.AdmitAsync(context) is not { } device)
         {
-            Count("refused");
-            if (_refusals.Allow(remote))
-            {
-                LogRefused(logger, remote, device.Refusal);
-            }
-
-            await ErrorAsync(context, StatusCodes.Status403Forbidden, "MET0001", "device not recognised");
             return;
         }
 
         var settings = MetadataSettings.For(device.Group);
-        if (settings.AllowOrigin is { } origin)
+        if (_prologue.AnswerPreflight(context, settings.AllowOrigin))
         {
-            context.Response.Headers.AccessControlAllowOrigin = origin;
-        }
-
-        if (HttpMethods.IsOptions(context.Request.Method))
-        {
-            // A browser's preflight, answered whatever the path: the request that follows gets the real answer.
-            context.Response.Headers.AccessControlAllowMethods = "GET, PUT, POST, DELETE";
-            context.Response.Headers.AccessControlAllowHeaders = "Content-Type";
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
         }
 
         if (!settings.Enabled)
         {
-            Count("disabled");
-            await ErrorAsync(context, StatusCodes.Status403Forbidden, "MET0002", DisabledMessage);
+            await _prologue.RefuseDisabledAsync(context);
             return;
         }
 
@@ -255,7 +237,7 @@ internal sealed partial class MetadataEndpoint(IdentityResolver resolver, Regist
     }
 
     private static Task ErrorAsync(HttpContext context, int status, string code, string message) =>
-        JsonAsync(context, status, new JsonObject { ["code"] = code, ["message"] = message });
+        DeviceServiceError.WriteAsync(context, status, code, message);
 
     private static Task JsonAsync(HttpContext context, int status, JsonNode body)
     {
@@ -270,9 +252,6 @@ internal sealed partial class MetadataEndpoint(IdentityResolver resolver, Regist
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(text, context.RequestAborted);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Metadata: refused {RemoteAddress} ({Refusal})")]
-    private static partial void LogRefused(ILogger logger, System.Net.IPAddress remoteAddress, RefusalReason refusal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metadata: subscriber {Imsi} wrote {Method} {Path}")]
     private static partial void LogWritten(ILogger logger, string imsi, string method, string path);

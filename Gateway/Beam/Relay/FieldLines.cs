@@ -68,7 +68,7 @@ internal static class FieldLines
 
         foreach (var b in span)
         {
-            if (!(char.IsAsciiLetterOrDigit((char)b) || "!#$%&'*+-.^_`|~"u8.Contains(b)))
+            if (!IsTokenChar(b))
             {
                 return false;
             }
@@ -76,4 +76,7 @@ internal static class FieldLines
 
         return true;
     }
+
+    /// <summary>One RFC 9110 token character.</summary>
+    public static bool IsTokenChar(byte b) => char.IsAsciiLetterOrDigit((char)b) || "!#$%&'*+-.^_`|~"u8.Contains(b);
 }

@@ -36,6 +36,10 @@ internal sealed partial class RelayConnection : IDisposable
     private byte[] _receive = ArrayPool<byte>.Shared.Rent(BufferSize);
     private byte[]? _headCopy;
 
+    // How far the head being read has been checked for hopelessness, and how much of it is in _headCopy (when split).
+    private readonly PartialHeadScan _headScan = new();
+    private int _headCopied;
+
     // The deadline of what the connection waits for (Environment.TickCount64; long.MaxValue: none), the upstream
     // socket it waits on, and whether RelayDeadlines ended the wait. Guarded by _deadlineLock.
     private readonly Lock _deadlineLock = new();
@@ -139,6 +143,8 @@ internal sealed partial class RelayConnection : IDisposable
             }
 
             headDeadline = 0;
+            _headScan.Reset();
+            _headCopied = 0;
 
             // Over the limit: Kestrel answers 431, as for a head that never ends.
             var exchange = headLength > HttpRelay.MaxRequestHeadBytes ? null : Prepare(buffer, headLength);
@@ -716,14 +722,17 @@ internal sealed partial class RelayConnection : IDisposable
     {
         if (buffer.IsSingleSegment)
         {
-            return RequestHead.IsHopeless(buffer.FirstSpan);
+            return _headScan.IsHopeless(buffer.FirstSpan);
         }
 
-        // A head split across segments: looked at whole, up to the size a head may have.
+        // A head split across segments: looked at whole, up to the size a head may have. The bytes already copied are
+        // still the same (unparsed bytes stay in place), so only the new ones are copied.
         var length = (int)Math.Min(buffer.Length, HttpRelay.MaxRequestHeadBytes);
         _headCopy ??= ArrayPool<byte>.Shared.Rent(HttpRelay.MaxRequestHeadBytes + 4);
-        buffer.Slice(0, length).CopyTo(_headCopy);
-        return RequestHead.IsHopeless(_headCopy.AsSpan(0, length));
+        _headCopied = Math.Min(_headCopied, length);
+        buffer.Slice(_headCopied, length - _headCopied).CopyTo(_headCopy.AsSpan(_headCopied));
+        _headCopied = length;
+        return _headScan.IsHopeless(_headCopy.AsSpan(0, length));
     }
 
     /// <summary>What Kestrel sends for a malformed request, byte for byte but the date.</summary>

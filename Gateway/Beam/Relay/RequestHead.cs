@@ -144,34 +144,12 @@ internal sealed class RequestHead
     /// bare LF, a method that is not a token, or a whole first line not shaped <c>method SP target SP HTTP/d.d</c>.
     /// Waiting for the rest would only end in the headers timeout's <c>408</c> 30 s later; the answer is <c>400</c> now.
     /// </summary>
-    public static bool IsHopeless(ReadOnlySpan<byte> partial)
-    {
-        var lf = partial.IndexOf((byte)'\n');
-        while (lf >= 0)
-        {
-            if (lf == 0 || partial[lf - 1] != (byte)'\r')
-            {
-                return true;
-            }
-
-            var next = partial[(lf + 1)..].IndexOf((byte)'\n');
-            lf = next < 0 ? -1 : lf + 1 + next;
-        }
-
-        var lineEnd = partial.IndexOf("\r\n"u8);
-        var line = lineEnd < 0 ? partial : partial[..lineEnd];
-        var space = line.IndexOf((byte)' ');
-        var method = space < 0 ? line : line[..space];
-        if ((!method.IsEmpty || space == 0) && !FieldLines.IsToken(method))
-        {
-            return true;
-        }
-
-        return lineEnd >= 0 && !IsRequestLineShape(line);
-    }
+    /// <remarks>One look at <paramref name="partial"/>; a head read piece by piece is asked through a
+    /// <see cref="PartialHeadScan"/>, which looks at each byte once.</remarks>
+    public static bool IsHopeless(ReadOnlySpan<byte> partial) => new PartialHeadScan().IsHopeless(partial);
 
     // method SP target SP HTTP/d.d, the target printable ASCII: any version or method Kestrel may serve or refuse itself.
-    private static bool IsRequestLineShape(ReadOnlySpan<byte> line)
+    internal static bool IsRequestLineShape(ReadOnlySpan<byte> line)
     {
         var space = line.IndexOf((byte)' ');
         var last = line.LastIndexOf((byte)' ');

@@ -85,7 +85,7 @@ public sealed class KafkaValidationTests
     public void Credentials_become_sasl_and_tls_settings()
     {
         var settings = Settings("kafkas://h:9093/t");
-        var config = KafkaProducerConfig.Build(settings, Credentials("""{"username":"u","password":"p","saslMechanism":"SCRAM-SHA-256","caCert":"PEM"}"""), out var error)!;
+        var config = KafkaProducerConfig.Build(settings, Credentials("""{"username":"u","password":"p","saslMechanism":"SCRAM-SHA-256","caCert":"PEM"}"""), KafkaSettings.DefaultDeliveryTimeoutMs, out var error)!;
         Assert.Null(error);
         Assert.Equal(Confluent.Kafka.SecurityProtocol.SaslSsl, config.SecurityProtocol);
         Assert.Equal(Confluent.Kafka.SaslMechanism.ScramSha256, config.SaslMechanism);
@@ -93,11 +93,11 @@ public sealed class KafkaValidationTests
         Assert.True(config.EnableIdempotence);
         Assert.Equal(Confluent.Kafka.Acks.All, config.Acks);
 
-        var plain = KafkaProducerConfig.Build(Settings("kafka://h:9092/t"), Credentials("""{"username":"u","password":"p"}"""), out _)!;
+        var plain = KafkaProducerConfig.Build(Settings("kafka://h:9092/t"), Credentials("""{"username":"u","password":"p"}"""), KafkaSettings.DefaultDeliveryTimeoutMs, out _)!;
         Assert.Equal(Confluent.Kafka.SecurityProtocol.SaslPlaintext, plain.SecurityProtocol);
         Assert.Equal(Confluent.Kafka.SaslMechanism.ScramSha512, plain.SaslMechanism);
 
-        var tlsKey = KafkaProducerConfig.Build(Settings("kafka://h:9092/t", ""","tls":true"""), null, out _)!;
+        var tlsKey = KafkaProducerConfig.Build(Settings("kafka://h:9092/t", ""","tls":true"""), null, KafkaSettings.DefaultDeliveryTimeoutMs, out _)!;
         Assert.Equal(Confluent.Kafka.SecurityProtocol.Ssl, tlsKey.SecurityProtocol);
         Assert.Equal("probe", tlsKey.SslCaLocation);
     }

@@ -93,6 +93,20 @@ public sealed class FunnelDispatcherTests
         Assert.True(adapter.BatchSizes.Count > 1, "retried");
     }
 
+    [Fact]
+    public async Task A_message_is_not_handed_to_an_adapter_that_could_deliver_it_after_the_device_is_told_it_failed()
+    {
+        // Like librdkafka with a message.timeout.ms beyond the deadline: whatever is handed over may arrive after the 504.
+        var adapter = new RecordingAdapter { KeepsMessagesFor = TimeSpan.FromSeconds(2) };
+        await using var funnel = Create(adapter, new FunnelOptions { DeliveryTimeoutSeconds = 1 });
+
+        var result = await funnel.SendAsync();
+
+        Assert.Equal(504, result.Status);
+        Assert.Equal("webhook/webhook: the message waited too long to be sent within 1 s", result.Failure);
+        Assert.Empty(adapter.BatchSizes);
+    }
+
     private static Harness Create(RecordingAdapter adapter, FunnelOptions options)
     {
         var resolver = FunnelRegistry.Resolver(FunnelRegistry.Seed(FunnelRegistry.Funnel("http://127.0.0.1:9/hook")));
@@ -138,6 +152,8 @@ public sealed class FunnelDispatcherTests
         public TaskCompletionSource? Gate { get; init; }
 
         public bool Throw { get; init; }
+
+        public TimeSpan KeepsMessagesFor { get; init; }
 
         public ConcurrentQueue<int> BatchSizes { get; } = new();
 
