@@ -37,8 +37,11 @@ internal sealed partial class DurableSpool : IAsyncDisposable
     private long _depth;
     private bool _closed;
 
+    private readonly FileStream _lock;
+
     private DurableSpool(string directory, string name, SpoolOptions options, TimeProvider time, ILogger logger)
     {
+        _lock = SpoolFiles.LockDirectory(directory);
         Directory = directory;
         Name = name;
         _options = options;
@@ -48,7 +51,16 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         _tag = SpoolMetrics.Tag(name);
         _maxBody = options.SegmentBytes - SegmentFormat.HeaderBytes - SegmentFormat.RecordHeaderBytes;
         _maxAgeMs = options.MaxAgeHours * 3_600_000L;
-        Replay();
+        try
+        {
+            Replay();
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
+
         _writer = Task.Run(WriteLoopAsync);
         SpoolMetrics.Track(this);
     }
@@ -226,6 +238,7 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         }
 
         SpoolMetrics.Untrack(this);
+        await _lock.DisposeAsync();
     }
 
     /// <summary>Moves the cursor past finished or deleted segments; true when a record is there to read.</summary>

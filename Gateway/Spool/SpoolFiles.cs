@@ -16,4 +16,30 @@ internal static class SpoolFiles
 
         return new FileStream(path, options);
     }
+
+    /// <summary>
+    /// Takes the spool directory for this process: an exclusive lock on its <c>lock</c> file (an advisory
+    /// <c>flock</c> on Linux, which .NET takes for <see cref="FileShare.None"/>; the kernel drops it when the process
+    /// ends, <c>kill -9</c> included). Two gateways on one spool would deliver the same records twice and write
+    /// over each other's acknowledgements, so the second is refused at start, naming the directory.
+    /// </summary>
+    public static FileStream LockDirectory(string directory)
+    {
+        var path = Path.Combine(directory, "lock");
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFiles.FileMode;
+        }
+
+        try
+        {
+            return new FileStream(path, options);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException(
+                $"the spool directory '{directory}' is in use by another gateway process (it holds '{path}'); each instance needs a data directory (or Gateway:Spool:Directory) of its own", e);
+        }
+    }
 }

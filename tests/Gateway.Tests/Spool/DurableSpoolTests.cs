@@ -225,4 +225,18 @@ public sealed class DurableSpoolTests : IDisposable
         // The check value of CRC-32C over "123456789" (RFC 3720, B.4).
         Assert.Equal(0xE3069283u, SegmentFormat.Crc32C("123456789"u8));
     }
+
+    [Fact]
+    public async Task A_spool_directory_in_use_is_refused_with_its_path_and_free_again_once_closed()
+    {
+        var first = Open();
+        await AppendAsync(first, "kept");
+
+        var refused = Assert.Throws<InvalidOperationException>(() => Open());
+        Assert.Contains($"the spool directory '{_dir}' is in use by another gateway process", refused.Message, StringComparison.Ordinal);
+
+        await first.DisposeAsync();
+        await using var again = Open();
+        Assert.Equal("kept", Text(Assert.Single(await ReadAvailableAsync(again))));
+    }
 }
