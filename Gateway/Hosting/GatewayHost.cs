@@ -229,6 +229,11 @@ internal static partial class GatewayHost
             await Console.Error.WriteLineAsync($"gateway: cannot start: {e.Message}");
             return 2;
         }
+        catch (Spool.SpoolInUseException e)
+        {
+            await Console.Error.WriteLineAsync($"gateway: cannot start: {e.Message}");
+            return 2;
+        }
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"gateway: cannot start, {e.Failures.Count()} configuration error(s):");

@@ -36,10 +36,11 @@ internal static class SpoolFiles
         {
             return new FileStream(path, options);
         }
-        catch (IOException e)
+        catch (IOException)
         {
-            throw new InvalidOperationException(
-                $"the spool directory '{directory}' is in use by another gateway process (it holds '{path}'); each instance needs a data directory (or Gateway:Spool:Directory) of its own", e);
+            // The message says it all; the IOException under it ("being used by another process") would only add a trace.
+            throw new SpoolInUseException(
+                $"the spool directory '{directory}' is in use by another gateway process (it holds '{path}'); each instance needs a data directory (or Gateway:Spool:Directory) of its own");
         }
     }
 }

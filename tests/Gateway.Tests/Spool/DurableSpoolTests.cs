@@ -232,7 +232,7 @@ public sealed class DurableSpoolTests : IDisposable
         var first = Open();
         await AppendAsync(first, "kept");
 
-        var refused = Assert.Throws<InvalidOperationException>(() => Open());
+        var refused = Assert.Throws<SpoolInUseException>(() => Open());
         Assert.Contains($"the spool directory '{_dir}' is in use by another gateway process", refused.Message, StringComparison.Ordinal);
 
         await first.DisposeAsync();
