@@ -17,9 +17,7 @@ SOURCES=127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4
 . benchmarks/harness/lib.sh
 need mosquitto mosquitto
 harness_begin
-build_release Gateway/Gateway.csproj
-build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+build_bench
 ulimit -n "$(ulimit -Hn)"
 
 UPSTREAM=$(free_port)

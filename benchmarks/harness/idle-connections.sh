@@ -17,9 +17,7 @@ COUNT=${1:-10000}; RELAY_COUNT=${RELAY_COUNT:-$((COUNT < 8500 ? COUNT : 8500))};
 . benchmarks/harness/lib.sh
 need mosquitto mosquitto
 harness_begin
-build_release Gateway/Gateway.csproj
-build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+build_bench
 ulimit -n "$(ulimit -Hn)"
 
 mosquitto_start() { # NAME PORT: a broker of its own on loopback; sets MOSQUITTO_PID

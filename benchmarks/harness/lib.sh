@@ -62,6 +62,13 @@ harness_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; don
 # build_release PROJECT: a Release build, skipped when benchmarks/run-all has built everything already.
 build_release() { [ -n "${RUN_ALL_BUILT:-}" ] || dotnet build -c Release "$1" -v q -nologo >/dev/null; }
 
+# build_bench: the gateway and the benchmark tools built (Release); sets BENCH, the command that runs the tools.
+build_bench() {
+  build_release Gateway/Gateway.csproj
+  build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
+  BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+}
+
 # A TCP port free on loopback right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -216,10 +223,8 @@ SEED
 # start_kafka_bench: builds the gateway, the Kafka mock and the load tools, sets BENCH (the load tools' command) and
 # starts one Kafka mock cluster (KAFKA, KAFKA_PID): the common start of the scripts that deliver into Kafka.
 start_kafka_bench() {
-  build_release Gateway/Gateway.csproj
   build_release tests/tools/KafkaMock/KafkaMock.csproj
-  build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
-  BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+  build_bench
   start_kafka_mock
   echo "Kafka mock cluster at $KAFKA (pid $KAFKA_PID)"
 }

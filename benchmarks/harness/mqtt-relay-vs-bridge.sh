@@ -15,9 +15,7 @@ DURATION=${1:-10}; CONNECTIONS=${CONNECTIONS:-16}; INFLIGHT=${INFLIGHT:-4}; ROUN
 . benchmarks/harness/lib.sh
 need mosquitto mosquitto
 harness_begin
-build_release Gateway/Gateway.csproj
-build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+build_bench
 
 # mosquitto_start NAME PORT [extra configuration]: a broker of its own on loopback (not the system's service).
 mosquitto_start() {

@@ -14,9 +14,7 @@ DURATION=${1:-10}; RATE=${RATE:-20000}; ROUNDS=${ROUNDS:-2}; DEVICES=${DEVICES:-
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 command (apt-get install sqlite3)"; exit 1; }
 
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+build_bench
 
 subs=""; SOURCES=""
 for i in $(seq "$DEVICES"); do

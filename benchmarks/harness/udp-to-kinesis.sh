@@ -15,9 +15,7 @@ DURATION=${1:-10}; CONCURRENCY=${CONCURRENCY:-64}; ROUNDS=${ROUNDS:-2}; SHARDS=$
 . benchmarks/harness/lib.sh
 
 [ -d tests/tools/kinesalite/node_modules/kinesalite ] || npm ci --prefix tests/tools/kinesalite --no-audit --no-fund --loglevel=error
-build_release Gateway/Gateway.csproj
-build_release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+build_bench
 harness_begin
 
 # Example keys in AWS's documented form: kinesalite checks that requests are signed, not by whom.

@@ -18,9 +18,7 @@ EMULATOR=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emu
 . benchmarks/harness/lib.sh
 
 harness_begin
-dotnet build -c Release Gateway/Gateway.csproj -v q -nologo >/dev/null
-dotnet build -c Release benchmarks/Gateway.Benchmarks/Gateway.Benchmarks.csproj -v q -nologo >/dev/null
-BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
+build_bench
 
 # The emulator (its start script execs Java, so this PID is the JVM's).
 EP=$(free_port)
