@@ -35,15 +35,24 @@ internal static class SpoolMetrics
         "gateway.spool.fsync.duration", unit: "s", description: "One fsync of a group of appends.");
 
     public static readonly ObservableGauge<long> Depth = s_meter.CreateObservableGauge(
-        "gateway.spool.depth", static () => s_open.Keys.Select(static s => new Measurement<long>(s.Depth, Tag(s.Name))), description: "Messages spooled and not yet delivered or dropped.");
+        "gateway.spool.depth", static () => PerName(static s => s.Depth, Enumerable.Sum), description: "Messages spooled and not yet delivered or dropped.");
 
     public static readonly ObservableGauge<long> Size = s_meter.CreateObservableGauge(
-        "gateway.spool.size", static () => s_open.Keys.Select(static s => new Measurement<long>(s.Bytes, Tag(s.Name))), unit: "By", description: "Bytes of the spool's segment files.");
+        "gateway.spool.size", static () => PerName(static s => s.Bytes, Enumerable.Sum), unit: "By", description: "Bytes of the spool's segment files.");
 
     public static readonly ObservableGauge<double> OldestAge = s_meter.CreateObservableGauge(
-        "gateway.spool.oldest.age", static () => s_open.Keys.Select(static s => new Measurement<double>(s.OldestAgeSeconds(), Tag(s.Name))), unit: "s", description: "Age of the oldest message not yet delivered.");
+        "gateway.spool.oldest.age", static () => PerName(static s => s.OldestAgeSeconds(), Enumerable.Max), unit: "s", description: "Age of the oldest message not yet delivered.");
 
     public static KeyValuePair<string, object?> Tag(string spool) => new("spool", spool);
+
+    /// <summary>
+    /// One measurement per spool name, over every open spool of that name: an exporter keeps only the last of several
+    /// measurements with the same tags, so one per spool would let another spool of the name (a second gateway host in
+    /// the same process, as in the tests) hide this one's figure. A gateway process has one spool per name.
+    /// </summary>
+    private static IEnumerable<Measurement<T>> PerName<T>(Func<DurableSpool, T> value, Func<IEnumerable<T>, T> combine)
+        where T : struct =>
+        s_open.Keys.GroupBy(static s => s.Name).Select(g => new Measurement<T>(combine(g.Select(value)), Tag(g.Key)));
 
     public static KeyValuePair<string, object?> Reason(string reason) => new("reason", reason);
 
