@@ -36,6 +36,7 @@ public sealed class FirstRunDemoTests
         // Deleted by the user, it is not made again at the next start (the marker remembers it).
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(gateway.Url($"/v1/subscribers/{DemoRegistry.Imsi}"), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(gateway.Url($"/v1/groups/{DemoRegistry.GroupId}"), Ct)).StatusCode);
+        await gateway.StopAsync();
         await using var again = new GatewayProcess { Demo = true };
         await again.StartAsync("--data-dir", gateway.DataDir);
         using var api2 = await again.LoginAsync();

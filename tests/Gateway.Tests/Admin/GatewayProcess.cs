@@ -139,7 +139,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
         return client;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the gateway and keeps its data directory (for a next start on it, as a restart would).</summary>
+    public async Task StopAsync()
     {
         await _stop.CancelAsync();
         if (_run is not null)
@@ -152,7 +153,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
             {
             }
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         Client.Dispose();
         _stop.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

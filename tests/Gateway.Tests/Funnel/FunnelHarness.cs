@@ -15,10 +15,13 @@ internal sealed class FunnelHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private FunnelHarness(ServiceProvider services, IdentityResolver resolver)
+    private readonly string _spoolDirectory;
+
+    private FunnelHarness(ServiceProvider services, IdentityResolver resolver, string spoolDirectory)
     {
         _services = services;
         Resolver = resolver;
+        _spoolDirectory = spoolDirectory;
     }
 
     public IdentityResolver Resolver { get; }
@@ -35,9 +38,13 @@ internal sealed class FunnelHarness : IAsyncDisposable
 
     public static FunnelHarness Create(string seed, int deliveryTimeoutSeconds = 5, Action<IServiceCollection>? configure = null)
     {
+        // A spool directory of its own: a spool belongs to one owner at a time (it is locked), and two harnesses may
+        // live at once.
+        var spool = Directory.CreateTempSubdirectory("gw-funnel-spool-").FullName;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:Admin:OperatorId"] = "OP0012345678",
+            ["Gateway:Spool:Directory"] = spool,
             ["Gateway:Funnel:DeliveryTimeoutSeconds"] = deliveryTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway:Funnel:RetryBaseDelayMilliseconds"] = "20",
             ["Gateway:Funnel:RetryMaxDelayMilliseconds"] = "200",
@@ -49,7 +56,7 @@ internal sealed class FunnelHarness : IAsyncDisposable
         configure?.Invoke(services);
         services.AddFunnel(configuration);
         services.AddSingleton<MessagePipeline>();
-        return new FunnelHarness(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }), resolver);
+        return new FunnelHarness(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }), resolver, spool);
     }
 
     public async Task<ServiceResult> SendAsync(SourceProtocol protocol, string payload, string? contentType = null)
@@ -58,5 +65,9 @@ internal sealed class FunnelHarness : IAsyncDisposable
         return Assert.Single(result.Results);
     }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Directory.Delete(_spoolDirectory, recursive: true);
+    }
 }
