@@ -28,12 +28,10 @@ internal sealed class DestinationHealthBoard(TimeProvider time)
 
     public IReadOnlyList<DestinationStatus> Statuses() => [.. _trackers.Values.Select(static t => t.Status())];
 
-    /// <summary>Now, as the trackers' times are kept (Unix milliseconds).</summary>
-    public long NowMs() => time.GetUtcNow().ToUnixTimeMilliseconds();
-
     /// <summary>
     /// The tracker of one destination, for a caller that records on a hot path: it looks the tracker up once (when its
-    /// entry is compiled) and then records with <see cref="NowMs"/>, with no lookup and no allocation per outcome.
+    /// entry is compiled) and then records on it directly (times in Unix milliseconds), with no lookup and no
+    /// allocation per outcome.
     /// </summary>
     public DestinationTracker Tracker(string service, string kind, string destination)
     {
