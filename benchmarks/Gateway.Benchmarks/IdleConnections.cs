@@ -71,11 +71,19 @@ internal static class IdleConnections
         return 0;
     }
 
+    private const int IpProtocolLevel = 0;       // SOL_IP
+    private const int IpBindAddressNoPort = 24;  // IP_BIND_ADDRESS_NO_PORT (Linux 4.2+)
+
     private static async Task<Socket> OpenAsync(IPEndPoint target, IPAddress source, string? clientId)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // IP_BIND_ADDRESS_NO_PORT: the source port is chosen at connect time, unique for this destination only.
+            // A plain bind to port 0 takes a port unique across every destination, so after the earlier sides' tens of
+            // thousands of connections (their TIME_WAITs included) the last side ran out: mosquitto got 1,406 of 10,000
+            // with EADDRINUSE.
+            socket.SetRawSocketOption(IpProtocolLevel, IpBindAddressNoPort, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(source, 0));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await socket.ConnectAsync(target, timeout.Token);

@@ -69,8 +69,26 @@ build_bench() {
   BENCH="dotnet benchmarks/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll"
 }
 
-# A TCP port free on loopback right now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A free TCP port on 127.0.0.1 that this run has not handed out before: a port is free once bound and closed, so two
+# calls in a row can return the same one (three-instances.sh once got one port for a gateway's HTTP and admin ports).
+# The ports handed out are listed in $WORK/.ports (not tracked before harness_begin).
+free_port() {
+  local list=/dev/null; [ -z "${WORK:-}" ] || list="$WORK/.ports"
+  python3 - "$list" <<'PY'
+import socket, sys
+path = sys.argv[1]
+try:
+    used = set(open(path).read().split())
+except OSError:
+    used = set()
+for _ in range(100):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = str(s.getsockname()[1]); s.close()
+    if port not in used:
+        break
+open(path, "a").write(port + "\n")
+print(port)
+PY
+}
 
 # Starts an nginx of its own under $WORK/NAME with the given http{} contents; WORKERS (default 1) sets its workers.
 nginx_conf() {
