@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Gateway.Diagnostics;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Beam;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +20,7 @@ public sealed class RefusalLogLimitTests
     [InlineData("endorse.soracom.io", "/", "Gateway.Endorse")]
     public async Task Refusals_of_an_unknown_device_are_logged_a_few_times_per_window(string host, string path, string category)
     {
-        var capture = new Capture();
+        var capture = new LogCapture();
         await using var gateway = new GatewayProcess { ConfigureServices = s => s.AddSingleton<ILoggerProvider>(capture) };
         // Both services log a refusal at Information.
         await gateway.StartAsync("--Logging:LogLevel:Default", "Information");
@@ -34,27 +34,5 @@ public sealed class RefusalLogLimitTests
 
         var logged = capture.Lines.Count(l => l.Category.StartsWith(category, StringComparison.Ordinal) && l.Message.Contains(Unknown, StringComparison.Ordinal));
         Assert.InRange(logged, 1, LogRateLimiter.DefaultPerSource);
-    }
-
-    private sealed class Capture : ILoggerProvider
-    {
-        public ConcurrentQueue<(string Category, string Message)> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(Capture owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner.Lines.Enqueue((category, formatter(state, exception)));
-        }
     }
 }

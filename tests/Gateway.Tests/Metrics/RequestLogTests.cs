@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Beam;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -34,7 +34,7 @@ public sealed class RequestLogTests
     /// <summary>A gateway at Information, one request from an unknown device to the device HTTP port, and what it logged.</summary>
     private static async Task<List<(string Category, LogLevel Level, string Message)>> RunAsync(params string[] args)
     {
-        var capture = new CaptureProvider();
+        var capture = new LogCapture();
         var gateway = new GatewayProcess { ConfigureServices = s => s.AddSingleton<ILoggerProvider>(capture) };
         await using (gateway)
         {
@@ -47,27 +47,5 @@ public sealed class RequestLogTests
         }
 
         return [.. capture.Lines];
-    }
-
-    private sealed class CaptureProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CaptureProvider provider, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                provider.Lines.Enqueue((category, logLevel, formatter(state, exception)));
-        }
     }
 }
