@@ -56,7 +56,8 @@ public class ProxyProtocolTests : IAsyncLifetime
                 "http://beam.soracom.io:8888/in": { "destination": "{{http}}/ingest", "enabled": true, "addSubscriberHeader": true },
                 "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{tcpEcho}}", "enabled": true, "addSubscriberHeader": true }
                 {{(mqttPort is { } p ? $$""", "mqtt://beam.soracom.io:1883": { "destination": "mqtt://127.0.0.1:{{p}}", "enabled": true, "addSubscriberHeader": true }""" : "")}}
-            } } }
+              },
+              "SoracomAir": { "metadata": { "enabled": true, "readonly": true } } } }
           ],
           "subscribers": [
             { "imsi": "{{ImsiA}}", "groupId": "g-pp", "ipAddress": "{{DeviceA}}" },
@@ -149,6 +150,19 @@ public class ProxyProtocolTests : IAsyncLifetime
         Assert.StartsWith($"imsi={ImsiB} ", await RawAsync(Proxy, _gateway.TcpPort, [.. ProxyHeaderBytes.V1Tcp4(DeviceB), .. "b\n"u8], lines: 2));
     }
 
+    [Fact]
+    public async Task The_device_http_port_answers_metadata_for_the_device_behind_the_proxy()
+    {
+        foreach (var (header, imsi) in (ValueTuple<byte[], string>[])[(ProxyHeaderBytes.V2Proxy(DeviceA), ImsiA), (ProxyHeaderBytes.V1Tcp4(DeviceB), ImsiB)])
+        {
+            await using var connection = await RelayTests.DeviceConnection.ConnectAsync(Proxy, _gateway.DeviceHttpPort);
+            await connection.SendAsync((byte[])[.. header, .. "GET /v1/subscriber.imsi HTTP/1.1\r\nHost: metadata.soracom.io\r\n\r\n"u8]);
+            var response = await connection.ReadResponseAsync();
+            Assert.Equal(200, response.Status);
+            Assert.Equal(imsi, response.Text.Trim('"', '\n'));
+        }
+    }
+
     public static TheoryData<string, string> BadHeaders() => new()
     {
         { "missing", "plain" },
@@ -177,7 +191,8 @@ public class ProxyProtocolTests : IAsyncLifetime
     [MemberData(nameof(BadHeaders))]
     public async Task A_bad_header_from_the_proxy_closes_the_connection_and_is_counted_on_every_port(string reason, string bytes)
     {
-        foreach (var (port, entry) in (ValueTuple<int, string>[])[(_gateway.HttpPort, "http"), (_gateway.TcpPort, "tcp_relay"), (_gateway.UnifiedPort, "unified"), (_gateway.MqttPort, "mqtt")])
+        foreach (var (port, entry) in (ValueTuple<int, string>[])[(_gateway.HttpPort, "http"), (_gateway.TcpPort, "tcp_relay"), (_gateway.UnifiedPort, "unified"), (_gateway.MqttPort, "mqtt"),
+            (_gateway.DeviceHttpPort, "device_http"), (_gateway.MqttPipelinePort, "device_mqtt")])
         {
             using var counter = new RejectionCounter(reason, entry);
             Assert.Equal(string.Empty, await RawAsync(Proxy, port, Bad(bytes), lines: 1, halfClose: bytes == "v2-cut-then-close"));
