@@ -51,8 +51,7 @@ internal static class ProxyHeaderParser
     {
         header = default;
         reason = default;
-        var prefix = Math.Min(bytes.Length, V1Signature.Length);
-        if (!bytes[..prefix].SequenceEqual(V1Signature[..prefix]))
+        if (!MatchesSoFar(bytes, V1Signature))
         {
             return Reject(ProxyRejectReason.Missing, out reason);
         }
@@ -104,8 +103,7 @@ internal static class ProxyHeaderParser
     {
         header = default;
         reason = default;
-        var prefix = Math.Min(bytes.Length, V2Signature.Length);
-        if (!bytes[..prefix].SequenceEqual(V2Signature[..prefix]))
+        if (!MatchesSoFar(bytes, V2Signature))
         {
             return Reject(ProxyRejectReason.Missing, out reason);
         }
@@ -156,6 +154,13 @@ internal static class ProxyHeaderParser
 
         header = new ProxyHeader(source, length);
         return ProxyParseStatus.Done;
+    }
+
+    /// <summary>True when what has arrived agrees with <paramref name="signature"/>: all of it, or as much as has come.</summary>
+    private static bool MatchesSoFar(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> signature)
+    {
+        var length = Math.Min(bytes.Length, signature.Length);
+        return bytes[..length].SequenceEqual(signature[..length]);
     }
 
     /// <summary>The source of a PROXY command's address block: TCP over IPv4 (12 bytes) or IPv6 (36 bytes).</summary>

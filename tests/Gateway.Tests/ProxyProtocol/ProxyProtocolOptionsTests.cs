@@ -47,6 +47,19 @@ public sealed class ProxyProtocolOptionsTests
     }
 
     [Fact]
+    public async Task A_wrong_setting_stops_the_start_with_its_name()
+    {
+        var dir = Directory.CreateTempSubdirectory("gw-pp-").FullName;
+        var (exit, _, error) = await CliRunner.RunProcessAsync(
+            "", "--data-dir", dir, "--Gateway:ProxyProtocol:TrustedProxies:0", "10.0.0.1/8", "--Gateway:ProxyProtocol:TrustedProxies:1", "0.0.0.0/0");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("2 configuration error(s)", error, StringComparison.Ordinal);
+        Assert.Contains("Gateway:ProxyProtocol:TrustedProxies entries must each be one IP address or CIDR range with no host bits past the prefix, e.g. 10.0.0.5 or 10.0.0.0/24 (was '10.0.0.1/8')", error, StringComparison.Ordinal);
+        Assert.Contains("Gateway:ProxyProtocol:TrustedProxies must not trust every address (was '0.0.0.0/0')", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_gate_trusts_only_the_configured_ranges_including_ipv4_mapped_peers()
     {
         using var gate = new ProxyProtocolGate(
