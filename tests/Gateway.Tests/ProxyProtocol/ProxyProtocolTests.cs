@@ -17,8 +17,10 @@ public class ProxyProtocolTests : IAsyncLifetime
     internal const string Proxy = "127.0.0.42";
     internal const string DeviceA = "127.0.0.51";
     internal const string DeviceB = "127.0.0.52";
+    internal const string DeviceC = "127.0.0.53";
     internal const string ImsiA = "440101234560051";
     internal const string ImsiB = "440101234560052";
+    internal const string ImsiC = "440101234560053";
     internal const string ProxyImsi = "440101234560042";
 
     private readonly GatewayProcess _gateway = new();
@@ -37,7 +39,8 @@ public class ProxyProtocolTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, seed, TestContext.Current.CancellationToken);
         await _gateway.StartAsync(
             "--registry", path, "--Gateway:Beam:DirectRelay", "true", "--Gateway:Beam:EventLoopRelay", EventLoops ? "true" : "false",
-            "--Gateway:ProxyProtocol:TrustedProxies:0", "127.0.0.40/30", "--Gateway:ProxyProtocol:HeaderTimeoutSeconds", "1");
+            "--Gateway:ProxyProtocol:TrustedProxies:0", "127.0.0.40/30", "--Gateway:ProxyProtocol:HeaderTimeoutSeconds", "1",
+            "--Gateway:Beam:MaxConnectionsPerDevice", "2");
     }
 
     public async ValueTask DisposeAsync()
@@ -62,6 +65,7 @@ public class ProxyProtocolTests : IAsyncLifetime
           "subscribers": [
             { "imsi": "{{ImsiA}}", "groupId": "g-pp", "ipAddress": "{{DeviceA}}" },
             { "imsi": "{{ImsiB}}", "groupId": "g-pp", "ipAddress": "{{DeviceB}}" },
+            { "imsi": "{{ImsiC}}", "groupId": "g-pp", "ipAddress": "{{DeviceC}}" },
             { "imsi": "{{ProxyImsi}}", "groupId": "g-pp", "ipAddress": "{{Proxy}}" }
           ]
         }
@@ -161,6 +165,57 @@ public class ProxyProtocolTests : IAsyncLifetime
             Assert.Equal(200, response.Status);
             Assert.Equal(imsi, response.Text.Trim('"', '\n'));
         }
+    }
+
+    [Fact]
+    public async Task The_per_device_connection_limit_counts_each_device_behind_the_proxy()
+    {
+        // Every connection comes from the one proxy address; the limit (2 here) is the named device's.
+        var held = new List<Socket>();
+        try
+        {
+            foreach (var device in (string[])[DeviceC, DeviceC])
+            {
+                var (socket, line) = await OpenTcpRelayAsync(device);
+                held.Add(socket);
+                Assert.StartsWith($"imsi={ImsiC} ", line);
+            }
+
+            var (third, refusal) = await OpenTcpRelayAsync(DeviceC);
+            held.Add(third);
+            Assert.Equal("503 too many connections from this device\n", refusal);
+
+            var (other, admitted) = await OpenTcpRelayAsync(DeviceA);
+            held.Add(other);
+            Assert.StartsWith($"imsi={ImsiA} ", admitted);
+        }
+        finally
+        {
+            held.ForEach(static s => s.Dispose());
+        }
+    }
+
+    /// <summary>A TCP relay connection through the proxy for <paramref name="device"/>, kept open, and the first line it got back.</summary>
+    private async Task<(Socket Socket, string Line)> OpenTcpRelayAsync(string device)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Parse(Proxy), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _gateway.TcpPort), TestContext.Current.CancellationToken);
+        await socket.SendAsync((byte[])[.. ProxyHeaderBytes.V2Proxy(device), .. "x\n"u8], TestContext.Current.CancellationToken);
+        var line = new StringBuilder();
+        var one = new byte[1];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        while (await socket.ReceiveAsync(one, timeout.Token) == 1)
+        {
+            line.Append((char)one[0]);
+            if (one[0] == '\n')
+            {
+                break;
+            }
+        }
+
+        return (socket, line.ToString());
     }
 
     public static TheoryData<string, string> BadHeaders() => new()
