@@ -57,10 +57,12 @@ public class ProxyProtocolTests : IAsyncLifetime
           "groups": [
             { "groupId": "g-pp", "configuration": { "SoracomBeam": {
                 "http://beam.soracom.io:8888/in": { "destination": "{{http}}/ingest", "enabled": true, "addSubscriberHeader": true },
+                "http://beam.soracom.io:18080": { "destination": "{{http}}/site", "enabled": true, "addSubscriberHeader": true },
                 "tcp://beam.soracom.io:8023": { "destination": "tcp://127.0.0.1:{{tcpEcho}}", "enabled": true, "addSubscriberHeader": true }
                 {{(mqttPort is { } p ? $$""", "mqtt://beam.soracom.io:1883": { "destination": "mqtt://127.0.0.1:{{p}}", "enabled": true, "addSubscriberHeader": true }""" : "")}}
               },
-              "SoracomAir": { "metadata": { "enabled": true, "readonly": true } } } }
+              "SoracomAir": { "metadata": { "enabled": true, "readonly": true } },
+              "SoracomHarvest": { "enabled": true } } }
           ],
           "subscribers": [
             { "imsi": "{{ImsiA}}", "groupId": "g-pp", "ipAddress": "{{DeviceA}}" },
@@ -216,6 +218,28 @@ public class ProxyProtocolTests : IAsyncLifetime
         }
 
         return (socket, line.ToString());
+    }
+
+    [Fact]
+    public async Task The_website_port_identifies_the_device_behind_the_proxy()
+    {
+        await using var connection = await RelayTests.DeviceConnection.ConnectAsync(Proxy, _gateway.WebsitePort);
+        await connection.SendAsync((byte[])[.. ProxyHeaderBytes.V2Proxy(DeviceB), .. "GET /page?pp=website HTTP/1.1\r\nHost: beam.soracom.io\r\n\r\n"u8]);
+        Assert.Equal(200, (await connection.ReadResponseAsync()).Status);
+        Assert.Equal(ImsiB, _upstream.Requests.Single(r => r.Query.Contains("pp=website", StringComparison.Ordinal)).Headers["x-soracom-imsi"]);
+    }
+
+    [Fact]
+    public async Task The_mqtt_pipeline_takes_the_device_behind_the_proxy_and_refuses_an_unknown_one()
+    {
+        // The proxy's own address is a SIM: only the header can make the second CONNECT an unknown device's.
+        foreach (var (named, connAck) in (ValueTuple<string, string>[])[(DeviceA, "20020000"), ("127.0.0.99", "20020005")])
+        {
+            using var client = await Devices.MqttBytes.RawAsync(Proxy, _gateway.MqttPipelinePort);
+            var stream = client.GetStream();
+            await stream.WriteAsync((byte[])[.. ProxyHeaderBytes.V2Proxy(named), .. Devices.MqttBytes.Connect("pp-" + named, 4)], TestContext.Current.CancellationToken);
+            Assert.Equal(connAck, Convert.ToHexString((await Devices.MqttBytes.ReadPacketAsync(stream))!));
+        }
     }
 
     public static TheoryData<string, string> BadHeaders() => new()
