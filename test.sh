@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the real-peer tests use (chromium: the console's browser tests, driven by Microsoft.Playwright). Installed only when missing, so a second run does no network work.
-APT_PACKAGES=(curl socat postgresql freeradius-utils mosquitto mosquitto-clients chromium)
+# Debian packages the real-peer tests use (chromium: the console's browser tests, driven by Microsoft.Playwright; haproxy: the PROXY protocol tests, in front of the gateway). Installed only when missing, so a second run does no network work.
+APT_PACKAGES=(curl socat postgresql freeradius-utils mosquitto mosquitto-clients chromium haproxy)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

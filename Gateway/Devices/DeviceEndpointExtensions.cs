@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Pipeline;
+using Gateway.ProxyProtocol;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -64,12 +65,12 @@ internal static class DeviceEndpointExtensions
     {
         if (options.HttpPort != 0)
         {
-            kestrel.Listen(address, options.HttpPort);
+            kestrel.Listen(address, options.HttpPort, static l => l.UseProxyProtocol("device_http"));
         }
 
         if (options.MqttPort != 0)
         {
-            kestrel.Listen(address, options.MqttPort, static l => l.UseConnectionHandler<MqttTcpConnectionHandler>());
+            kestrel.Listen(address, options.MqttPort, static l => l.UseProxyProtocol("device_mqtt").UseConnectionHandler<MqttTcpConnectionHandler>());
         }
     }
 

@@ -8,6 +8,7 @@ using Gateway.Lpwa;
 using Gateway.Metadata;
 using Gateway.Metrics;
 using Gateway.Pipeline;
+using Gateway.ProxyProtocol;
 using Gateway.Registry;
 using Gateway.Health;
 using Gateway.Sessions;
@@ -105,7 +106,8 @@ internal static partial class GatewayHost
             .AddMetadataService()
             .AddEndorse(builder.Configuration)
             .AddMqttPipelineEndpoint(settings.Devices)
-            .AddGatewayMetrics(settings.Metrics);
+            .AddGatewayMetrics(settings.Metrics)
+            .AddProxyProtocol(settings.ProxyProtocol);
         configureServices?.Invoke(builder.Services);
         UseSocketScheduling(builder, settings.Beam);
         builder.WebHost.ConfigureKestrel(k => GatewayListeners.Configure(k, settings));

@@ -5,6 +5,7 @@ using Gateway.Beam.Mqtt;
 using Gateway.Beam.Relay;
 using Gateway.Beam.Relay.Loop;
 using Gateway.Devices;
+using Gateway.ProxyProtocol;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -53,28 +54,28 @@ internal static class GatewayListeners
 
         if (beam.UnifiedPort != 0)
         {
-            k.Listen(listen, beam.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+            k.Listen(listen, beam.UnifiedPort, l => l.UseProxyProtocol("unified").UseConnectionHandler<TcpToHttpConnectionHandler>());
             foreach (var address in beam.UnifiedServiceAddresses.Values)
             {
                 // The handler tells the service by the address a connection arrived on.
-                k.Listen(IPAddress.Parse(address), beam.UnifiedPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+                k.Listen(IPAddress.Parse(address), beam.UnifiedPort, l => l.UseProxyProtocol("unified").UseConnectionHandler<TcpToHttpConnectionHandler>());
             }
         }
 
         if (beam.HarvestPort != 0)
         {
             // The unified port's handler: it sends what arrives on this port to Harvest alone (UnifiedAddresses).
-            k.Listen(listen, beam.HarvestPort, l => l.UseConnectionHandler<TcpToHttpConnectionHandler>());
+            k.Listen(listen, beam.HarvestPort, l => l.UseProxyProtocol("harvest").UseConnectionHandler<TcpToHttpConnectionHandler>());
         }
 
         if (beam.TcpPort != 0)
         {
-            k.Listen(listen, beam.TcpPort, l => l.UseConnectionHandler<TcpRelayConnectionHandler>());
+            k.Listen(listen, beam.TcpPort, l => l.UseProxyProtocol(TcpRelayConnectionHandler.Name).UseConnectionHandler<TcpRelayConnectionHandler>());
         }
 
         if (beam.MqttPort != 0)
         {
-            k.Listen(listen, beam.MqttPort, l => l.UseConnectionHandler<MqttConnectionHandler>());
+            k.Listen(listen, beam.MqttPort, l => l.UseProxyProtocol(MqttConnectionHandler.Name).UseConnectionHandler<MqttConnectionHandler>());
         }
 
         k.ListenDeviceEndpoints(listen, settings.Devices);
@@ -84,7 +85,7 @@ internal static class GatewayListeners
     private static void ListenHttps(KestrelServerOptions k, IPAddress listen, BeamOptions beam)
     {
         using var serverCertificate = X509Certificate2.CreateFromPemFile(beam.TlsCertificateFile!, beam.TlsKeyFile);
-        k.Listen(listen, beam.HttpsPort, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        k.Listen(listen, beam.HttpsPort, l => l.UseProxyProtocol("https").UseHttps(new HttpsConnectionAdapterOptions
         {
             ServerCertificate = X509CertificateLoader.LoadPkcs12(serverCertificate.Export(X509ContentType.Pkcs12), null),
             ClientCertificateMode = ClientCertificateMode.RequireCertificate,
@@ -102,6 +103,8 @@ internal static class GatewayListeners
     /// </summary>
     private static void ListenRelay(KestrelServerOptions kestrel, IPEndPoint address, BeamOptions options, bool website)
     {
+        // On the event loops the listener reads the PROXY header itself (LoopListener); elsewhere the gate goes first.
+        var name = website ? BeamHttpEntryPoint.WebsiteName : BeamHttpEntryPoint.HttpName;
         if (BeamServiceCollectionExtensions.UsesEventLoops(options))
         {
             kestrel.Listen(new LoopEndPoint(address, website));
@@ -109,11 +112,11 @@ internal static class GatewayListeners
         else if (options.DirectRelay)
         {
             kestrel.Listen(address, listen =>
-                listen.Use(next => listen.ApplicationServices.GetRequiredService<HttpRelay>().Middleware(website)(next)));
+                listen.UseProxyProtocol(name).Use(next => listen.ApplicationServices.GetRequiredService<HttpRelay>().Middleware(website)(next)));
         }
         else
         {
-            kestrel.Listen(address);
+            kestrel.Listen(address, listen => listen.UseProxyProtocol(name));
         }
     }
 }

@@ -3,6 +3,7 @@ using Gateway.Admin;
 using Gateway.Beam;
 using Gateway.Devices;
 using Gateway.Metrics;
+using Gateway.ProxyProtocol;
 using Gateway.Registry;
 
 namespace Gateway.Hosting;
@@ -12,7 +13,8 @@ namespace Gateway.Hosting;
 /// read and checked together so that a start is refused with every error listed at once.
 /// </summary>
 internal sealed record GatewaySettings(
-    int AdminPort, IPAddress AdminAddress, AdminOptions Admin, BeamOptions Beam, int LpwaPort, DeviceEndpointOptions Devices, RegistryOptions Registry, RegistryDocument? Seed, MetricsOptions Metrics)
+    int AdminPort, IPAddress AdminAddress, AdminOptions Admin, BeamOptions Beam, int LpwaPort, DeviceEndpointOptions Devices, RegistryOptions Registry, RegistryDocument? Seed, MetricsOptions Metrics,
+    ProxyProtocolOptions ProxyProtocol)
 {
     /// <summary>The settings, or null with <paramref name="errors"/> saying why each one is wrong.</summary>
     public static GatewaySettings? Read(IConfiguration configuration, List<string> errors)
@@ -50,13 +52,15 @@ internal sealed record GatewaySettings(
         errors.AddRange(registry.Validate());
         var metrics = Bind<MetricsOptions>(configuration, MetricsOptions.Section);
         errors.AddRange(metrics.Validate());
+        var proxyProtocol = Bind<ProxyProtocolOptions>(configuration, ProxyProtocolOptions.Section);
+        errors.AddRange(proxyProtocol.Validate());
         RegistryDocument? seed = null;
         if (errors.Count == 0 && registry.SeedFile is { Length: > 0 } seedFile)
         {
             seed = RegistrySeedFile.Load(seedFile, errors);
         }
 
-        return errors.Count == 0 ? new GatewaySettings(adminPort, adminIp!, admin, beam, lpwaPort, devices, registry, seed, metrics) : null;
+        return errors.Count == 0 ? new GatewaySettings(adminPort, adminIp!, admin, beam, lpwaPort, devices, registry, seed, metrics, proxyProtocol) : null;
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

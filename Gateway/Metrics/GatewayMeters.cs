@@ -15,6 +15,7 @@ internal static class GatewayMeters
         Spool.SpoolMetrics.MeterName,
         Registry.IdentityResolver.MeterName,
         Hosting.DescriptorBudget.MeterName,
+        ProxyProtocol.ProxyProtocolMetrics.MeterName,
         "Gateway.BinaryParser", // BinaryParserMetrics.MeterName, internal to its library
     ];
 

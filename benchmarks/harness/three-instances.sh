@@ -3,12 +3,14 @@
 #   PostgreSQL (Debian's, a scratch cluster on a free port), an nginx upstream, a socat echo server (Beam TCP→TCP),
 #   a mosquitto broker (Beam MQTT), three gateways (own ports and data directories, one store), HAProxy in front of
 #   their Beam HTTP (HTTP mode), TCP and MQTT (TCP mode) ports. UDP is not proxied: HAProxy has none.
-# HAProxy connects to the gateways from SOURCE (127.0.0.42); the gateway identifies devices by source address, so
-# SOURCE is the one "device" behind HAProxy, and it is bound to a SIM through RADIUS on instance 1 only.
+# HAProxy connects to the gateways from SOURCE (127.0.0.42) and sends each connection's PROXY protocol v2 header; the
+# gateways trust SOURCE (Gateway:ProxyProtocol:TrustedProxies), so every device behind HAProxy keeps its own address:
+# DEVICE (127.0.0.61), bound to a SIM through RADIUS on instance 1 only, and 127.0.0.1, a SIM with a static address.
 # Checks, each printed with its figures:
-#   (b) binding: RADIUS Accounting-Start to instance 1 binds SOURCE; time until instances 2 and 3 resolve it
-#       (a request from SOURCE straight to each), then requests through HAProxy succeed on every backend;
-#   TCP and MQTT through HAProxy's TCP frontends reach the echo server and the broker;
+#   (b) binding: RADIUS Accounting-Start to instance 1 binds DEVICE; time until instances 2 and 3 resolve it
+#       (a request from DEVICE straight to each), then requests from DEVICE through HAProxy resolve to its SIM on
+#       every backend, and requests from 127.0.0.1 through HAProxy to the other SIM;
+#   TCP and MQTT through HAProxy's TCP frontends reach the echo server and the broker, MQTT as DEVICE's SIM;
 #   (a) configuration: a Beam customHeaders change PUT through instance 1's admin API; time until a request straight
 #       to instance 3 (and 2) carries the new header upstream;
 #   (c) kill -9 of instance 2 under load through HAProxy: every request that got a 200 (acknowledged) must be in the
@@ -27,7 +29,7 @@ need haproxy haproxy; need nginx nginx-light; need wrk wrk; need socat socat; ne
 need mosquitto_pub mosquitto-clients; need radclient freeradius-utils
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || apt_ensure postgresql
 harness_begin
-SOURCE=127.0.0.42; IMSI_STATIC=440101234567801; IMSI_BOUND=440101234567802
+SOURCE=127.0.0.42; DEVICE=127.0.0.61; IMSI_STATIC=440101234567801; IMSI_BOUND=440101234567802
 KEY_ID=keyId-three; KEY=secret-three-0123456789; RADIUS_SECRET=radius-three
 FAILED=0
 check() { if [ "$1" = ok ]; then echo "  ok: $2"; else echo "  FAILED: $2"; FAILED=1; fi; }
@@ -74,8 +76,8 @@ build_release Gateway/Gateway.csproj
 declare -A HTTP TCP MQTT ADMIN RADIUS GPID
 for n in 1 2 3; do HTTP[$n]=$(free_port); TCP[$n]=$(free_port); MQTT[$n]=$(free_port); ADMIN[$n]=$(free_port); RADIUS[$n]=$(free_port); done
 # start_instance N: gateway N on its ports and data directory, the shared store; instance 1 also loads the seed.
-# Every connection from HAProxy comes from SOURCE, one "device" to the gateway: its per-device connection bound (64)
-# is raised so that HAProxy's pool of server connections is not refused.
+# The throughput runs are wrk's 64 connections from one device (127.0.0.1), through HAProxy or not: the per-device
+# connection bound (64) is raised so that none of them is refused.
 start_instance() {
   local n=$1 seed=()
   [ "$n" != 1 ] || seed=(--registry "$WORK/seed.json")
@@ -85,7 +87,7 @@ start_instance() {
     --device-http-port 0 --mqtt-pipeline-port 0 --root-auth-key-id "$KEY_ID" --root-auth-key "$KEY" \
     --Gateway:Radius:Enabled true --radius-listen "127.0.0.1:${RADIUS[$n]}" \
     --Gateway:Radius:Clients:0:Address 127.0.0.1 --Gateway:Radius:Clients:0:Secret "$RADIUS_SECRET" \
-    --Gateway:Beam:MaxConnectionsPerDevice 1000 \
+    --Gateway:Beam:MaxConnectionsPerDevice 1000 --Gateway:ProxyProtocol:TrustedProxies:0 "$SOURCE" \
     --Logging:LogLevel:Default Warning >> "$WORK/gateway-$n.log" 2>&1 & PIDS+=($!)
   GPID[$n]=$!
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:${ADMIN[$n]}/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done
@@ -114,31 +116,34 @@ body() { curl -s --max-time 5 "$@"; }
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 
 echo "(b) a RADIUS binding made on instance 1 resolves on all"
-[ "$(status --interface "$SOURCE" "http://127.0.0.1:${HTTP[3]}/")" = 403 ] && check ok "before the binding, $SOURCE is unknown to instance 3 (403)" || check no "$SOURCE known before its binding"
+[ "$(status --interface "$DEVICE" "http://127.0.0.1:${HTTP[3]}/")" = 403 ] && check ok "before the binding, $DEVICE is unknown to instance 3 (403)" || check no "$DEVICE known before its binding"
 t0=$(now_ms)
-radclient -x -r 1 -t 3 "127.0.0.1:${RADIUS[1]}" acct "$RADIUS_SECRET" > "$WORK/radclient.log" 2>&1 <<<"Acct-Status-Type = Start, Framed-IP-Address = $SOURCE, Calling-Station-Id = \"819012345678\", 3GPP-IMSI = \"$IMSI_BOUND\", 3GPP-IMEISV = \"3534900612345691\", Acct-Session-Id = \"three-1\""
+radclient -x -r 1 -t 3 "127.0.0.1:${RADIUS[1]}" acct "$RADIUS_SECRET" > "$WORK/radclient.log" 2>&1 <<<"Acct-Status-Type = Start, Framed-IP-Address = $DEVICE, Calling-Station-Id = \"819012345678\", 3GPP-IMSI = \"$IMSI_BOUND\", 3GPP-IMEISV = \"3534900612345691\", Acct-Session-Id = \"three-1\""
 t_acked=$(now_ms)
 grep -q "Accounting-Response" "$WORK/radclient.log" && check ok "instance 1 answered the Accounting-Start after $((t_acked - t0)) ms" || check no "no Accounting-Response: $(tail -2 "$WORK/radclient.log")"
 BIND_MS=""
 for n in 3 2; do
-  for _ in $(seq 300); do [[ "$(body --interface "$SOURCE" "http://127.0.0.1:${HTTP[$n]}/")" == "imsi=$IMSI_BOUND "* ]] && break; sleep 0.005; done
+  for _ in $(seq 300); do [[ "$(body --interface "$DEVICE" "http://127.0.0.1:${HTTP[$n]}/")" == "imsi=$IMSI_BOUND "* ]] && break; sleep 0.005; done
   t=$(( $(now_ms) - t_acked ))
-  [[ "$(body --interface "$SOURCE" "http://127.0.0.1:${HTTP[$n]}/")" == "imsi=$IMSI_BOUND "* ]] && check ok "instance $n resolves $SOURCE to $IMSI_BOUND ${t} ms after the Accounting-Response" || check no "instance $n does not resolve $SOURCE"
+  [[ "$(body --interface "$DEVICE" "http://127.0.0.1:${HTTP[$n]}/")" == "imsi=$IMSI_BOUND "* ]] && check ok "instance $n resolves $DEVICE to $IMSI_BOUND ${t} ms after the Accounting-Response" || check no "instance $n does not resolve $DEVICE"
   [ -n "$BIND_MS" ] || BIND_MS=$t
 done
 before=(); for s in g1 g2 g3; do before+=("$(served gateways_http "$s")"); done
-ok=0; for _ in $(seq 30); do [[ "$(body "http://127.0.0.1:$FRONT_HTTP/")" == "imsi=$IMSI_BOUND "* ]] && ok=$((ok + 1)); done
+ok=0; for _ in $(seq 30); do [[ "$(body --interface "$DEVICE" "http://127.0.0.1:$FRONT_HTTP/")" == "imsi=$IMSI_BOUND "* ]] && ok=$((ok + 1)); done
 per=(); i=0; for s in g1 g2 g3; do per+=("$s:$(( $(served gateways_http "$s") - before[i] ))"); i=$((i + 1)); done
-[ "$ok" = 30 ] && [[ " ${per[*]}" != *":0"* ]] && check ok "30/30 requests through HAProxy resolved to $IMSI_BOUND, served by ${per[*]}" || check no "through HAProxy: $ok/30 resolved, served by ${per[*]}"
+[ "$ok" = 30 ] && [[ " ${per[*]}" != *":0"* ]] && check ok "30/30 requests from $DEVICE through HAProxy resolved to its SIM $IMSI_BOUND (PROXY protocol), served by ${per[*]}" || check no "through HAProxy: $ok/30 resolved, served by ${per[*]}"
+ok=0; for _ in $(seq 9); do [[ "$(body "http://127.0.0.1:$FRONT_HTTP/")" == "imsi=$IMSI_STATIC "* ]] && ok=$((ok + 1)); done
+[ "$ok" = 9 ] && check ok "9/9 requests from 127.0.0.1 through HAProxy resolved to its own SIM $IMSI_STATIC" || check no "from 127.0.0.1 through HAProxy: $ok/9 resolved to $IMSI_STATIC"
 
 echo "TCP and MQTT through HAProxy's TCP mode"
 reply=$(printf 'ping-three\n' | timeout 5 socat -t 1 - "TCP:127.0.0.1:$FRONT_TCP" 2>/dev/null || true)
 [[ "$reply" == *ping-three* ]] && check ok "Beam TCP→TCP through HAProxy: the echo server's reply came back" || check no "Beam TCP through HAProxy: got '$reply'"
 timeout 10 mosquitto_sub -h 127.0.0.1 -p "$BROKER" -t 'bench/#' -C 1 -v > "$WORK/mqtt.out" 2>&1 & sub=$!
 sleep 0.5
-mosquitto_pub -h 127.0.0.1 -p "$FRONT_MQTT" -i three-device -q 1 -t bench/t -m hello-three > "$WORK/mqtt-pub.log" 2>&1 || true
+mosquitto_pub -h 127.0.0.1 -p "$FRONT_MQTT" -A "$DEVICE" -i three-device -q 1 -t bench/t -m hello-three > "$WORK/mqtt-pub.log" 2>&1 || true
 wait "$sub" || true
-grep -q "hello-three" "$WORK/mqtt.out" && check ok "Beam MQTT through HAProxy: the broker got '$(head -1 "$WORK/mqtt.out")'" || check no "Beam MQTT through HAProxy: $(cat "$WORK/mqtt.out" "$WORK/mqtt-pub.log")"
+# The relay appends the SIM's IMSI to the topic: DEVICE's own, through HAProxy.
+grep -q "^bench/t/$IMSI_BOUND hello-three" "$WORK/mqtt.out" && check ok "Beam MQTT from $DEVICE through HAProxy: the broker got '$(head -1 "$WORK/mqtt.out")'" || check no "Beam MQTT through HAProxy: $(cat "$WORK/mqtt.out" "$WORK/mqtt-pub.log")"
 
 echo "(a) a configuration change through instance 1 applies on all"
 token=$(curl -s -X POST -H 'content-type: application/json' -d "{\"authKeyId\":\"$KEY_ID\",\"authKey\":\"$KEY\"}" "http://127.0.0.1:${ADMIN[1]}/v1/auth")

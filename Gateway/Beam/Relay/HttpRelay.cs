@@ -62,7 +62,7 @@ internal sealed class HttpRelay(
         }
 
         bool handOver;
-        using (var session = new RelayConnection(this, connection.Transport, connection.Abort, pool, remote.Address, website))
+        using (var session = new RelayConnection(this, connection.Transport, connection.Abort, pool, remote, website))
         {
             _deadlines.Add(session);
             try

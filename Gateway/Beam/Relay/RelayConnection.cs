@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Gateway.ProxyProtocol;
 using Gateway.Registry;
 using Gateway.Signing.Soracom;
 using Microsoft.AspNetCore.Connections;
@@ -25,7 +26,8 @@ internal sealed partial class RelayConnection : IDisposable
     private readonly PipeWriter _output;
     private readonly Action<ConnectionAbortedException> _abort;
     private readonly IUpstreamSource _upstreams;
-    private readonly IPAddress _remote;
+    private readonly ProxyProtocolGate? _proxyProtocol;
+    private IPAddress _remote;
     private readonly bool _website;
     private readonly string _name;
     private readonly RequestHead _request = new();
@@ -52,23 +54,39 @@ internal sealed partial class RelayConnection : IDisposable
     /// <param name="transport">The device's connection: Kestrel's, or one of the relay's event loop.</param>
     /// <param name="abort">Cuts the device's connection off (a response that cannot be finished).</param>
     /// <param name="upstreams">Where upstream connections come from: the shared pool, or the event loop's own.</param>
-    /// <param name="remote">The device's address.</param>
+    /// <param name="remote">The device's address (the proxy's, when <paramref name="proxyProtocol"/> is given).</param>
     /// <param name="website">The website entry point (path and query kept) rather than the HTTP one.</param>
-    public RelayConnection(HttpRelay relay, IDuplexPipe transport, Action<ConnectionAbortedException> abort, IUpstreamSource upstreams, IPAddress remote, bool website)
+    /// <param name="proxyProtocol">
+    /// Given when the connection comes from a trusted proxy and no connection middleware has read its PROXY header
+    /// (the relay's event loops): the header is read first, and names the device.
+    /// </param>
+    public RelayConnection(
+        HttpRelay relay, IDuplexPipe transport, Action<ConnectionAbortedException> abort, IUpstreamSource upstreams, IPEndPoint remote, bool website,
+        ProxyProtocolGate? proxyProtocol = null)
     {
+        _proxyProtocol = proxyProtocol;
+        Remote = remote;
         _relay = relay;
         _abort = abort;
         _upstreams = upstreams;
         _input = transport.Input;
         _output = transport.Output;
-        _remote = remote;
+        _remote = remote.Address;
         _website = website;
         _name = website ? BeamHttpEntryPoint.WebsiteName : BeamHttpEntryPoint.HttpName;
     }
 
+    /// <summary>The device's address and port: as given, or as a trusted proxy's PROXY header named them.</summary>
+    public IPEndPoint Remote { get; private set; }
+
     /// <summary>Serves requests until the device goes; true when the rest of the connection is Kestrel's.</summary>
     public async Task<bool> RunAsync()
     {
+        if (_proxyProtocol is not null && !await ReadProxyHeaderAsync(_proxyProtocol))
+        {
+            return false;
+        }
+
         // Once part of a request head has arrived, the time by which the rest must (Environment.TickCount64; 0: none
         // under way). Kestrel's rule: the keep-alive time until a request's first byte, then its headers timeout.
         long headDeadline = 0;
@@ -169,6 +187,24 @@ internal sealed partial class RelayConnection : IDisposable
                 return false;
             }
         }
+    }
+
+    /// <summary>
+    /// A trusted proxy's PROXY header, whole within the gate's deadline or the head timeout, whichever is shorter; false
+    /// (counted and logged by the gate) to close the connection.
+    /// </summary>
+    private async Task<bool> ReadProxyHeaderAsync(ProxyProtocolGate gate)
+    {
+        Arm(gate.HeaderTimeout < _relay.RequestHeadersTimeout ? gate.HeaderTimeout : _relay.RequestHeadersTimeout, null);
+        var result = await ProxyHeaderReader.ReadAsync(_input);
+        if (!gate.Admit(result, Disarm(), Remote, _name, out var remote))
+        {
+            return false;
+        }
+
+        Remote = remote;
+        _remote = remote.Address;
+        return true;
     }
 
     public void Dispose()

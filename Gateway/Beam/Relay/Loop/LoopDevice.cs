@@ -20,7 +20,8 @@ internal sealed class LoopDevice : IDuplexPipe
 
     public LoopSocket Socket { get; }
 
-    public IPEndPoint Remote { get; }
+    /// <summary>The device's address: the socket's peer, or the one a trusted proxy's PROXY header named.</summary>
+    public IPEndPoint Remote { get; set; }
 
     public PipeReader Input => _input;
 

@@ -25,10 +25,15 @@ internal sealed partial class LoopListener : IConnectionListener
     private readonly Channel<ConnectionContext> _accepted = Channel.CreateUnbounded<ConnectionContext>(new() { SingleReader = true });
     private readonly Acceptor[] _acceptors;
     private readonly Diagnostics.LogRateLimiter _acceptLog;
+    private readonly ProxyProtocol.ProxyProtocolGate? _proxyProtocol;
     private int _fd;
 
-    public LoopListener(LoopEndPoint endPoint, LoopGroup group, HttpRelay relay, SocketConnectionContextFactory handOver, long maxConnections, ILogger logger)
+    /// <param name="proxyProtocol">The PROXY protocol's trusted proxies; null when none is trusted.</param>
+    public LoopListener(
+        LoopEndPoint endPoint, LoopGroup group, HttpRelay relay, SocketConnectionContextFactory handOver, long maxConnections, ILogger logger,
+        ProxyProtocol.ProxyProtocolGate? proxyProtocol = null)
     {
+        _proxyProtocol = proxyProtocol;
         _group = group;
         _relay = relay;
         _handOver = handOver;
@@ -176,6 +181,9 @@ internal sealed partial class LoopListener : IConnectionListener
         {
             connection.Transport = HandOverPipe.Prepend(first, connection.Transport);
         }
+
+        // The socket's peer is the proxy when a PROXY header named the device: Kestrel is told the device's address.
+        connection.RemoteEndPoint = device.Remote;
 
         if (!_accepted.Writer.TryWrite(connection))
         {
@@ -336,15 +344,18 @@ internal sealed partial class LoopListener : IConnectionListener
         private async Task ServeAsync(LoopDevice device)
         {
             var handOver = false;
-            var session = new RelayConnection(listener._relay, device, device.Abort, upstreams, device.Remote.Address, listener._website);
+            // One range check per accepted connection; only a trusted proxy's must begin with a PROXY header.
+            var proxyProtocol = listener._proxyProtocol is { } gate && gate.IsTrusted(device.Remote.Address) ? gate : null;
+            var session = new RelayConnection(listener._relay, device, device.Abort, upstreams, device.Remote, listener._website, proxyProtocol);
             _sessions.Add(session, device);
             try
             {
                 handOver = await session.RunAsync();
+                device.Remote = session.Remote;
             }
             catch (Exception e)
             {
-                LogConnectionFailed(listener._logger, device.Remote.ToString(), e);
+                LogConnectionFailed(listener._logger, session.Remote.ToString(), e);
             }
             finally
             {

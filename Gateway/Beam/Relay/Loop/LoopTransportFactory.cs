@@ -10,7 +10,7 @@ namespace Gateway.Beam.Relay.Loop;
 /// connections on its event loops, and Kestrel is given only those the relay hands over (for its HTTP layer, at a
 /// request boundary), as sockets of its own socket transport. Every other port stays on Kestrel's socket transport.
 /// </summary>
-internal sealed class LoopTransportFactory(HttpRelay relay, IOptions<BeamOptions> options, ILoggerFactory loggers)
+internal sealed class LoopTransportFactory(HttpRelay relay, IOptions<BeamOptions> options, ILoggerFactory loggers, ProxyProtocol.ProxyProtocolGate? proxyProtocol = null)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
     private readonly Lock _lock = new();
@@ -35,7 +35,8 @@ internal sealed class LoopTransportFactory(HttpRelay relay, IOptions<BeamOptions
             new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = options.Value.InlineIoCompletions },
             loggers.CreateLogger<LoopTransportFactory>());
         return ValueTask.FromResult<IConnectionListener>(new LoopListener(
-            loopEndPoint, group, relay, handOver, options.Value.MaxConnections, loggers.CreateLogger<LoopListener>()));
+            loopEndPoint, group, relay, handOver, options.Value.MaxConnections, loggers.CreateLogger<LoopListener>(),
+            proxyProtocol is { IsOn: true } ? proxyProtocol : null));
     }
 
     public void Dispose()
