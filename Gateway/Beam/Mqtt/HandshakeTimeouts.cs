@@ -34,21 +34,24 @@ internal static class HandshakeTimeouts
         return source;
     }
 
-    /// <summary>Takes a source back once nothing uses its token any more; one that fired is disposed instead.</summary>
+    /// <summary>Takes a source back once nothing uses its token any more; one whose timer fired is disposed instead.</summary>
     public static void Return(CancellationTokenSource source)
     {
-        if (source.TryReset() && Interlocked.Increment(ref s_freeCount) <= Kept)
+        // TryReset refuses a source that was cancelled or whose timer ever fired (even if its cancel is still on the
+        // way): such a source is never handed out again.
+        if (!source.TryReset())
+        {
+            source.Dispose();
+            return;
+        }
+
+        if (Interlocked.Increment(ref s_freeCount) <= Kept)
         {
             s_free.Enqueue(source);
             return;
         }
 
-        if (!source.IsCancellationRequested)
-        {
-            // Reset, but the pool was full: the count was taken for it.
-            Interlocked.Decrement(ref s_freeCount);
-        }
-
+        Interlocked.Decrement(ref s_freeCount);
         source.Dispose();
     }
 }
