@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Gateway.Registry;
@@ -28,7 +29,17 @@ internal static class UpstreamStream
         {
             Hosting.DescriptorBudget.ThrowIfOver(socket);
             var addresses = await UpstreamResolver.Shared.ResolveAsync(entry.Destination.IdnHost, cancellationToken);
-            await socket.ConnectAsync(addresses, entry.Destination.Port, cancellationToken);
+            if (addresses.Length == 1)
+            {
+                // The usual case (an address literal, one DNS record): the one-endpoint call, without the array
+                // overload's own async loop (≈ 0.2 KiB of garbage per connection, which stays in resident memory
+                // between the connections that remain open: docs/performance.md).
+                await socket.ConnectAsync(new IPEndPoint(addresses[0], entry.Destination.Port), cancellationToken);
+            }
+            else
+            {
+                await socket.ConnectAsync(addresses, entry.Destination.Port, cancellationToken);
+            }
             stream = new NetworkStream(socket, ownsSocket: false);
             if (entry.Destination.Scheme == secureScheme)
             {

@@ -11,7 +11,10 @@ namespace Gateway.Devices;
 /// </summary>
 internal sealed class MqttDeviceConnection(IPEndPoint source, MqttProtocolVersion version, string entryPoint, string owner)
 {
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Created only when someone waits (a reconnect under the same client ID): every idle connection would otherwise
+    // hold a completion source and its task, ≈ 90 bytes.
+    private TaskCompletionSource? _closed;
+    private int _isClosed;
 
     public IPEndPoint Source { get; } = source;
 
@@ -26,9 +29,35 @@ internal sealed class MqttDeviceConnection(IPEndPoint source, MqttProtocolVersio
 
     public const string AnonymousPrefix = "address:";
 
+    /// <summary>Whether MQTTnet reported this connection gone.</summary>
+    public bool IsClosed => Volatile.Read(ref _isClosed) != 0;
+
     /// <summary>Completes once MQTTnet reported this connection gone, which it does after it cleaned its session up.</summary>
-    public Task Closed => _closed.Task;
+    public Task Closed
+    {
+        get
+        {
+            var closed = LazyInitializer.EnsureInitialized(ref _closed, static () => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+            // Marked closed before the source existed: MarkClosed had nothing to complete.
+            if (IsClosed)
+            {
+                closed.TrySetResult();
+            }
+
+            return closed.Task;
+        }
+    }
 
     /// <summary>True the first time only, so a connection is counted closed once.</summary>
-    public bool MarkClosed() => _closed.TrySetResult();
+    public bool MarkClosed()
+    {
+        if (Interlocked.Exchange(ref _isClosed, 1) != 0)
+        {
+            return false;
+        }
+
+        Volatile.Read(ref _closed)?.TrySetResult();
+        return true;
+    }
 }

@@ -124,23 +124,29 @@ internal sealed partial class MqttPipelineEndpoint(
 
         var owner = device.Subscriber!.IsAnonymous ? MqttDeviceConnection.AnonymousPrefix + remote.Address : device.Subscriber.Imsi;
         var connection = new MqttDeviceConnection(remote, args.ProtocolVersion, name, owner);
-        MqttDeviceConnection? previous = null;
-        var current = _connections.AddOrUpdate(clientId, connection, (_, existing) =>
+
+        // Add, or take over the same device's registration; compare-and-swap rather than AddOrUpdate, whose update
+        // delegate would capture this call's locals (a closure and a delegate per CONNECT, garbage that stays in the
+        // process's memory between the objects of the connections that live on).
+        while (!_connections.TryAdd(clientId, connection))
         {
-            if (existing.Owner != owner)
+            if (!_connections.TryGetValue(clientId, out var existing))
             {
-                return existing;
+                continue;
             }
 
-            previous = existing;
-            return connection;
-        });
-        if (!ReferenceEquals(current, connection))
-        {
-            return Refused(args, name, "client_id_in_use", MqttConnectReasonCode.ClientIdentifierNotValid, device.Label, "client ID in use by another device");
+            if (existing.Owner != owner)
+            {
+                return Refused(args, name, "client_id_in_use", MqttConnectReasonCode.ClientIdentifierNotValid, device.Label, "client ID in use by another device");
+            }
+
+            if (_connections.TryUpdate(clientId, connection, existing))
+            {
+                return (connection, existing.IsClosed ? null : existing);
+            }
         }
 
-        return (connection, previous is { Closed.IsCompleted: false } ? previous : null);
+        return (connection, null);
     }
 
     /// <summary>

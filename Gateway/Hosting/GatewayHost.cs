@@ -169,6 +169,11 @@ internal static partial class GatewayHost
                 // YARP's forwarder says each request at Information and each failure at Warning; the Beam entry point
                 // logs failures itself, in its own words (and counts them).
                 ["Logging:LogLevel:Yarp"] = "Error",
+
+                // No log line prints a scope (none of the gateway's providers is set to include them), but capturing
+                // them costs every connection Kestrel's connection scope for its whole life (≈ 150 bytes of an idle
+                // device connection, docs/performance.md); an operator who wants scopes sets this back to true.
+                ["Logging:CaptureScopes"] = "false",
             },
         });
     }

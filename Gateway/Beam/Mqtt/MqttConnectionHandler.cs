@@ -101,7 +101,12 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             return;
         }
 
-        if (await OpenSessionAsync(connect, device, config, entry, output) is not var (socket, upstream))
+        var opening = OpenSessionAsync(connect, device, config, entry, output);
+
+        // The CONNECT (client ID, will, credentials) is not needed past the handshake; hoisted into this method's state
+        // machine, it would stay referenced for as long as the device stays connected.
+        connect = null;
+        if (await opening is not var (socket, upstream))
         {
             return;
         }
@@ -112,9 +117,18 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
             var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
             using var idle = new CancellationTokenSource(idleAfter);
-            var toUpstream = PumpToUpstreamAsync(input, upstream, suffix, idle, idleAfter, source);
             var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, keepAlive == 0 ? idleAfter : null);
-            await Task.WhenAll(toUpstream, toDevice);
+
+            // Each pump ends the other when it ends (both cancel the idle source); awaited one after the other rather
+            // than through Task.WhenAll, whose promise every idle connection would hold.
+            try
+            {
+                await PumpToUpstreamAsync(input, upstream, suffix, idle, idleAfter, source);
+            }
+            finally
+            {
+                await toDevice;
+            }
         }
         finally
         {
@@ -134,7 +148,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         Socket? socket = null;
         Stream? upstream = null;
         var relaying = false;
-        using var connectTimeout = new CancellationTokenSource(entry.Timeout);
+        var connectTimeout = HandshakeTimeouts.Rent(entry.Timeout);
         try
         {
             (socket, upstream) = await UpstreamStream.ConnectAsync(entry, config, device, "mqtts", connectTimeout.Token);
@@ -181,6 +195,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         }
         finally
         {
+            HandshakeTimeouts.Return(connectTimeout);
             if (!relaying)
             {
                 // Refused or failed before the relay: nothing else will close these.
@@ -207,7 +222,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
 
     private static async Task<(ConnectParseStatus, MqttConnect?)> ReadConnectAsync(PipeReader input)
     {
-        using var timeout = new CancellationTokenSource(ConnectTimeout);
+        var timeout = HandshakeTimeouts.Rent(ConnectTimeout);
         try
         {
             while (true)
@@ -244,6 +259,10 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
         {
             return (ConnectParseStatus.Malformed, null);
+        }
+        finally
+        {
+            HandshakeTimeouts.Return(timeout);
         }
     }
 
