@@ -175,7 +175,11 @@ internal sealed partial class RegistryService : BackgroundService
         edit.ApplySmall(changes.Where(static c => c.Kind != RegistryElementKind.Subscriber));
         foreach (var change in changes)
         {
-            if (change.Kind == RegistryElementKind.Subscriber)
+            if (change.Parsed is { } checkedSubscriber)
+            {
+                edit.ApplyChecked(checkedSubscriber);
+            }
+            else if (change.Kind == RegistryElementKind.Subscriber)
             {
                 edit.ApplySubscriber(change.Id, change.Document);
             }
