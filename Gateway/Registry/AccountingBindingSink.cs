@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Gateway.Radius;
 
 namespace Gateway.Registry;
@@ -33,19 +32,8 @@ internal sealed partial class AccountingBindingSink(IdentityResolver resolver, R
                     }
                     else
                     {
-                        var subscriber = new JsonObject { ["imsi"] = e.Imsi, ["groupId"] = autoRegisterGroupId };
-                        if (e.Imei is not null)
-                        {
-                            subscriber["imei"] = e.Imei;
-                        }
-
-                        if (e.Msisdn is not null)
-                        {
-                            subscriber["msisdn"] = e.Msisdn;
-                        }
-
                         // Coalesced: in an attach storm, the new SIMs waiting at one moment share one store transaction.
-                        var result = await registry.ApplyCoalescedAsync(new RegistryChange(RegistryElementKind.Subscriber, e.Imsi, subscriber), cancellationToken);
+                        var result = await registry.ApplyCoalescedAsync(AutoRegistration.Change(e.Imsi, autoRegisterGroupId, e.Imei, e.Msisdn), cancellationToken);
                         if (!result.Succeeded)
                         {
                             LogAutoRegisterFailed(logger, e.Imsi, string.Join("; ", result.Errors));

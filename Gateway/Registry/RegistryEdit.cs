@@ -137,6 +137,16 @@ internal sealed class RegistryEdit
         return true;
     }
 
+    /// <summary>
+    /// A subscriber change built and checked on its own (<see cref="RegistryChange.Checked"/>): as
+    /// <see cref="ApplySubscriber"/> with its JSON, taking the same position among the changes.
+    /// </summary>
+    public void ApplyChecked(Subscriber subscriber)
+    {
+        _position++;
+        ApplyParsed(subscriber);
+    }
+
     /// <summary>A subscriber already parsed and checked on its own (a seed file's); replaces one with its IMSI.</summary>
     public void ApplyParsed(Subscriber subscriber)
     {

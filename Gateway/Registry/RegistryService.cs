@@ -29,6 +29,8 @@ internal sealed partial class RegistryService : BackgroundService
     private readonly SemaphoreSlim _bindingLock = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentQueue<(BindingChange Change, Action Publish, TaskCompletionSource Done)> _bindingQueue = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> _coalesced = new();
+    private readonly CoalescingWriter _registrationWriter;
+    private readonly CoalescingWriter _bindingWriter;
     private RegistryState _state = RegistryState.Empty;
     private long _bindingsVersion = -1;
     private volatile string? _storeProblem;
@@ -40,6 +42,8 @@ internal sealed partial class RegistryService : BackgroundService
         _options = options.Value;
         _logger = logger;
         _seed = seed;
+        _registrationWriter = new CoalescingWriter(() => _coalesced.IsEmpty, WriteRegistrationBatchAsync);
+        _bindingWriter = new CoalescingWriter(() => _bindingQueue.IsEmpty, WriteBindingBatchAsync);
     }
 
     public RegistrySnapshot Snapshot => _resolver.Snapshot;
@@ -98,30 +102,36 @@ internal sealed partial class RegistryService : BackgroundService
 
     /// <summary>
     /// A change that many callers make at once and independently (RADIUS auto-registration in an attach storm):
-    /// whichever caller gets the write lock writes every change queued by then in one validation and one store
-    /// transaction, so a storm costs a transaction per batch, not per SIM. If the batch is refused, its changes are
-    /// applied one by one, so each caller gets its own answer and one bad change does not refuse the others.
+    /// one writer task at a time takes whatever is queued (up to <see cref="MaxCoalesced"/>) and writes it in one
+    /// validation and one store transaction, so a storm costs a transaction per batch, not per SIM. If the batch is
+    /// refused, its changes are applied in halves, so each caller gets its own answer and one bad change does not
+    /// refuse the others. The callers only wait: they do not each pass through the write lock (a convoy of hundreds
+    /// of wake-ups between two batches, in which nothing was written).
     /// </summary>
-    public async Task<RegistryUpdateResult> ApplyCoalescedAsync(RegistryChange change, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> ends this caller's wait; its change, once queued, is written with the
+    /// others (a batch is not one caller's to cancel).
+    /// </remarks>
+    public Task<RegistryUpdateResult> ApplyCoalescedAsync(RegistryChange change, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<RegistryUpdateResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _coalesced.Enqueue((change, done));
-        await LeaveIoThread();
-        await _writeLock.WaitAsync(cancellationToken);
+        _registrationWriter.Wake();
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>One batch of queued registrations under the write lock (the lock lets admin writes and polls in between).</summary>
+    private async Task WriteRegistrationBatchAsync()
+    {
+        await _writeLock.WaitAsync();
         try
         {
-            // Normally one pass; more only when over MaxCoalesced were queued ahead of this change.
-            while (!done.Task.IsCompleted)
-            {
-                await ApplyQueuedAsync(cancellationToken);
-            }
+            await ApplyQueuedAsync(CancellationToken.None);
         }
         finally
         {
             _writeLock.Release();
         }
-
-        return await done.Task;
     }
 
     private async Task ApplyQueuedAsync(CancellationToken cancellationToken)
@@ -175,7 +185,11 @@ internal sealed partial class RegistryService : BackgroundService
         edit.ApplySmall(changes.Where(static c => c.Kind != RegistryElementKind.Subscriber));
         foreach (var change in changes)
         {
-            if (change.Kind == RegistryElementKind.Subscriber)
+            if (change.Parsed is { } checkedSubscriber)
+            {
+                edit.ApplyChecked(checkedSubscriber);
+            }
+            else if (change.Kind == RegistryElementKind.Subscriber)
             {
                 edit.ApplySubscriber(change.Id, change.Document);
             }
@@ -295,29 +309,30 @@ internal sealed partial class RegistryService : BackgroundService
         WriteBindingCoalescedAsync(new BindingChange(address.ToString(), null, imsi), () => _resolver.Unbind(address, imsi), cancellationToken);
 
     /// <summary>
-    /// As <see cref="ApplyCoalescedAsync"/> for bindings: whoever gets the lock writes every binding change queued by
-    /// then in one transaction, in the order they came, and applies them here in that order. An attach storm then
+    /// As <see cref="ApplyCoalescedAsync"/> for bindings: one writer task at a time writes every binding change queued
+    /// by then in one transaction, in the order they came, and applies them here in that order. An attach storm then
     /// costs a transaction (and an fsync) per batch, not per session.
     /// </summary>
-    private async Task WriteBindingCoalescedAsync(BindingChange change, Action publish, CancellationToken cancellationToken)
+    private Task WriteBindingCoalescedAsync(BindingChange change, Action publish, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _bindingQueue.Enqueue((change, publish, done));
-        await LeaveIoThread();
-        await _bindingLock.WaitAsync(cancellationToken);
+        _bindingWriter.Wake();
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>One batch of queued binding changes under the binding lock (which the poll's reload takes too).</summary>
+    private async Task WriteBindingBatchAsync()
+    {
+        await _bindingLock.WaitAsync();
         try
         {
-            while (!done.Task.IsCompleted)
-            {
-                await WriteQueuedBindingsAsync(cancellationToken);
-            }
+            await WriteQueuedBindingsAsync(CancellationToken.None);
         }
         finally
         {
             _bindingLock.Release();
         }
-
-        await done.Task;
     }
 
     private async Task WriteQueuedBindingsAsync(CancellationToken cancellationToken)

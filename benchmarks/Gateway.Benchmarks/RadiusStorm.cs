@@ -121,7 +121,12 @@ internal static class RadiusStorm
         Console.WriteLine(
             $"radius-storm: {rate}/s for {seconds} s; sent {sent}, answered {answered} ({100.0 * answered / Math.Max(1, sent):F2} %), lost {sent - answered}; " +
             $"p50 {Pct(all, 0.5):F1} ms, p99 {Pct(all, 0.99):F1} ms; first half p99 {Pct(firstHalf, 0.99):F1} ms, second half p99 {Pct(secondHalf, 0.99):F1} ms");
+        Console.WriteLine($"radius-storm halves: first {Half(firstHalf)}; second {Half(secondHalf)}");
     }
+
+    /// <summary>One half of the run: how many answered, p50/p99/max latency.</summary>
+    private static string Half(List<double> sorted) =>
+        $"{sorted.Count} answered, p50 {Pct(sorted, 0.5):F1} ms, p99 {Pct(sorted, 0.99):F1} ms, max {(sorted.Count > 0 ? sorted[^1] : double.NaN):F1} ms";
 
     private static double Pct(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * p))];
 

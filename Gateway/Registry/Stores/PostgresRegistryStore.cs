@@ -138,13 +138,13 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             foreach (var change in changes)
             {
                 var table = SqliteRegistryStore.Table(change.Kind);
-                var write = change.Document is null
+                var write = change.IsDeletion
                     ? new NpgsqlBatchCommand($"DELETE FROM {table} WHERE id = $1")
                     : new NpgsqlBatchCommand($"INSERT INTO {table} (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc");
                 write.Parameters.Add(new NpgsqlParameter { Value = change.Id });
-                if (change.Document is not null)
+                if (!change.IsDeletion)
                 {
-                    write.Parameters.Add(new NpgsqlParameter { Value = change.Document.ToJsonString() });
+                    write.Parameters.Add(new NpgsqlParameter { Value = change.Text() });
                 }
 
                 var log = new NpgsqlBatchCommand("INSERT INTO registry_changelog (kind, id, version) VALUES ($1, $2, $3) ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version");

@@ -212,7 +212,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             foreach (var change in changes)
             {
                 var table = Table(change.Kind);
-                var delete = change.Document is null;
+                var delete = change.IsDeletion;
                 if (!statements.TryGetValue((table, delete), out var command))
                 {
                     statements[(table, delete)] = command = delete
@@ -223,7 +223,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
                 command.Parameters["$id"].Value = change.Id;
                 if (!delete)
                 {
-                    command.Parameters["$doc"].Value = change.Document!.ToJsonString();
+                    command.Parameters["$doc"].Value = change.Text();
                 }
 
                 await command.ExecuteNonQueryAsync(cancellationToken);
