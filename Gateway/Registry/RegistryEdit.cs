@@ -126,15 +126,37 @@ internal sealed class RegistryEdit
     /// <param name="imsi">The stored ID (replaced if present); null to take the document's own IMSI.</param>
     private bool TryApplyFast(string? imsi, ReadOnlySpan<byte> document)
     {
-        if (!SubscriberFastReader.TryRead(document, _groupIds.Contains, out var parsed))
+        if (!SubscriberFastReader.TryRead(document, _groupIds, out var parsed, out var addressKey))
         {
             return false;
         }
 
         RemoveExisting(imsi ?? parsed!.Imsi);
         _position++;
-        AddOnce(parsed!, parsed!.Imsi);
+        AddRead(parsed!, addressKey);
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="AddOnce"/> of a SIM the fast reader made: its only identifying value is its static address, whose key
+    /// the reader computed, and in a whole document the IMSI is looked up once (by adding it).
+    /// </summary>
+    private void AddRead(Subscriber subscriber, UInt128 addressKey)
+    {
+        if (!_wholeDocument)
+        {
+            _index.Add(subscriber);
+        }
+        else if (!_index.TryAdd(subscriber))
+        {
+            _elementErrors.Add(RegistryParser.DuplicateError("subscribers", subscriber.Imsi));
+            return;
+        }
+
+        if (subscriber.IpAddress is { } address && !_index.TryClaimAddress(addressKey, subscriber))
+        {
+            _pending.Add((0, address, subscriber));
+        }
     }
 
     /// <summary>A subscriber already parsed and checked on its own (a seed file's); replaces one with its IMSI.</summary>
