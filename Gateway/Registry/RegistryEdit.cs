@@ -115,11 +115,40 @@ internal sealed class RegistryEdit
     }
 
     /// <summary>A stored subscriber as the store's UTF-8 (a start): strings are made only for the fields kept.</summary>
-    public void ApplySubscriberUtf8(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document)
+    public void ApplySubscriberUtf8(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document) => ApplyRow(ReadRow(id, document));
+
+    /// <summary>
+    /// The reading half of <see cref="ApplySubscriberUtf8"/>, which changes nothing here and may run on another
+    /// thread than <see cref="ApplyRow"/> (after <see cref="ApplySmall"/>, which decides the groups it checks against).
+    /// </summary>
+    public StoredSubscriberRow ReadRow(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document) =>
+        SubscriberFastReader.TryRead(document, _groupIds, out var parsed, out var addressKey)
+            ? new StoredSubscriberRow(parsed, addressKey, null, null)
+            : new StoredSubscriberRow(null, default, Encoding.UTF8.GetString(id), Encoding.UTF8.GetString(document));
+
+    /// <summary>The applying half of <see cref="ApplySubscriberUtf8"/>: rows must come in the order they were read.</summary>
+    public void ApplyRow(StoredSubscriberRow row)
     {
-        if (!TryApplyFast(null, document))
+        if (row.Parsed is not { } parsed)
         {
-            ApplySubscriber(Encoding.UTF8.GetString(id), JsonNode.Parse(Encoding.UTF8.GetString(document)) as JsonObject);
+            ApplySubscriber(row.Id!, JsonNode.Parse(row.Document!) as JsonObject);
+            return;
+        }
+
+        RemoveExisting(parsed.Imsi);
+        _position++;
+        AddRead(parsed, row.AddressKey);
+    }
+
+    /// <summary>
+    /// Room for <paramref name="subscribers"/> SIMs, told by the store before a load (a whole document, so the index
+    /// starts empty): the maps are then allocated once at their size, not grown a doubling at a time.
+    /// </summary>
+    public void ExpectSubscribers(int subscribers)
+    {
+        if (_wholeDocument && _index.Count == 0)
+        {
+            _index.EnsureCapacity(subscribers);
         }
     }
 

@@ -126,6 +126,12 @@ internal sealed class ShardedMap<TKey, TValue>
         /// </summary>
         public void EnsureCapacity(int total)
         {
+            if (total < 16 * ShardCount)
+            {
+                // Few entries: most shards stay empty (null) until one comes, as without sizing.
+                return;
+            }
+
             var share = total / ShardCount;
             var each = share + (4 * (int)Math.Sqrt(share)) + 8;
             for (var i = 0; i < ShardCount; i++)
