@@ -24,9 +24,10 @@ internal interface IRegistryStore : IAsyncDisposable
     /// <summary>
     /// The full read of a start, as <see cref="ReadAsync"/> with no version, but with subscribers handed over as UTF-8
     /// (<paramref name="subscriber"/>) and the other elements as text (<paramref name="small"/>). A store that holds
-    /// UTF-8 (SQLite) passes its own bytes; by default each text is encoded into a reused buffer.
+    /// UTF-8 (SQLite) passes its own bytes; by default each text is encoded into a reused buffer. A store that can count
+    /// the subscribers cheaply tells <paramref name="subscriberCount"/> before the first, so the index is sized once.
     /// </summary>
-    Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Utf8RowVisitor subscriber, CancellationToken cancellationToken)
+    Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Action<int> subscriberCount, Utf8RowVisitor subscriber, CancellationToken cancellationToken)
     {
         var buffer = new byte[4096];
         return ReadAsync(-1, null, (kind, id, text) =>

@@ -115,25 +115,54 @@ internal sealed class RegistryEdit
     }
 
     /// <summary>A stored subscriber as the store's UTF-8 (a start): strings are made only for the fields kept.</summary>
-    public void ApplySubscriberUtf8(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document)
+    public void ApplySubscriberUtf8(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document) => ApplyRow(ReadRow(id, document));
+
+    /// <summary>
+    /// The reading half of <see cref="ApplySubscriberUtf8"/>, which changes nothing here and may run on another
+    /// thread than <see cref="ApplyRow"/> (after <see cref="ApplySmall"/>, which decides the groups it checks against).
+    /// </summary>
+    public StoredSubscriberRow ReadRow(ReadOnlySpan<byte> id, ReadOnlySpan<byte> document) =>
+        SubscriberFastReader.TryRead(document, _groupIds, out var parsed, out var addressKey)
+            ? new StoredSubscriberRow(parsed, addressKey, null, null)
+            : new StoredSubscriberRow(null, default, Encoding.UTF8.GetString(id), Encoding.UTF8.GetString(document));
+
+    /// <summary>The applying half of <see cref="ApplySubscriberUtf8"/>: rows must come in the order they were read.</summary>
+    public void ApplyRow(StoredSubscriberRow row)
     {
-        if (!TryApplyFast(null, document))
+        if (row.Parsed is not { } parsed)
         {
-            ApplySubscriber(Encoding.UTF8.GetString(id), JsonNode.Parse(Encoding.UTF8.GetString(document)) as JsonObject);
+            ApplySubscriber(row.Id!, JsonNode.Parse(row.Document!) as JsonObject);
+            return;
+        }
+
+        RemoveExisting(parsed.Imsi);
+        _position++;
+        AddRead(parsed, row.AddressKey);
+    }
+
+    /// <summary>
+    /// Room for <paramref name="subscribers"/> SIMs, told by the store before a load (a whole document, so the index
+    /// starts empty): the maps are then allocated once at their size, not grown a doubling at a time.
+    /// </summary>
+    public void ExpectSubscribers(int subscribers)
+    {
+        if (_wholeDocument && _index.Count == 0)
+        {
+            _index.EnsureCapacity(subscribers);
         }
     }
 
     /// <param name="imsi">The stored ID (replaced if present); null to take the document's own IMSI.</param>
     private bool TryApplyFast(string? imsi, ReadOnlySpan<byte> document)
     {
-        if (!SubscriberFastReader.TryRead(document, _groupIds.Contains, out var parsed))
+        if (!SubscriberFastReader.TryRead(document, _groupIds, out var parsed, out var addressKey))
         {
             return false;
         }
 
         RemoveExisting(imsi ?? parsed!.Imsi);
         _position++;
-        AddOnce(parsed!, parsed!.Imsi);
+        AddRead(parsed!, addressKey);
         return true;
     }
 
@@ -145,6 +174,28 @@ internal sealed class RegistryEdit
     {
         _position++;
         ApplyParsed(subscriber);
+    }
+
+    /// <summary>
+    /// <see cref="AddOnce"/> of a SIM the fast reader made: its only identifying value is its static address, whose key
+    /// the reader computed, and in a whole document the IMSI is looked up once (by adding it).
+    /// </summary>
+    private void AddRead(Subscriber subscriber, UInt128 addressKey)
+    {
+        if (!_wholeDocument)
+        {
+            _index.Add(subscriber);
+        }
+        else if (!_index.TryAdd(subscriber))
+        {
+            _elementErrors.Add(RegistryParser.DuplicateError("subscribers", subscriber.Imsi));
+            return;
+        }
+
+        if (subscriber.IpAddress is { } address && !_index.TryClaimAddress(addressKey, subscriber))
+        {
+            _pending.Add((0, address, subscriber));
+        }
     }
 
     /// <summary>A subscriber already parsed and checked on its own (a seed file's); replaces one with its IMSI.</summary>

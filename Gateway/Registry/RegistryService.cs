@@ -426,25 +426,52 @@ internal sealed partial class RegistryService : BackgroundService
         var edit = new RegistryEdit(RegistryState.Empty, wholeDocument: true);
         var small = new List<RegistryChange>();
         var smallApplied = false;
-        var version = await _store.ReadAllAsync(
-            (kind, id, doc) => small.Add(new RegistryChange(kind, id, doc is null ? null : JsonNode.Parse(doc) as JsonObject)),
-            (id, doc) =>
-            {
-                if (!smallApplied)
-                {
-                    edit.ApplySmall(small);
-                    smallApplied = true;
-                }
+        var rows = 0;
 
-                edit.ApplySubscriberUtf8(id, doc);
-            },
-            cancellationToken);
-        if (!smallApplied)
+        // Past a few thousand rows, indexing moves to a second thread while this one goes on reading (see
+        // SubscriberLoadPipeline); the rows before were applied here, in the same order.
+        SubscriberLoadPipeline? pipeline = null;
+        try
         {
-            edit.ApplySmall(small);
-        }
+            var version = await _store.ReadAllAsync(
+                (kind, id, doc) => small.Add(new RegistryChange(kind, id, doc is null ? null : JsonNode.Parse(doc) as JsonObject)),
+                edit.ExpectSubscribers,
+                (id, doc) =>
+                {
+                    if (!smallApplied)
+                    {
+                        edit.ApplySmall(small);
+                        smallApplied = true;
+                    }
 
-        return Validated(edit, version);
+                    var row = edit.ReadRow(id, doc);
+                    if (pipeline is null && SubscriberLoadPipeline.Helps(++rows))
+                    {
+                        pipeline = new SubscriberLoadPipeline(edit.ApplyRow);
+                    }
+
+                    if (pipeline is null)
+                    {
+                        edit.ApplyRow(row);
+                    }
+                    else
+                    {
+                        pipeline.Add(row);
+                    }
+                },
+                cancellationToken);
+            pipeline?.Complete();
+            if (!smallApplied)
+            {
+                edit.ApplySmall(small);
+            }
+
+            return Validated(edit, version);
+        }
+        finally
+        {
+            pipeline?.Dispose();
+        }
     }
 
     /// <summary>

@@ -48,7 +48,7 @@ internal static class SeedJsonLoader
         var subscribers = new List<Subscriber>();
         stream.Walk(path, "subscribers", section: null, (index, utf8) =>
         {
-            if (!SubscriberFastReader.TryRead(utf8, groupIds.Contains, out var parsed))
+            if (!SubscriberFastReader.TryRead(utf8, groupIds, out var parsed))
             {
                 var node = StrictJson.Parse(utf8, lenient: true, out var error);
                 if (error is not null)

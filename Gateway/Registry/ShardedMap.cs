@@ -115,6 +115,39 @@ internal sealed class ShardedMap<TKey, TValue>
             _count += shard.Count - before;
         }
 
+        /// <summary>Adds the entry unless the key is there already (one probe where a lookup and a set take two).</summary>
+        public bool TryAdd(TKey key, TValue value)
+        {
+            if (!Own(ShardOf(key, _comparer)).TryAdd(key, value))
+            {
+                return false;
+            }
+
+            _count++;
+            return true;
+        }
+
+        /// <summary>
+        /// Makes room for <paramref name="total"/> entries spread over the shards, before a bulk load into an empty
+        /// map: a shard grown one doubling at a time allocates its arrays again at every step and ends up to twice
+        /// as large as it needs to be. The hash spreads entries evenly, so each shard gets its share and a margin.
+        /// </summary>
+        public void EnsureCapacity(int total)
+        {
+            if (total < 16 * ShardCount)
+            {
+                // Few entries: most shards stay empty (null) until one comes, as without sizing.
+                return;
+            }
+
+            var share = total / ShardCount;
+            var each = share + (4 * (int)Math.Sqrt(share)) + 8;
+            for (var i = 0; i < ShardCount; i++)
+            {
+                Own(i).EnsureCapacity(each);
+            }
+        }
+
         public bool Remove(TKey key)
         {
             var index = ShardOf(key, _comparer);

@@ -74,22 +74,43 @@ internal sealed class SortedKeys
     /// </summary>
     internal sealed class Builder(SortedKeys from)
     {
-        private readonly HashSet<string> _added = new(StringComparer.Ordinal);
+        /// <summary>
+        /// Additions while there has been no removal (a load, a batch of registrations): a list, no set, since the
+        /// caller adds only absent keys; a store read in IMSI order then needs no sort either. The first removal
+        /// moves them into <see cref="_added"/>, where an addition and a removal of one key can cancel out.
+        /// </summary>
+        private List<string>? _appended = [];
+        private bool _appendedInOrder = true;
+        private HashSet<string>? _added;
         private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
 
-        public int Count => from.Count + _added.Count - _removed.Count;
+        public int Count => from.Count + (_appended?.Count ?? _added!.Count) - _removed.Count;
+
+        /// <summary>Room for <paramref name="additions"/> keys before a bulk load.</summary>
+        public void EnsureCapacity(int additions) => _appended?.EnsureCapacity(additions);
 
         public void Add(string key)
         {
-            if (!_removed.Remove(key))
+            if (_appended is { } appended)
             {
-                _added.Add(key);
+                _appendedInOrder = _appendedInOrder && (appended.Count == 0 || string.CompareOrdinal(appended[^1], key) < 0);
+                appended.Add(key);
+            }
+            else if (!_removed.Remove(key))
+            {
+                _added!.Add(key);
             }
         }
 
         public void Remove(string key)
         {
-            if (!_added.Remove(key))
+            if (_appended is { } appended)
+            {
+                _added = new HashSet<string>(appended, StringComparer.Ordinal);
+                _appended = null;
+            }
+
+            if (!_added!.Remove(key))
             {
                 _removed.Add(key);
             }
@@ -97,28 +118,33 @@ internal sealed class SortedKeys
 
         public SortedKeys ToImmutable()
         {
-            if (_added.Count == 0 && _removed.Count == 0)
+            var added = Added();
+            if (added.Length == 0 && _removed.Count == 0)
             {
                 return from;
             }
 
-            var added = _added.ToArray();
-            Array.Sort(added, StringComparer.Ordinal);
-
             // Many changes against what there is (a load): cut the merged keys afresh; fewer (an admin write, a batch of
             // registrations in a large registry): rewrite only the chunks they land in and share the rest.
             var chunks = added.Length + _removed.Count > from.Count / 4
-                ? Cut([.. Merge(from._chunks.SelectMany(static c => c), added)], ChunkSize)
+                ? Cut(from.Count == 0 ? added : [.. Merge(from._chunks.SelectMany(static c => c), added)], ChunkSize)
                 : Patch(added);
             return new SortedKeys(chunks, chunks.Sum(static c => c.Length));
         }
 
         /// <summary>Every key of the edit's result, in order (an error path: it sorts the pending additions).</summary>
-        public IEnumerable<string> All()
+        public IEnumerable<string> All() => Merge(from._chunks.SelectMany(static c => c), Added());
+
+        /// <summary>The added keys, sorted (ordinal).</summary>
+        private string[] Added()
         {
-            var added = _added.ToArray();
-            Array.Sort(added, StringComparer.Ordinal);
-            return Merge(from._chunks.SelectMany(static c => c), added);
+            var added = _appended is { } appended ? appended.ToArray() : _added!.ToArray();
+            if (_appended is null || !_appendedInOrder)
+            {
+                Array.Sort(added, StringComparer.Ordinal);
+            }
+
+            return added;
         }
 
         private string[][] Patch(string[] added)

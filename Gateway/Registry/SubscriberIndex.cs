@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Gateway.Registry;
 
@@ -88,6 +89,12 @@ internal sealed class SubscriberIndex
         private readonly SortedKeys.Builder _order;
         private readonly ImmutableDictionary<string, int>.Builder _groupMembers;
 
+        /// <summary>
+        /// How the edit changes each group's count, folded into <see cref="_groupMembers"/> when it is finished: an
+        /// immutable dictionary's builder makes new nodes at every set, a million times in a load.
+        /// </summary>
+        private readonly Dictionary<string, int> _memberChanges = new(StringComparer.Ordinal);
+
         public Builder(SubscriberIndex from)
         {
             _byImsi = from.ByImsi.ToBuilder();
@@ -106,7 +113,7 @@ internal sealed class SubscriberIndex
 
         public Subscriber? Find(string imsi) => _byImsi.TryGetValue(imsi, out var s) ? s : null;
 
-        public int Members(string groupId) => _groupMembers.GetValueOrDefault(groupId);
+        public int Members(string groupId) => _groupMembers.GetValueOrDefault(groupId) + _memberChanges.GetValueOrDefault(groupId);
 
         /// <summary>IMSIs in order (for reporting SIMs of a group; a scan, so only on an error path).</summary>
         public IEnumerable<string> Imsis => _order.All();
@@ -115,10 +122,35 @@ internal sealed class SubscriberIndex
         public void Add(Subscriber s)
         {
             _byImsi.Set(s.Imsi, s);
+            Added(s);
+        }
+
+        /// <summary>Adds a SIM unless its IMSI is taken (false then, and nothing changes); its values as for <see cref="Add"/>.</summary>
+        public bool TryAdd(Subscriber s)
+        {
+            if (!_byImsi.TryAdd(s.Imsi, s))
+            {
+                return false;
+            }
+
+            Added(s);
+            return true;
+        }
+
+        /// <summary>Room for <paramref name="subscribers"/> more SIMs with an address each, before a load into an empty index.</summary>
+        public void EnsureCapacity(int subscribers)
+        {
+            _byImsi.EnsureCapacity(subscribers);
+            _byAddress.EnsureCapacity(subscribers);
+            _order.EnsureCapacity(subscribers);
+        }
+
+        private void Added(Subscriber s)
+        {
             _order.Add(s.Imsi);
             if (s.GroupId is not null)
             {
-                _groupMembers[s.GroupId] = Members(s.GroupId) + 1;
+                CollectionsMarshal.GetValueRefOrAddDefault(_memberChanges, s.GroupId, out _)++;
             }
         }
 
@@ -129,15 +161,7 @@ internal sealed class SubscriberIndex
             _order.Remove(s.Imsi);
             if (s.GroupId is not null)
             {
-                var left = Members(s.GroupId) - 1;
-                if (left > 0)
-                {
-                    _groupMembers[s.GroupId] = left;
-                }
-                else
-                {
-                    _groupMembers.Remove(s.GroupId);
-                }
+                CollectionsMarshal.GetValueRefOrAddDefault(_memberChanges, s.GroupId, out _)--;
             }
 
             foreach (var (field, value) in Values(s))
@@ -204,14 +228,7 @@ internal sealed class SubscriberIndex
             if (field == 0)
             {
                 // The common case (a static address), with the address parsed once.
-                var key = RegistrySnapshot.Key(IPAddress.Parse(value));
-                if (_byAddress.TryGetValue(key, out var holder))
-                {
-                    return holder == s;
-                }
-
-                _byAddress.Set(key, s);
-                return true;
+                return TryClaimAddress(RegistrySnapshot.Key(IPAddress.Parse(value)), s);
             }
 
             if (Owner(field, value) is { } owner)
@@ -238,13 +255,42 @@ internal sealed class SubscriberIndex
             return true;
         }
 
-        public SubscriberIndex ToImmutable() => new(
-            _byImsi.ToImmutable(),
-            _byAddress.ToImmutable(),
-            [.. _byName.Select(static b => b.ToImmutable())],
-            _ranges.ToImmutableSortedDictionary(static r => r.Key, static r => r.Value.ToImmutable()),
-            _order.ToImmutable(),
-            _groupMembers.ToImmutable());
+        /// <summary><see cref="TryClaim"/> of a static address by its key (<see cref="RegistrySnapshot.Key"/>).</summary>
+        public bool TryClaimAddress(UInt128 key, Subscriber s)
+        {
+            if (_byAddress.TryGetValue(key, out var holder))
+            {
+                return holder == s;
+            }
+
+            _byAddress.Set(key, s);
+            return true;
+        }
+
+        public SubscriberIndex ToImmutable()
+        {
+            foreach (var (groupId, change) in _memberChanges)
+            {
+                var members = _groupMembers.GetValueOrDefault(groupId) + change;
+                if (members > 0)
+                {
+                    _groupMembers[groupId] = members;
+                }
+                else
+                {
+                    _groupMembers.Remove(groupId);
+                }
+            }
+
+            _memberChanges.Clear();
+            return new(
+                _byImsi.ToImmutable(),
+                _byAddress.ToImmutable(),
+                [.. _byName.Select(static b => b.ToImmutable())],
+                _ranges.ToImmutableSortedDictionary(static r => r.Key, static r => r.Value.ToImmutable()),
+                _order.ToImmutable(),
+                _groupMembers.ToImmutable());
+        }
 
         private void Release(int field, string value)
         {

@@ -31,6 +31,9 @@ internal sealed class SubscriberTags : IReadOnlyDictionary<string, string>
         _ => tags,
     };
 
+    /// <summary>A single tag, as <see cref="Of"/> makes it from a dictionary of one.</summary>
+    public static IReadOnlyDictionary<string, string> One(string key, string value) => new SubscriberTags(key, value);
+
     public int Count => 1;
 
     public IEnumerable<string> Keys => [_key];

@@ -46,8 +46,8 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
     public Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken) =>
         inner.ReadAsync(sinceVersion, only, (kind, id, text) => visit(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), cancellationToken);
 
-    public Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Utf8RowVisitor subscriber, CancellationToken cancellationToken) =>
-        inner.ReadAllAsync((kind, id, text) => small(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), subscriber, cancellationToken);
+    public Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Action<int> subscriberCount, Utf8RowVisitor subscriber, CancellationToken cancellationToken) =>
+        inner.ReadAllAsync((kind, id, text) => small(kind, id, kind == RegistryElementKind.Credential && text is not null ? Decrypted(text) : text), subscriberCount, subscriber, cancellationToken);
 
     private string Decrypted(string text) => JsonNode.Parse(text) is JsonObject c && IsEncrypted(c) ? Decrypt(c).ToJsonString() : text;
 

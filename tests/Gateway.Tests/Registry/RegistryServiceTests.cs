@@ -300,6 +300,44 @@ public abstract class RegistryServiceTests : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A restart of more SIMs than one thread loads alone (see SubscriberLoadPipeline), in every shape a store holds:
+    /// each comes back as it was written.
+    /// </summary>
+    [Fact]
+    public async Task A_restart_of_thousands_in_mixed_shapes_gives_every_sim_as_written()
+    {
+        var (service, _) = await StartAsync(SeedDocument());
+        var changes = Enumerable.Range(0, 9000).Select(static n =>
+        {
+            var imsi = $"44030{n:0000000000}";
+            var sim = new JsonObject { ["imsi"] = imsi, ["tags"] = new JsonObject { ["name"] = $"m-{n}" } };
+            switch (n % 5)
+            {
+                case 0: sim["ipAddress"] = $"127.4.{n / 250}.{n % 250}"; break;
+                case 1: sim["ipAddress"] = $"fd00::{n:x}"; sim["status"] = "inactive"; break;
+                case 2: sim["ipRanges"] = new JsonArray($"10.{n / 250}.{n % 250}.0/24"); break;
+                case 3: sim["tags"] = new JsonObject { ["name"] = $"m-{n}", ["caf\u00e9"] = "\"quoted\"" }; break;
+                default: sim["msisdn"] = $"+8190{n:00000000}"; sim["imeiLock"] = new JsonObject { ["imei"] = $"3530{n:00000000000}|ANONYMOUS" }; break;
+            }
+
+            return new RegistryChange(RegistryElementKind.Subscriber, imsi, sim);
+        }).ToList();
+        foreach (var batch in changes.Chunk(3000))
+        {
+            Assert.True((await service.ApplyAsync(batch, Ct)).Succeeded);
+        }
+
+        var (restarted, resolver) = await StartAsync();
+        Assert.Equal(service.Snapshot.SubscribersAfter(null).Select(Describe), restarted.Snapshot.SubscribersAfter(null).Select(Describe));
+        Assert.Equal(9001, restarted.Snapshot.SubscriberCount);
+        Assert.Equal("440300000008995", resolver.ResolveAddress(IPAddress.Parse("127.4.35.245")).Subscriber!.Imsi);
+        Assert.Equal("440300000000007", resolver.ResolveAddress(IPAddress.Parse("10.0.7.9")).Subscriber!.Imsi);
+
+        static string Describe(Subscriber s) =>
+            string.Join('|', s.Imsi, s.Msisdn, s.Status, s.ImeiLock, s.IpAddress, string.Join(',', s.IpRanges), string.Join(',', s.Tags.OrderBy(static t => t.Key, StringComparer.Ordinal)));
+    }
+
     [Fact]
     public async Task Bindings_made_at_once_all_apply_in_order_and_survive_a_restart()
     {
