@@ -16,6 +16,7 @@ internal static class GatewayMeters
         Registry.IdentityResolver.MeterName,
         Hosting.DescriptorBudget.MeterName,
         ProxyProtocol.ProxyProtocolMetrics.MeterName,
+        GcPauseListener.MeterName,
         "Gateway.BinaryParser", // BinaryParserMetrics.MeterName, internal to its library
     ];
 
