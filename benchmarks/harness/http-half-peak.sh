@@ -62,6 +62,7 @@ wrk -t2 -c64 -d5s "http://127.0.0.1:$GH/" >/dev/null; wrk -t2 -c64 -d3s "http://
 
 D_PEAK=$(peak "http://127.0.0.1:$UP/"); N_PEAK=$(peak "http://127.0.0.1:$NP/"); G_PEAK=$(peak "http://127.0.0.1:$GH/")
 echo "peaks (wrk -t2 -c64, ${DURATION}s): direct $D_PEAK req/s, nginx $N_PEAK req/s, gateway $G_PEAK req/s"
+GC_BEFORE=$(gc_pauses "$GA")
 
 table "At half of the gateway's peak ($((G_PEAK / 2)) req/s, open loop, 64 connections, ${DURATION}s each):" $((G_PEAK / 2))
 LINE_G="p99 added over direct at half of gateway peak: $(added "$D99" "$N99" "$G99")"
@@ -71,6 +72,8 @@ if [ "${HALF_PEAK_NGINX:-1}" != 0 ]; then
   echo "p99 added over direct at half of nginx peak: $(added "$D99" "$N99" "$G99")"
 fi
 echo "load average after: $(loadavg)"
+echo "before the half-peak tables, $GC_BEFORE"
+echo "after them, $(gc_pauses "$GA")"
 echo
 echo "load generator output (direct, nginx, gateway per table; svc_* is latency from the actual send):"
 printf '    %s\n' "${RAW[@]}"

@@ -208,6 +208,24 @@ CONF
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HP/" >/dev/null 2>&1 && break; sleep 0.1; done
 }
 
+# gc_pauses ADMIN_PORT: one line from a gateway's gateway_gc_pause_seconds histogram (every pause since it started):
+# how many, their total, how many took over 5, 10 and 25 ms. The tail of a latency figure is often one of these.
+gc_pauses() {
+  curl -sf "http://127.0.0.1:$1/metrics" | python3 -c '
+import re, sys
+le, count, total = {}, 0.0, 0.0
+for line in sys.stdin:
+    m = re.match(r"gateway_gc_pause_seconds_(bucket|count|sum)\{(.*)\} (\S+)", line)
+    if not m: continue
+    kind, labels, v = m.group(1), m.group(2), float(m.group(3))
+    if kind == "bucket": b = re.search(r"le=\"([^\"]+)\"", labels).group(1); le[b] = le.get(b, 0) + v
+    elif kind == "count": count += v
+    else: total += v
+o5, o10, o25 = (count - le.get(b, count) for b in ("0.005", "0.01", "0.025"))
+print(f"gateway GC pauses since start: {count:.0f}, {total * 1000:.0f} ms in all; over 5 ms {o5:.0f}, over 10 ms {o10:.0f}, over 25 ms {o25:.0f}")
+' || echo "gateway GC pauses: metrics not readable"
+}
+
 # ticks PID: CPU time (user + system, clock ticks) of a process and its children still running (nginx's workers).
 ticks() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 

@@ -64,6 +64,7 @@ answered=$(sed -nE 's/^radius-storm:.* answered ([0-9]+) .*/\1/p' <<<"$out")
 echo "gateway CPU $(( (cpu1 - cpu0) * 10 )) ms over the storm ($(( (cpu1 - cpu0) * 10000 / (answered > 0 ? answered : 1) )) µs per answered request), rss $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MiB"
 # What became of each datagram, by the gateway's own count (ok, overloaded = dropped with the queue full, …).
 curl -sf "http://127.0.0.1:$GA/metrics" | grep '^gateway_radius_accounting_requests' || true
+gc_pauses "$GA"
 grep -E "Error|fail" "$WORK/gateway.log" | sort | uniq -c | sort -rn | head -5 || true
 summary=$(grep '^radius-storm:' <<<"$out")
 python3 - "$summary" "$RATE" <<'PY'
