@@ -31,23 +31,7 @@ internal sealed partial class ProxyProtocolGate : IDisposable
     /// <summary>How long a trusted proxy's header may take to arrive whole.</summary>
     public TimeSpan HeaderTimeout { get; }
 
-    public bool IsTrusted(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        foreach (var range in _trusted)
-        {
-            if (range.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool IsTrusted(IPAddress address) => Net.AddressRanges.Contains(_trusted, address);
 
     /// <summary>
     /// A Kestrel connection middleware for a device port (<paramref name="entryPoint"/> names it in metrics and logs):
