@@ -138,7 +138,8 @@ internal sealed partial class SamPermission
                     networks.Add(n);
                 }
 
-                conditions.Add(f => f.RemoteAddress is { } a && networks.Any(n => n.Contains(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)));
+                var ranges = networks.ToArray();
+                conditions.Add(f => f.RemoteAddress is { } a && Net.AddressRanges.Contains(ranges, a));
                 continue;
             }
 

@@ -27,7 +27,7 @@ internal sealed class UnifiedAddresses
         {
             if (IPAddress.TryParse(address, out var ip))
             {
-                _byAddress[Normalize(ip)] = service;
+                _byAddress[Net.AddressRanges.Unmap(ip)] = service;
             }
         }
     }
@@ -41,7 +41,7 @@ internal sealed class UnifiedAddresses
 
     /// <summary>The one service a message to <paramref name="local"/> goes to, or null for the unified endpoint.</summary>
     public string? ServiceFor(IPAddress? local) =>
-        local is not null && _byAddress.Count > 0 && _byAddress.TryGetValue(Normalize(local), out var service) ? service : null;
+        local is not null && _byAddress.Count > 0 && _byAddress.TryGetValue(Net.AddressRanges.Unmap(local), out var service) ? service : null;
 
     /// <summary>The refusal a device gets when the service it addressed (or none, for the unified endpoint) does not take its messages.</summary>
     public static string NoServiceReason(string? service, string protocol) => service switch
@@ -51,6 +51,4 @@ internal sealed class UnifiedAddresses
         "harvest" => "Harvest is not enabled for this device's group",
         _ => $"{service} is not enabled for this device's group",
     };
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }

@@ -95,7 +95,7 @@ internal static class ProxyHeaderParser
             return Reject(ProxyRejectReason.Malformed, out reason);
         }
 
-        header = new ProxyHeader(new IPEndPoint(Normalize(source), port), length);
+        header = new ProxyHeader(new IPEndPoint(Net.AddressRanges.Unmap(source), port), length);
         return ProxyParseStatus.Done;
     }
 
@@ -189,7 +189,7 @@ internal static class ProxyHeaderParser
         var size = addresses == 12 ? 4 : 16;
         var address = new IPAddress(body[..size]);
         var port = BinaryPrimitives.ReadUInt16BigEndian(body[(2 * size)..]);
-        source = new IPEndPoint(Normalize(address), port);
+        source = new IPEndPoint(Net.AddressRanges.Unmap(address), port);
         return true;
     }
 
@@ -335,9 +335,6 @@ internal static class ProxyHeaderParser
 
         return true;
     }
-
-    /// <summary>An IPv4 device reached over an IPv6 socket of the proxy is still the IPv4 address the registry knows.</summary>
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static ProxyParseStatus Reject(ProxyRejectReason why, out ProxyRejectReason reason)
     {

@@ -14,12 +14,14 @@ namespace Gateway.ProxyProtocol;
 internal sealed partial class ProxyProtocolGate : IDisposable
 {
     private readonly IPNetwork[] _trusted;
+    private readonly ProxyProtocolMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Diagnostics.LogRateLimiter _log;
 
-    public ProxyProtocolGate(ProxyProtocolOptions options, ILogger<ProxyProtocolGate> logger)
+    public ProxyProtocolGate(ProxyProtocolOptions options, ProxyProtocolMetrics metrics, ILogger<ProxyProtocolGate> logger)
     {
         _trusted = options.Ranges();
+        _metrics = metrics;
         HeaderTimeout = TimeSpan.FromSeconds(options.HeaderTimeoutSeconds);
         _logger = logger;
         _log = new Diagnostics.LogRateLimiter(logger, "PROXY protocol: connections from trusted proxies closed");
@@ -31,23 +33,7 @@ internal sealed partial class ProxyProtocolGate : IDisposable
     /// <summary>How long a trusted proxy's header may take to arrive whole.</summary>
     public TimeSpan HeaderTimeout { get; }
 
-    public bool IsTrusted(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        foreach (var range in _trusted)
-        {
-            if (range.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool IsTrusted(IPAddress address) => Net.AddressRanges.Contains(_trusted, address);
 
     /// <summary>
     /// A Kestrel connection middleware for a device port (<paramref name="entryPoint"/> names it in metrics and logs):
@@ -72,7 +58,7 @@ internal sealed partial class ProxyProtocolGate : IDisposable
         }
 
         var reason = timedOut || result.Canceled ? ProxyRejectReason.Truncated : result.Reason;
-        ProxyProtocolMetrics.Rejected(reason, entryPoint);
+        _metrics.Rejected(reason, entryPoint);
         if (_log.Allow(proxy.Address))
         {
             LogRejected(_logger, entryPoint, proxy.ToString(), ProxyProtocolMetrics.Tag(reason));

@@ -18,7 +18,7 @@ internal sealed class ProxyProtocolOptions
 
     /// <summary>The trusted ranges, parsed; call after <see cref="Validate"/> found nothing wrong.</summary>
     public IPNetwork[] Ranges() =>
-        [.. TrustedProxies.Select(static t => Radius.RadiusClientTable.TryParseRange(t.Trim(), out var r) ? r : throw new ArgumentException(t))];
+        [.. TrustedProxies.Select(static t => Net.AddressRanges.TryParse(t.Trim(), out var r) ? r : throw new ArgumentException(t))];
 
     public IReadOnlyList<string> Validate()
     {
@@ -26,7 +26,7 @@ internal sealed class ProxyProtocolOptions
         foreach (var text in TrustedProxies)
         {
             // The RADIUS clients' rule: a range with host bits set (10.0.0.1/8) is refused as the likely typo it is.
-            if (!Radius.RadiusClientTable.TryParseRange(text?.Trim(), out var range))
+            if (!Net.AddressRanges.TryParse(text?.Trim(), out var range))
             {
                 errors.Add($"{Section}:TrustedProxies entries must each be one IP address or CIDR range with no host bits past the prefix, e.g. 10.0.0.5 or 10.0.0.0/24 (was '{text}').");
             }

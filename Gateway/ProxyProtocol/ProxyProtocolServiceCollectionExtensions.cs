@@ -9,6 +9,7 @@ internal static class ProxyProtocolServiceCollectionExtensions
     public static IServiceCollection AddProxyProtocol(this IServiceCollection services, ProxyProtocolOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton<ProxyProtocolMetrics>();
         services.AddSingleton<ProxyProtocolGate>();
         return services;
     }

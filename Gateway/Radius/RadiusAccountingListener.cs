@@ -136,7 +136,7 @@ internal sealed partial class RadiusAccountingListener(
 
     private async ValueTask HandleDatagramAsync(ReadOnlyMemory<byte> datagram, IPEndPoint source, CancellationToken cancellationToken)
     {
-        var client = RadiusClientTable.Normalize(source.Address);
+        var client = Net.AddressRanges.Unmap(source.Address);
         if (!_clients!.TryFind(client, out var secret))
         {
             if (_dropped.Allow(source))

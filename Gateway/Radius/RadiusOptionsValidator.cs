@@ -43,7 +43,7 @@ internal sealed class RadiusOptionsValidator(string sectionPath = RadiusOptions.
                 continue;
             }
 
-            if (!RadiusClientTable.TryParseRange(client.Address, out var range))
+            if (!Net.AddressRanges.TryParse(client.Address, out var range))
             {
                 errors.Add($"{path}:Address must be an IP address or a CIDR range with no bits set past the prefix, such as 10.0.0.0/8 (was '{client.Address}').");
             }

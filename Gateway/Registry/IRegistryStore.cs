@@ -27,10 +27,14 @@ internal interface IRegistryStore : IAsyncDisposable
     /// UTF-8 (SQLite) passes its own bytes; by default each text is encoded into a reused buffer. A store that can count
     /// the subscribers cheaply tells <paramref name="subscriberCount"/> before the first, so the index is sized once.
     /// </summary>
-    Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Action<int> subscriberCount, Utf8RowVisitor subscriber, CancellationToken cancellationToken)
+    Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Action<int> subscriberCount, Utf8RowVisitor subscriber, CancellationToken cancellationToken) =>
+        ReadAsync(-1, null, TextRows(small, subscriber), cancellationToken);
+
+    /// <summary>A visitor for text rows that passes subscribers on as UTF-8 (encoded into one reused buffer) and the rest as text.</summary>
+    static Action<RegistryElementKind, string, string?> TextRows(Action<RegistryElementKind, string, string?> small, Utf8RowVisitor subscriber)
     {
         var buffer = new byte[4096];
-        return ReadAsync(-1, null, (kind, id, text) =>
+        return (kind, id, text) =>
         {
             if (kind != RegistryElementKind.Subscriber || text is null)
             {
@@ -48,7 +52,7 @@ internal interface IRegistryStore : IAsyncDisposable
             var idLength = utf8.GetBytes(id, buffer);
             var textLength = utf8.GetBytes(text, buffer.AsSpan(idLength));
             subscriber(buffer.AsSpan(0, idLength), buffer.AsSpan(idLength, textLength));
-        }, cancellationToken);
+        };
     }
 
     /// <summary>The current version; cheap, polled.</summary>

@@ -233,20 +233,13 @@ internal sealed partial class RelayConnection : IDisposable
     /// Decides whether the relay serves the request and, if so, writes the upstream request head (and as much of
     /// the body as has arrived) into the send buffer. Null when the request is Kestrel's.
     /// </summary>
+    /// <remarks>
+    /// The hot path of every relayed request: each step below works on the device's bytes where they lie (the pipe's
+    /// buffer, or the head copy when the head spans segments) and writes straight into the send buffer.
+    /// </remarks>
     private Exchange? Prepare(ReadOnlySequence<byte> buffer, long headLength)
     {
-        ReadOnlySpan<byte> head;
-        if (buffer.FirstSpan.Length >= headLength)
-        {
-            head = buffer.FirstSpan[..(int)headLength];
-        }
-        else
-        {
-            _headCopy ??= ArrayPool<byte>.Shared.Rent(HttpRelay.MaxRequestHeadBytes + 4);
-            buffer.Slice(0, headLength).CopyTo(_headCopy);
-            head = _headCopy.AsSpan(0, (int)headLength);
-        }
-
+        var head = ContiguousHead(buffer, headLength);
         var request = _request;
         if (!request.Parse(head) || request.ContentLength > _relay.MaxBodyBytes)
         {
@@ -260,24 +253,59 @@ internal sealed partial class RelayConnection : IDisposable
         }
 
         var config = BeamGroupConfig.For(device.Group, _relay.Resolver.Snapshot);
-        var target = head[request.Target];
-        var path = target[..request.PathLength];
+        var path = head[request.Target][..request.PathLength];
         Span<char> pathChars = path.Length <= 512 ? stackalloc char[path.Length] : new char[path.Length];
         Encoding.Latin1.GetChars(path, pathChars);
-        var remainderStart = 0;
-        var entry = _website ? config.Website : config.MatchHttp(pathChars, out remainderStart);
-        if (entry is null || !entry.Enabled || entry.MessageSigner is not null || !string.Equals(entry.Destination.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal))
+        var entry = RelayedEntry(config, pathChars, out var remainderStart);
+        if (entry is null)
         {
             return null;
         }
 
         var relayTarget = _relay.TargetFor(entry);
         var writer = new SendWriter(this);
+        WriteRequestLine(ref writer, head, pathChars, remainderStart, entry, relayTarget);
+        WriteHeaders(ref writer, head, entry, config, in device);
+        var inline = WriteArrivedBody(ref writer, buffer, headLength);
+        return new Exchange(entry, relayTarget, device, writer.Length, request.ContentLength - inline, headLength + inline, request.Close, request.IsHead);
+    }
+
+    /// <summary>The request head as one span: in place when the pipe holds it in one segment, else copied once.</summary>
+    private ReadOnlySpan<byte> ContiguousHead(ReadOnlySequence<byte> buffer, long headLength)
+    {
+        if (buffer.FirstSpan.Length >= headLength)
+        {
+            return buffer.FirstSpan[..(int)headLength];
+        }
+
+        _headCopy ??= ArrayPool<byte>.Shared.Rent(HttpRelay.MaxRequestHeadBytes + 4);
+        buffer.Slice(0, headLength).CopyTo(_headCopy);
+        return _headCopy.AsSpan(0, (int)headLength);
+    }
+
+    /// <summary>
+    /// The group's entry for the path, when the relay can serve it (enabled, plain HTTP, no message signing), with
+    /// where below the entry's prefix the rest of the path starts; null leaves the request to Kestrel.
+    /// </summary>
+    private BeamEntry? RelayedEntry(BeamGroupConfig config, scoped ReadOnlySpan<char> pathChars, out int remainderStart)
+    {
+        remainderStart = 0;
+        var entry = _website ? config.Website : config.MatchHttp(pathChars, out remainderStart);
+        return entry is null || !entry.Enabled || entry.MessageSigner is not null || !string.Equals(entry.Destination.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal)
+            ? null
+            : entry;
+    }
+
+    /// <summary>The upstream's request line and Host: the destination's path (below the entry's prefix, or the website's with the query kept).</summary>
+    private void WriteRequestLine(
+        ref SendWriter writer, scoped ReadOnlySpan<byte> head, scoped ReadOnlySpan<char> pathChars, int remainderStart, BeamEntry entry, RelayTarget relayTarget)
+    {
+        var request = _request;
         writer.Write(head[request.Method]);
         writer.Write(" "u8);
         if (_website)
         {
-            var query = target[request.PathLength..];
+            var query = head[request.Target][request.PathLength..];
             var uri = BeamHttpEntryPoint.Append(entry.Destination, new PathString(pathChars.ToString()).ToUriComponent(), Encoding.Latin1.GetString(query));
             writer.WriteAscii(uri.PathAndQuery);
         }
@@ -292,15 +320,12 @@ internal sealed partial class RelayConnection : IDisposable
 
         writer.Write(" HTTP/1.1\r\n"u8);
         writer.Write(relayTarget.HostLine);
+    }
 
-        // Which device headers pass: not Beam's own or hop-by-hop ones, and not those the entry's rules remove.
-        Span<char> name = stackalloc char[256];
-        for (var i = 0; i < request.HeaderCount; i++)
-        {
-            var (start, length) = request.Name(i);
-            _dropped[i] = length > name.Length || BeamHeaders.IsDropped(name[..Encoding.Latin1.GetChars(head.Slice(start, length), name)]);
-        }
-
+    /// <summary>The header lines after the request line, up to and including the blank line that ends the head.</summary>
+    private void WriteHeaders(ref SendWriter writer, scoped ReadOnlySpan<byte> head, BeamEntry entry, BeamGroupConfig config, in DeviceIdentity device)
+    {
+        MarkDroppedDeviceHeaders(head);
         _added.Clear();
         var timestampMs = _relay.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -309,49 +334,86 @@ internal sealed partial class RelayConnection : IDisposable
         var identityOnly = entry.Authorization is null && entry.CustomHeaders.Count == 0;
         if (!identityOnly)
         {
-            var editor = new HeaderEditor(head, request, _dropped, _added);
+            var editor = new HeaderEditor(head, _request, _dropped, _added);
             BeamHeaders.Apply(ref editor, entry, config, device, timestampMs);
         }
-        // Values added under a name the device also sent join its line, and added values of one name share a line,
-        // as HttpClient writes them ("X-Multi: device, beam"). The flags are the device's lines still to write.
-        for (var i = 0; i < request.HeaderCount; i++)
+
+        WriteDeviceHeaders(ref writer, head);
+        WriteAddedHeaders(ref writer);
+        if (identityOnly)
         {
-            if (!_dropped[i])
-            {
-                var (nameStart, nameLength) = request.Name(i);
-                var (valueStart, valueLength) = request.Value(i);
-                var headerName = head.Slice(nameStart, nameLength);
-                writer.Write(headerName);
-                writer.Write(": "u8);
-                writer.Write(head.Slice(valueStart, valueLength));
-
-                // A name the device sent on several lines goes as one line, as HttpClient sends it (Cookie joined by "; ").
-                for (var j = i + 1; j < request.HeaderCount; j++)
-                {
-                    var (otherStart, otherLength) = request.Name(j);
-                    if (!_dropped[j] && otherLength == nameLength && Ascii.EqualsIgnoreCase(headerName, head.Slice(otherStart, otherLength)))
-                    {
-                        var (otherValueStart, otherValueLength) = request.Value(j);
-                        writer.Write(Ascii.EqualsIgnoreCase(headerName, "Cookie"u8) ? "; "u8 : ", "u8);
-                        writer.Write(head.Slice(otherValueStart, otherValueLength));
-                        _dropped[j] = true;
-                    }
-                }
-
-                for (var k = 0; k < _added.Count; k++)
-                {
-                    if (_added[k].Key is { } key && key.Length == nameLength && Ascii.EqualsIgnoreCase(headerName, key))
-                    {
-                        writer.Write(", "u8);
-                        writer.WriteLatin1(_added[k].Value);
-                        _added[k] = default;
-                    }
-                }
-
-                writer.Write("\r\n"u8);
-            }
+            WriteIdentityHeaders(ref writer, entry, config, in device, timestampMs);
         }
 
+        writer.Write("\r\n"u8);
+    }
+
+    /// <summary>Which device headers do not pass: Beam's own and hop-by-hop ones (the entry's rules may drop more).</summary>
+    private void MarkDroppedDeviceHeaders(scoped ReadOnlySpan<byte> head)
+    {
+        var request = _request;
+        Span<char> name = stackalloc char[256];
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            var (start, length) = request.Name(i);
+            _dropped[i] = length > name.Length || BeamHeaders.IsDropped(name[..Encoding.Latin1.GetChars(head.Slice(start, length), name)]);
+        }
+    }
+
+    /// <summary>
+    /// The device's lines still passing. Values added under a name the device also sent join its line, and a name the
+    /// device sent on several lines goes as one, as HttpClient writes them ("X-Multi: device, beam"; Cookie joined by "; ").
+    /// </summary>
+    private void WriteDeviceHeaders(ref SendWriter writer, scoped ReadOnlySpan<byte> head)
+    {
+        var request = _request;
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            if (_dropped[i])
+            {
+                continue;
+            }
+
+            var (nameStart, nameLength) = request.Name(i);
+            var (valueStart, valueLength) = request.Value(i);
+            var headerName = head.Slice(nameStart, nameLength);
+            writer.Write(headerName);
+            writer.Write(": "u8);
+            writer.Write(head.Slice(valueStart, valueLength));
+            for (var j = i + 1; j < request.HeaderCount; j++)
+            {
+                var (otherStart, otherLength) = request.Name(j);
+                if (!_dropped[j] && otherLength == nameLength && Ascii.EqualsIgnoreCase(headerName, head.Slice(otherStart, otherLength)))
+                {
+                    var (otherValueStart, otherValueLength) = request.Value(j);
+                    writer.Write(Ascii.EqualsIgnoreCase(headerName, "Cookie"u8) ? "; "u8 : ", "u8);
+                    writer.Write(head.Slice(otherValueStart, otherValueLength));
+                    _dropped[j] = true;
+                }
+            }
+
+            AppendAddedValues(ref writer, headerName);
+            writer.Write("\r\n"u8);
+        }
+    }
+
+    /// <summary>Joins the values added under <paramref name="headerName"/> to the device's line, and forgets them.</summary>
+    private void AppendAddedValues(ref SendWriter writer, scoped ReadOnlySpan<byte> headerName)
+    {
+        for (var k = 0; k < _added.Count; k++)
+        {
+            if (_added[k].Key is { } key && key.Length == headerName.Length && Ascii.EqualsIgnoreCase(headerName, key))
+            {
+                writer.Write(", "u8);
+                writer.WriteLatin1(_added[k].Value);
+                _added[k] = default;
+            }
+        }
+    }
+
+    /// <summary>The added headers no device line took, one line per name (values of one name share it).</summary>
+    private void WriteAddedHeaders(ref SendWriter writer)
+    {
         for (var k = 0; k < _added.Count; k++)
         {
             if (_added[k].Key is not { } added)
@@ -374,28 +436,30 @@ internal sealed partial class RelayConnection : IDisposable
 
             writer.Write("\r\n"u8);
         }
+    }
 
-        if (identityOnly)
-        {
-            var identity = entry.IdentityFor(device.Subscriber!, device.Imei);
-            var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
-            var lines = writer.GetSpan(SoracomSigner.GetHttpHeaderLinesMaxLength(identity));
-            writer.Advance(signer is not null && !identity.IsEmpty
-                ? signer.WriteHttpHeaderLines(identity, timestampMs, lines)
-                : SoracomSigner.WriteIdentityHeaderLines(identity, lines));
-        }
+    /// <summary>Beam's identity headers (signed when the entry says so), written in place with no header list between.</summary>
+    private static void WriteIdentityHeaders(ref SendWriter writer, BeamEntry entry, BeamGroupConfig config, in DeviceIdentity device, long timestampMs)
+    {
+        var identity = entry.IdentityFor(device.Subscriber!, device.Imei);
+        var signer = entry.AddSignature ? config.SignerFor(entry, device.Subscriber!.Imsi) : null;
+        var lines = writer.GetSpan(SoracomSigner.GetHttpHeaderLinesMaxLength(identity));
+        writer.Advance(signer is not null && !identity.IsEmpty
+            ? signer.WriteHttpHeaderLines(identity, timestampMs, lines)
+            : SoracomSigner.WriteIdentityHeaderLines(identity, lines));
+    }
 
-        writer.Write("\r\n"u8);
-
-        // The part of the body already read goes in the same send, if it fits.
+    /// <summary>The part of the body already read goes in the same send, if it fits; returns how much went.</summary>
+    private int WriteArrivedBody(ref SendWriter writer, ReadOnlySequence<byte> buffer, long headLength)
+    {
         var arrived = buffer.Length - headLength;
-        var inline = (int)Math.Min(Math.Min(arrived, request.ContentLength), Math.Max(0, BufferSize - writer.Length));
+        var inline = (int)Math.Min(Math.Min(arrived, _request.ContentLength), Math.Max(0, BufferSize - writer.Length));
         if (inline > 0)
         {
             writer.Write(buffer.Slice(headLength, inline));
         }
 
-        return new Exchange(entry, relayTarget, device, writer.Length, request.ContentLength - inline, headLength + inline, request.Close, request.IsHead);
+        return inline;
     }
 
     /// <summary>Sends the prepared request, streams the rest of the body, relays the response. False ends the connection.</summary>

@@ -45,7 +45,15 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         }
     }
 
-    public async Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken)
+    public Task<long> ReadAsync(long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, CancellationToken cancellationToken) =>
+        ReadAsync(sinceVersion, only, visit, subscriberCount: null, cancellationToken);
+
+    public Task<long> ReadAllAsync(Action<RegistryElementKind, string, string?> small, Action<int> subscriberCount, Utf8RowVisitor subscriber, CancellationToken cancellationToken) =>
+        ReadAsync(-1, null, IRegistryStore.TextRows(small, subscriber), subscriberCount, cancellationToken);
+
+    /// <param name="subscriberCount">Told how many subscribers to expect (a hint) before the first: a whole read only.</param>
+    private async Task<long> ReadAsync(
+        long sinceVersion, RegistryElementKind? only, Action<RegistryElementKind, string, string?> visit, Action<int>? subscriberCount, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
@@ -60,6 +68,11 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             if (only is not null && only != kind)
             {
                 continue;
+            }
+
+            if (kind == RegistryElementKind.Subscriber && subscriberCount is not null)
+            {
+                subscriberCount(await SubscriberCountHintAsync(connection, tx, cancellationToken));
             }
 
             var table = SqliteRegistryStore.Table(kind);
@@ -79,6 +92,26 @@ internal sealed class PostgresRegistryStore : IRegistryStore
 
         await tx.CommitAsync(cancellationToken);
         return version;
+    }
+
+    /// <summary>
+    /// How many subscribers a whole read will find, only to size the index once (as SQLite's count does) rather than
+    /// grow it through a dozen doublings. The planner's estimate (<c>pg_class.reltuples</c>, kept by ANALYZE and
+    /// autovacuum) costs nothing, where count(*) would read the whole table once more before reading it; a table never
+    /// analyzed (-1 since PostgreSQL 14: freshly created or loaded) is counted instead. A stale estimate only sizes the
+    /// index too large or too small, never changes what is loaded.
+    /// </summary>
+    private static async Task<int> SubscriberCountHintAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE (SELECT count(*) FROM registry_subscribers) END
+            FROM pg_class c WHERE c.oid = 'registry_subscribers'::regclass
+            """,
+            connection,
+            tx);
+        var estimate = await command.ExecuteScalarAsync(cancellationToken) as long? ?? 0;
+        return (int)Math.Clamp(estimate, 0, int.MaxValue);
     }
 
     public async Task<long> GetVersionAsync(CancellationToken cancellationToken)

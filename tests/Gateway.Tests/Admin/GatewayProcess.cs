@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Gateway.Tests.Admin;
 
@@ -38,6 +39,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>Extra services for the host (a recording device service), registered before it is built.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    /// <summary>The running gateway's services (the last start's), e.g. its <c>IMeterFactory</c> to scope a meter listener to it.</summary>
+    public IServiceProvider Services { get; private set; } = null!;
 
     /// <summary>A free port for the HTTPS device listener; pass <c>{https-port}</c> in the extra arguments to use it.</summary>
     public int HttpsPort { get; private set; } = FreePort();
@@ -102,7 +106,11 @@ internal sealed class GatewayProcess : IAsyncDisposable
             .. (string[])(WithLpwa ? ["--lpwa-port", LpwaPort.ToString(System.Globalization.CultureInfo.InvariantCulture)] : []),
             .. extraArgs.Select(a => a.Replace("{https-port}", HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)),
         ];
-        _run = GatewayHost.RunAsync(args, _stop.Token, ConfigureServices);
+        _run = GatewayHost.RunAsync(args, _stop.Token, services =>
+        {
+            ConfigureServices?.Invoke(services);
+            services.AddSingleton<IHostedService>(provider => new ServicesCapture(this, provider));
+        });
         for (var i = 0; i < 200; i++)
         {
             if (_run.IsCompleted)
@@ -219,5 +227,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
                 return port;
             }
         }
+    }
+
+    /// <summary>Takes the host's service provider as the host starts its services, before the gateway answers.</summary>
+    private sealed class ServicesCapture : IHostedService
+    {
+        public ServicesCapture(GatewayProcess owner, IServiceProvider services) => owner.Services = services;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

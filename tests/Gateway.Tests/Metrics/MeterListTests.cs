@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Reflection;
 using Gateway.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Metrics;
 
@@ -8,6 +9,9 @@ namespace Gateway.Tests.Metrics;
 public sealed class MeterListTests
 {
     private static readonly Assembly[] s_assemblies = [typeof(GatewayMeters).Assembly, typeof(Gateway.BinaryParser.BinaryFormat).Assembly];
+
+    // Meters a gateway instance makes from its IMeterFactory (one per instance, told apart by scope) are made here too.
+    private static readonly ServiceProvider s_services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     [Fact]
     public void Every_meter_in_the_code_is_exported()
@@ -66,12 +70,40 @@ public sealed class MeterListTests
         }
     }
 
-    /// <summary>The meters held in static fields of the gateway's types (every one of ours is).</summary>
-    private static IEnumerable<Meter> AllMeters() =>
-        s_assemblies.SelectMany(static a => a.GetTypes()).Where(static t => !t.ContainsGenericParameters)
+    /// <summary>
+    /// The meters held in static fields of the gateway's types, and those its types make from an
+    /// <see cref="IMeterFactory"/> (a constructor taking only one), made here from a factory of the test's own.
+    /// </summary>
+    private static IEnumerable<Meter> AllMeters()
+    {
+        var types = s_assemblies.SelectMany(static a => a.GetTypes()).Where(static t => !t.ContainsGenericParameters).ToList();
+        var statics = types
             .SelectMany(static t => t.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
             .Where(static f => f.FieldType == typeof(Meter))
             .Select(static f => (Meter)f.GetValue(null)!);
+        var factory = s_services.GetRequiredService<IMeterFactory>();
+        var scoped = new List<Meter>();
+        using (var listener = new MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, _) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    scoped.Add(instrument.Meter);
+                }
+            };
+            listener.Start();
+            foreach (var constructor in types.SelectMany(static t => t.GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)))
+            {
+                if (constructor.GetParameters() is [{ ParameterType: var p }] && p == typeof(IMeterFactory))
+                {
+                    constructor.Invoke([factory]);
+                }
+            }
+        }
+
+        return statics.Concat(scoped).Distinct();
+    }
 
     private static string RepositoryRoot()
     {

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Gateway.ProxyProtocol;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.ProxyProtocol;
 
@@ -62,8 +64,10 @@ public sealed class ProxyProtocolOptionsTests
     [Fact]
     public void The_gate_trusts_only_the_configured_ranges_including_ipv4_mapped_peers()
     {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var gate = new ProxyProtocolGate(
             new ProxyProtocolOptions { TrustedProxies = ["127.0.0.40/30", "fd00::7"] },
+            new ProxyProtocolMetrics(services.GetRequiredService<IMeterFactory>()),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<ProxyProtocolGate>.Instance);
         Assert.True(gate.IsOn);
         Assert.True(gate.IsTrusted(System.Net.IPAddress.Parse("127.0.0.42")));

@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Beam;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.ProxyProtocol;
 
@@ -26,6 +28,9 @@ public class ProxyProtocolTests : IAsyncLifetime
     private readonly GatewayProcess _gateway = new();
     private RecordingUpstream _upstream = null!;
     private LineEcho _echo = null!;
+
+    /// <summary>This gateway's meters: rejections are counted on them alone.</summary>
+    private IMeterFactory Meters => _gateway.Services.GetRequiredService<IMeterFactory>();
 
     /// <summary>Whether the relay runs on its event loops (Gateway:Beam:EventLoopRelay) or on Kestrel's transport.</summary>
     protected virtual bool EventLoops => true;
@@ -273,7 +278,7 @@ public class ProxyProtocolTests : IAsyncLifetime
         foreach (var (port, entry) in (ValueTuple<int, string>[])[(_gateway.HttpPort, "http"), (_gateway.TcpPort, "tcp_relay"), (_gateway.UnifiedPort, "unified"), (_gateway.MqttPort, "mqtt"),
             (_gateway.DeviceHttpPort, "device_http"), (_gateway.MqttPipelinePort, "device_mqtt")])
         {
-            using var counter = new RejectionCounter(reason, entry);
+            using var counter = new RejectionCounter(reason, entry, Meters);
             Assert.Equal(string.Empty, await RawAsync(Proxy, port, Bad(bytes), lines: 1, halfClose: bytes == "v2-cut-then-close"));
             Assert.True(await counter.WaitAsync(), $"{entry}: {reason} not counted");
         }
@@ -284,13 +289,17 @@ public class ProxyProtocolTests : IAsyncLifetime
     [Fact]
     public async Task A_header_that_does_not_arrive_whole_in_time_closes_the_connection()
     {
+        // Another gateway's meters (any other instance in this process): its counter must not see this gateway's refusals.
+        using var other = new ServiceCollection().AddMetrics().BuildServiceProvider();
         foreach (var (port, entry) in (ValueTuple<int, string>[])[(_gateway.HttpPort, "http"), (_gateway.TcpPort, "tcp_relay")])
         {
-            using var counter = new RejectionCounter("truncated", entry);
+            using var counter = new RejectionCounter("truncated", entry, Meters);
+            using var elsewhere = new RejectionCounter("truncated", entry, other.GetRequiredService<IMeterFactory>());
 
             // Ten bytes of the signature, then nothing: closed by the gateway once its deadline (1 s here) has passed.
             Assert.Equal(string.Empty, await RawAsync(Proxy, port, ProxyHeaderBytes.V2Signature[..10], lines: 1));
             Assert.True(await counter.WaitAsync(), $"{entry}: truncated not counted");
+            Assert.Equal(0, elsewhere.Count);
         }
     }
 

@@ -2,17 +2,22 @@ using System.Diagnostics.Metrics;
 
 namespace Gateway.Tests.ProxyProtocol;
 
-/// <summary>Counts <c>gateway.proxy_protocol.rejected</c> for one reason on one entry point, from any gateway in this process.</summary>
+/// <summary>
+/// Counts <c>gateway.proxy_protocol.rejected</c> for one reason on one entry point of one gateway: the one whose
+/// <see cref="IMeterFactory"/> is given (its meter's scope), so that another gateway's refusals in this process, from
+/// tests running alongside, are never counted.
+/// </summary>
 internal sealed class RejectionCounter : IDisposable
 {
     private readonly MeterListener _listener = new();
     private int _count;
 
-    public RejectionCounter(string reason, string entryPoint)
+    public RejectionCounter(string reason, string entryPoint, IMeterFactory gateway)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == global::Gateway.ProxyProtocol.ProxyProtocolMetrics.MeterName && instrument.Name == "gateway.proxy_protocol.rejected")
+            if (ReferenceEquals(instrument.Meter.Scope, gateway)
+                && instrument.Meter.Name == global::Gateway.ProxyProtocol.ProxyProtocolMetrics.MeterName && instrument.Name == "gateway.proxy_protocol.rejected")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
