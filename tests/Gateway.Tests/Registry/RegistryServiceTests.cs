@@ -383,7 +383,7 @@ public abstract class RegistryServiceTests : IAsyncDisposable
     private static AddressBinding Session(string imsi, int second = 0) => new(imsi, null, null, DateTimeOffset.UnixEpoch.AddSeconds(second), "pgw-1");
 
     [Fact]
-    public async Task Auto_registrations_and_their_bindings_are_one_write_per_batch_and_survive_a_restart()
+    public async Task Auto_registrations_and_their_bindings_are_written_by_batch_and_survive_a_restart()
     {
         var (a, resolverA) = await StartAsync(SeedDocument());
         var store = _stores[0];
@@ -395,7 +395,8 @@ public abstract class RegistryServiceTests : IAsyncDisposable
         Assert.All(results, static r => Assert.True(r.Succeeded, string.Join("; ", r.Errors)));
         Assert.All(Enumerable.Range(0, 200), i => Assert.Equal($"44010888{i:0000000}", resolverA.ResolveAddress(IPAddress.Parse($"127.0.8.{i}")).Subscriber?.Imsi));
 
-        // One transaction per batch carries both: as many binding versions as registry versions, fewer than the SIMs.
+        // Each batch writes both, once: as many binding versions as registry versions, fewer than the SIMs. (That they
+        // are one transaction is what A_binding_the_store_refuses_leaves_its_registration_unwritten_too shows.)
         var registryWrites = await store.GetVersionAsync(Ct) - versionBefore;
         Assert.Equal(registryWrites, await store.GetBindingsVersionAsync(Ct) - bindingsBefore);
         Assert.True(registryWrites < 200, $"{registryWrites} writes for 200 registrations");
