@@ -474,7 +474,14 @@ internal sealed partial class RegistryService : BackgroundService
     private async Task ReloadBindingsAsync(CancellationToken cancellationToken)
     {
         var bindings = new List<(string Address, AddressBinding Binding)>();
-        var version = await _store.ReadBindingsAsync(-1, (address, binding) => bindings.Add((address, binding!)), cancellationToken);
+        var version = await _store.ReadBindingsAsync(-1, (address, binding) =>
+        {
+            // A row that does not read as a binding binds nothing (as a change, it unbinds).
+            if (binding is not null)
+            {
+                bindings.Add((address, binding));
+            }
+        }, cancellationToken);
         _resolver.ReplaceBindings(bindings);
         Interlocked.Exchange(ref _bindingsVersion, version);
     }
