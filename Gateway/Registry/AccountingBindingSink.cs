@@ -24,27 +24,18 @@ internal sealed partial class AccountingBindingSink(IdentityResolver resolver, R
                     return true;
                 }
 
+                var binding = new AddressBinding(e.Imsi, e.Imei, e.Msisdn, e.ReceivedAt, Nas(e));
                 if (resolver.Snapshot.FindByImsi(e.Imsi) is null)
                 {
-                    if (autoRegisterGroupId is null)
+                    if (autoRegisterGroupId is not null)
                     {
-                        LogUnknownImsi(logger, e.Imsi, e.FramedIpAddress.ToString());
+                        return await AutoRegisterAsync(e, e.FramedIpAddress, binding, autoRegisterGroupId, cancellationToken);
                     }
-                    else
-                    {
-                        // Coalesced: in an attach storm, the new SIMs waiting at one moment share one store transaction.
-                        var result = await registry.ApplyCoalescedAsync(AutoRegistration.Change(e.Imsi, autoRegisterGroupId, e.Imei, e.Msisdn), cancellationToken);
-                        if (!result.Succeeded)
-                        {
-                            LogAutoRegisterFailed(logger, e.Imsi, string.Join("; ", result.Errors));
-                            return false;
-                        }
 
-                        LogAutoRegistered(logger, e.Imsi, autoRegisterGroupId);
-                    }
+                    LogUnknownImsi(logger, e.Imsi, e.FramedIpAddress.ToString());
                 }
 
-                return await StoreAsync(() => registry.BindAddressAsync(e.FramedIpAddress, new AddressBinding(e.Imsi, e.Imei, e.Msisdn, e.ReceivedAt, Nas(e)), cancellationToken));
+                return await StoreAsync(() => registry.BindAddressAsync(e.FramedIpAddress, binding, cancellationToken));
 
             case AcctStatusType.Stop:
                 return e.FramedIpAddress is null || await StoreAsync(() => registry.UnbindAddressAsync(e.FramedIpAddress, e.Imsi, cancellationToken));
@@ -56,6 +47,33 @@ internal sealed partial class AccountingBindingSink(IdentityResolver resolver, R
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Registers the SIM and binds its address in one store transaction, coalesced: in an attach storm, the new SIMs
+    /// waiting at one moment share one transaction (and one fsync), and the answer waits for nothing else.
+    /// </summary>
+    private async Task<bool> AutoRegisterAsync(AccountingEvent e, System.Net.IPAddress address, AddressBinding binding, string groupId, CancellationToken cancellationToken)
+    {
+        RegistryUpdateResult result;
+        try
+        {
+            result = await registry.RegisterAndBindAsync(AutoRegistration.Change(e.Imsi!, groupId, e.Imei, e.Msisdn), address, binding, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(logger, ex);
+            return false;
+        }
+
+        if (!result.Succeeded)
+        {
+            LogAutoRegisterFailed(logger, e.Imsi!, string.Join("; ", result.Errors));
+            return false;
+        }
+
+        LogAutoRegistered(logger, e.Imsi!, groupId);
+        return true;
     }
 
     /// <summary>Who reported a session: the NAS-Identifier, else the address the request came from.</summary>

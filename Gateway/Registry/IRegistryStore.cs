@@ -71,32 +71,29 @@ internal interface IRegistryStore : IAsyncDisposable
     Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Binds an address (RADIUS accounting), or with a null binding unbinds it — only while it is still bound to
-    /// <paramref name="expectedImsi"/> when that is given. Bindings have their own version counter, so address churn
-    /// never reloads the registry.
+    /// As <see cref="WriteAsync(IEnumerable{RegistryChange}, CancellationToken)"/>, with <paramref name="bindings"/>
+    /// written in the same transaction (RADIUS auto-registration: the new SIM and its session's binding are one
+    /// durable write, kept or lost together). Returns both versions; the bindings version is -1 when there were none.
     /// </summary>
-    Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken);
+    Task<(long Version, long BindingsVersion)> WriteAsync(IEnumerable<RegistryChange> changes, IReadOnlyList<BindingChange> bindings, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Several binding changes in one transaction, applied in order, and one bump of the bindings version (an attach
-    /// storm: a transaction per batch, not per SIM). By default one transaction each.
+    /// Binds addresses (RADIUS accounting) or, with a null binding, unbinds them — only while still bound to the
+    /// change's expected IMSI when one is given — in one transaction, in order, with one bump of the bindings
+    /// version (an attach storm: a transaction per batch, not per SIM). Bindings have their own version counter, so
+    /// address churn never reloads the registry; each changed address is noted at that version, so other instances
+    /// read only what changed (<see cref="ReadBindingsAsync"/>).
     /// </summary>
-    async Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken)
-    {
-        var version = await GetBindingsVersionAsync(cancellationToken);
-        foreach (var c in changes)
-        {
-            version = await WriteBindingAsync(c.Address, c.Binding, c.ExpectedImsi, cancellationToken);
-        }
-
-        return version;
-    }
+    Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken);
 
     /// <summary>Removes every binding a NAS reported (Accounting-On/Off: its sessions are all over).</summary>
     Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken);
 
-    /// <summary>Every binding and the bindings version.</summary>
-    Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// In one transaction: every binding (<paramref name="sinceVersion"/> negative), or each address changed after
+    /// <paramref name="sinceVersion"/> with its binding now (null: unbound). Returns the bindings version read.
+    /// </summary>
+    Task<long> ReadBindingsAsync(long sinceVersion, Action<string, AddressBinding?> visit, CancellationToken cancellationToken);
 
     /// <summary>The bindings version; cheap, polled.</summary>
     Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken);

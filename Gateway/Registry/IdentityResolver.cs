@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 
@@ -17,7 +16,7 @@ internal sealed class IdentityResolver(Sessions.DeviceSessions? sessions = null)
     private static readonly Counter<long> s_refusals = s_meter.CreateCounter<long>(
         "gateway.identity.refusals", description: "Messages refused because their origin did not resolve to an active subscriber, by reason.");
 
-    private readonly ConcurrentDictionary<UInt128, AddressBinding> _bindings = new();
+    private readonly BindingTable _bindings = new();
     private volatile RegistrySnapshot _snapshot = RegistrySnapshot.Empty;
 
     public RegistrySnapshot Snapshot => _snapshot;
@@ -25,15 +24,15 @@ internal sealed class IdentityResolver(Sessions.DeviceSessions? sessions = null)
     /// <summary>Installs a new registry view; messages already being handled keep the one they started with.</summary>
     public void Publish(RegistrySnapshot snapshot) => _snapshot = snapshot ?? throw new ArgumentNullException(nameof(snapshot));
 
-    public void Bind(IPAddress address, AddressBinding binding) => _bindings[RegistrySnapshot.Key(address)] = binding;
+    public void Bind(IPAddress address, AddressBinding binding) => _bindings.Set(RegistrySnapshot.Key(address), binding);
 
     public bool Unbind(IPAddress address, string? imsi = null)
     {
         var key = RegistrySnapshot.Key(address);
         // A Stop for an old session must not remove a newer binding of the same address to another SIM.
         return imsi is null
-            ? _bindings.TryRemove(key, out _)
-            : _bindings.TryGetValue(key, out var current) && current.Imsi == imsi && _bindings.TryRemove(new KeyValuePair<UInt128, AddressBinding>(key, current));
+            ? _bindings.Remove(key)
+            : _bindings.TryGetValue(key, out var current) && current.Imsi == imsi && _bindings.Remove(key, current);
     }
 
     /// <summary>Replaces every binding with what the store holds (bindings made by any instance).</summary>
@@ -48,17 +47,38 @@ internal sealed class IdentityResolver(Sessions.DeviceSessions? sessions = null)
             }
         }
 
-        foreach (var key in _bindings.Keys)
+        foreach (var key in _bindings.Keys())
         {
             if (!fresh.ContainsKey(key))
             {
-                _bindings.TryRemove(key, out _);
+                _bindings.Remove(key);
             }
         }
 
         foreach (var (key, binding) in fresh)
         {
-            _bindings[key] = binding;
+            _bindings.Set(key, binding);
+        }
+    }
+
+    /// <summary>
+    /// One address as the store now holds it (<paramref name="binding"/> null: unbound), from another instance's change
+    /// read incrementally: the rest of the bindings are left as they are.
+    /// </summary>
+    public void ApplyBinding(string address, AddressBinding? binding)
+    {
+        if (!IPAddress.TryParse(address, out var ip))
+        {
+            return;
+        }
+
+        if (binding is null)
+        {
+            _bindings.Remove(RegistrySnapshot.Key(ip));
+        }
+        else
+        {
+            _bindings.Set(RegistrySnapshot.Key(ip), binding);
         }
     }
 

@@ -50,15 +50,16 @@ internal sealed class RegistryEdit
     /// <summary>Changes of groups and credential sets; the few of them are parsed again as a whole.</summary>
     public void ApplySmall(IEnumerable<RegistryChange> changes)
     {
-        var candidate = _smallChanged ? _small : (JsonObject)_small.DeepClone();
-        var any = false;
+        // Copied only when something changes: every batch of registrations passes here with none, and the groups'
+        // configuration (Beam, Funnel, credentials) was deep-copied for each of them.
+        JsonObject? candidate = null;
         foreach (var change in changes)
         {
+            candidate ??= _smallChanged ? _small : (JsonObject)_small.DeepClone();
             Replace(candidate, change);
-            any = true;
         }
 
-        if (!any)
+        if (candidate is null)
         {
             return;
         }

@@ -28,7 +28,7 @@ internal sealed partial class RegistryService : BackgroundService
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SemaphoreSlim _bindingLock = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentQueue<(BindingChange Change, Action Publish, TaskCompletionSource Done)> _bindingQueue = new();
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> _coalesced = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<QueuedRegistration> _coalesced = new();
     private readonly CoalescingWriter _registrationWriter;
     private readonly CoalescingWriter _bindingWriter;
     private RegistryState _state = RegistryState.Empty;
@@ -112,12 +112,23 @@ internal sealed partial class RegistryService : BackgroundService
     /// <paramref name="cancellationToken"/> ends this caller's wait; its change, once queued, is written with the
     /// others (a batch is not one caller's to cancel).
     /// </remarks>
-    public Task<RegistryUpdateResult> ApplyCoalescedAsync(RegistryChange change, CancellationToken cancellationToken)
+    public Task<RegistryUpdateResult> ApplyCoalescedAsync(RegistryChange change, CancellationToken cancellationToken) =>
+        Coalesced(new QueuedRegistration(change, null, null), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ApplyCoalescedAsync"/>, and binds <paramref name="address"/> to the new SIM in the same store
+    /// transaction (RADIUS auto-registration): one durable write per batch, not one for the SIMs and another for their
+    /// sessions, and a crash keeps a SIM and its binding together or neither. Completes once both are written and in
+    /// force here; a refused registration binds nothing.
+    /// </summary>
+    public Task<RegistryUpdateResult> RegisterAndBindAsync(RegistryChange change, IPAddress address, AddressBinding binding, CancellationToken cancellationToken) =>
+        Coalesced(new QueuedRegistration(change, new BindingChange(address.ToString(), binding, null), () => _resolver.Bind(address, binding)), cancellationToken);
+
+    private Task<RegistryUpdateResult> Coalesced(QueuedRegistration item, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource<RegistryUpdateResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _coalesced.Enqueue((change, done));
+        _coalesced.Enqueue(item);
         _registrationWriter.Wake();
-        return done.Task.WaitAsync(cancellationToken);
+        return item.Done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>One batch of queued registrations under the write lock (the lock lets admin writes and polls in between).</summary>
@@ -136,7 +147,7 @@ internal sealed partial class RegistryService : BackgroundService
 
     private async Task ApplyQueuedAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)>();
+        var batch = new List<QueuedRegistration>();
         while (batch.Count < MaxCoalesced && _coalesced.TryDequeue(out var item))
         {
             batch.Add(item);
@@ -148,9 +159,9 @@ internal sealed partial class RegistryService : BackgroundService
         }
         catch (Exception e)
         {
-            foreach (var (_, done) in batch)
+            foreach (var item in batch)
             {
-                done.TrySetException(e);
+                item.Done.TrySetException(e);
             }
         }
     }
@@ -159,14 +170,14 @@ internal sealed partial class RegistryService : BackgroundService
     /// The batch in one transaction; if refused, each half on its own, and so on down to the refused changes:
     /// one bad registration among a thousand costs about twenty attempts, not a thousand transactions.
     /// </summary>
-    private async Task ApplyBatchAsync(List<(RegistryChange Change, TaskCompletionSource<RegistryUpdateResult> Done)> batch, CancellationToken cancellationToken)
+    private async Task ApplyBatchAsync(List<QueuedRegistration> batch, CancellationToken cancellationToken)
     {
-        var result = await ApplyLockedAsync([.. batch.Select(static b => b.Change)], cancellationToken);
+        var result = await ApplyLockedAsync([.. batch.Select(static b => b.Change)], [.. batch.Where(static b => b.Binding is not null)], cancellationToken);
         if (result.Succeeded || batch.Count == 1)
         {
-            foreach (var (_, done) in batch)
+            foreach (var item in batch)
             {
-                done.TrySetResult(result);
+                item.Done.TrySetResult(result);
             }
 
             return;
@@ -177,7 +188,11 @@ internal sealed partial class RegistryService : BackgroundService
         await ApplyBatchAsync(batch[half..], cancellationToken);
     }
 
-    private async Task<RegistryUpdateResult> ApplyLockedAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken)
+    private Task<RegistryUpdateResult> ApplyLockedAsync(IReadOnlyList<RegistryChange> changes, CancellationToken cancellationToken) =>
+        ApplyLockedAsync(changes, [], cancellationToken);
+
+    /// <summary>Under the write lock: validates, writes (with the bindings, if any, in the same transaction) and publishes.</summary>
+    private async Task<RegistryUpdateResult> ApplyLockedAsync(IReadOnlyList<RegistryChange> changes, IReadOnlyList<QueuedRegistration> bindings, CancellationToken cancellationToken)
     {
         // Start from the store, not memory, so a change made by another instance a moment ago is not undone.
         await CatchUpAsync(cancellationToken);
@@ -202,9 +217,39 @@ internal sealed partial class RegistryService : BackgroundService
             return RegistryUpdateResult.Failed(errors);
         }
 
-        var version = await Noted(_store.WriteAsync(changes, cancellationToken));
-        Publish(next, version);
-        return new RegistryUpdateResult(true, version, []);
+        if (bindings.Count == 0)
+        {
+            var version = await Noted(_store.WriteAsync(changes, cancellationToken));
+            Publish(next, version);
+            return new RegistryUpdateResult(true, version, []);
+        }
+
+        return await WriteWithBindingsAsync(changes, next, bindings, cancellationToken);
+    }
+
+    /// <summary>
+    /// The registry's changes and the bindings in one transaction. The binding lock (taken after the write lock, which
+    /// no one takes the other way round) keeps the poll and binding batches out until both are published here.
+    /// </summary>
+    private async Task<RegistryUpdateResult> WriteWithBindingsAsync(IReadOnlyList<RegistryChange> changes, RegistryState next, IReadOnlyList<QueuedRegistration> bindings, CancellationToken cancellationToken)
+    {
+        await _bindingLock.WaitAsync(cancellationToken);
+        try
+        {
+            var (version, bindingsVersion) = await Noted(_store.WriteAsync(changes, [.. bindings.Select(static b => b.Binding!)], cancellationToken));
+            Publish(next, version);
+            foreach (var item in bindings)
+            {
+                item.Publish!();
+            }
+
+            NoteOwnBindingsVersion(bindingsVersion);
+            return new RegistryUpdateResult(true, version, []);
+        }
+        finally
+        {
+            _bindingLock.Release();
+        }
     }
 
     /// <summary>
@@ -248,14 +293,14 @@ internal sealed partial class RegistryService : BackgroundService
                 if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
                 {
                     // Checked again under the binding lock: between a batch's commit and its noting the version it
-                    // wrote, the store is ahead of this instance by its own write, and a reload of every binding
-                    // (hundreds of thousands in a storm) for that was most of a storm's growing cost.
+                    // wrote, the store is ahead of this instance by its own write, and reading the bindings for that
+                    // (before they were read by change, every one of hundreds of thousands) was a storm's growing cost.
                     await _bindingLock.WaitAsync(stoppingToken);
                     try
                     {
                         if (await _store.GetBindingsVersionAsync(stoppingToken) != Interlocked.Read(ref _bindingsVersion))
                         {
-                            await ReloadBindingsAsync(stoppingToken);
+                            await CatchUpBindingsAsync(stoppingToken);
                         }
                     }
                     finally
@@ -351,9 +396,7 @@ internal sealed partial class RegistryService : BackgroundService
                 item.Publish();
             }
 
-            // When no other instance wrote in between, this instance already holds that version: the next poll must
-            // not reload every binding because of its own write (at a storm's rate that was a full reload a second).
-            Interlocked.CompareExchange(ref _bindingsVersion, version, version - 1);
+            NoteOwnBindingsVersion(version);
             foreach (var item in batch)
             {
                 item.Done.TrySetResult();
@@ -368,12 +411,26 @@ internal sealed partial class RegistryService : BackgroundService
         }
     }
 
-    /// <summary>Removes every binding a NAS made (Accounting-On/Off).</summary>
+    /// <summary>
+    /// When no other instance wrote in between, this instance already holds the version its own write made: the next
+    /// poll must not read the bindings again because of it (at a storm's rate that was a read a second).
+    /// </summary>
+    private void NoteOwnBindingsVersion(long version) => Interlocked.CompareExchange(ref _bindingsVersion, version, version - 1);
+
+    /// <summary>Removes every binding a NAS made (Accounting-On/Off), here by reading back just the addresses it had.</summary>
     public async Task UnbindNasAsync(string nas, CancellationToken cancellationToken)
     {
         await LeaveIoThread();
-        await Noted(_store.DeleteBindingsOfNasAsync(nas, cancellationToken));
-        await ReloadBindingsAsync(cancellationToken);
+        await _bindingLock.WaitAsync(cancellationToken);
+        try
+        {
+            await Noted(_store.DeleteBindingsOfNasAsync(nas, cancellationToken));
+            await CatchUpBindingsAsync(cancellationToken);
+        }
+        finally
+        {
+            _bindingLock.Release();
+        }
     }
 
     /// <summary>
@@ -400,7 +457,7 @@ internal sealed partial class RegistryService : BackgroundService
     }
 
     /// <summary>A store write whose "store unavailable" failure is also kept for <see cref="StoreProblem"/>.</summary>
-    private async Task<long> Noted(Task<long> write)
+    private async Task<T> Noted<T>(Task<T> write)
     {
         try
         {
@@ -413,10 +470,30 @@ internal sealed partial class RegistryService : BackgroundService
         }
     }
 
+    /// <summary>Every binding the store holds (at start).</summary>
     private async Task ReloadBindingsAsync(CancellationToken cancellationToken)
     {
-        var (bindings, version) = await _store.LoadBindingsAsync(cancellationToken);
+        var bindings = new List<(string Address, AddressBinding Binding)>();
+        var version = await _store.ReadBindingsAsync(-1, (address, binding) =>
+        {
+            // A row that does not read as a binding binds nothing (as a change, it unbinds).
+            if (binding is not null)
+            {
+                bindings.Add((address, binding));
+            }
+        }, cancellationToken);
         _resolver.ReplaceBindings(bindings);
+        Interlocked.Exchange(ref _bindingsVersion, version);
+    }
+
+    /// <summary>
+    /// The addresses other instances (or a NAS's restart) changed since this instance's bindings version, read and
+    /// applied one by one; the rest stay as they are. Called under the binding lock. Reloading every binding instead
+    /// cost a read of the whole table (300,000 rows after a storm) for each change another instance made.
+    /// </summary>
+    private async Task CatchUpBindingsAsync(CancellationToken cancellationToken)
+    {
+        var version = await _store.ReadBindingsAsync(Interlocked.Read(ref _bindingsVersion), _resolver.ApplyBinding, cancellationToken);
         Interlocked.Exchange(ref _bindingsVersion, version);
     }
 

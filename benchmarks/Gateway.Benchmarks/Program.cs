@@ -63,6 +63,12 @@ if (args.Length > 0 && args[0] == "radius-storm")
     return await RadiusStorm.RunAsync(args[1..]);
 }
 
+// … binding-catchup 300000   (another instance's binding change: every binding read again, or only what changed)
+if (args.Length > 0 && args[0] == "binding-catchup")
+{
+    return await BindingCatchUp.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "registry-seed")
 {
     return RegistryScale.WriteSeed(args[1..]);

@@ -52,22 +52,25 @@ internal sealed class CredentialEncryptingStore(IRegistryStore inner, byte[]? ke
     private string Decrypted(string text) => JsonNode.Parse(text) is JsonObject c && IsEncrypted(c) ? Decrypt(c).ToJsonString() : text;
 
     public Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
-        inner.WriteAsync(key is null ? changes : changes.Select(c => c is { Kind: RegistryElementKind.Credential, Document: { } d } ? c with { Document = Encrypt(d) } : c), cancellationToken);
+        inner.WriteAsync(Encrypted(changes), cancellationToken);
+
+    public Task<(long Version, long BindingsVersion)> WriteAsync(IEnumerable<RegistryChange> changes, IReadOnlyList<BindingChange> bindings, CancellationToken cancellationToken) =>
+        inner.WriteAsync(Encrypted(changes), bindings, cancellationToken);
+
+    private IEnumerable<RegistryChange> Encrypted(IEnumerable<RegistryChange> changes) =>
+        key is null ? changes : changes.Select(c => c is { Kind: RegistryElementKind.Credential, Document: { } d } ? c with { Document = Encrypt(d) } : c);
 
     public Task<long> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
 
     public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => inner.WaitForChangeAsync(timeout, cancellationToken);
-
-    public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
-        inner.WriteBindingAsync(address, binding, expectedImsi, cancellationToken);
 
     public Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken) =>
         inner.WriteBindingsAsync(changes, cancellationToken);
 
     public Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken) => inner.DeleteBindingsOfNasAsync(nas, cancellationToken);
 
-    public Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken) =>
-        inner.LoadBindingsAsync(cancellationToken);
+    public Task<long> ReadBindingsAsync(long sinceVersion, Action<string, AddressBinding?> visit, CancellationToken cancellationToken) =>
+        inner.ReadBindingsAsync(sinceVersion, visit, cancellationToken);
 
     public Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken) => inner.GetBindingsVersionAsync(cancellationToken);
 

@@ -34,6 +34,8 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             INSERT INTO binding_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             CREATE TABLE IF NOT EXISTS registry_changelog (kind INTEGER NOT NULL, id TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (kind, id));
             CREATE INDEX IF NOT EXISTS registry_changelog_version ON registry_changelog (version);
+            CREATE TABLE IF NOT EXISTS binding_changelog (address TEXT PRIMARY KEY, version BIGINT NOT NULL);
+            CREATE INDEX IF NOT EXISTS binding_changelog_version ON binding_changelog (version);
             """);
         try
         {
@@ -152,7 +154,14 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         }
     }
 
-    public async Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
+        (await WriteAsync(changes, [], cancellationToken)).Version;
+
+    /// <summary>
+    /// The registry's changes and, in the same transaction, <paramref name="bindings"/>. The registry's version row is
+    /// locked before the bindings' (as no binding-only write does the other way round), so writers never deadlock.
+    /// </summary>
+    public async Task<(long Version, long BindingsVersion)> WriteAsync(IEnumerable<RegistryChange> changes, IReadOnlyList<BindingChange> bindings, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -216,70 +225,106 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var bindingsVersion = bindings.Count == 0 ? -1 : await WriteBindingRowsAsync(connection, tx, bindings, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return version;
+        return (version, bindingsVersion);
     }
-
-    public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
-        WriteBindingsAsync([new BindingChange(address, binding, expectedImsi)], cancellationToken);
 
     public async Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var change in changes)
+        var version = await WriteBindingRowsAsync(connection, tx, changes, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    /// <summary>
+    /// The binding changes inside <paramref name="tx"/>, sent as batches (a round trip per few hundred, not per
+    /// session), each address noted in the binding change log at the new version, and that version.
+    /// </summary>
+    private static async Task<long> WriteBindingRowsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken)
+    {
+        var version = await NextBindingsVersionAsync(connection, tx, cancellationToken);
+        foreach (var chunk in changes.Chunk(500))
         {
-            await using var command = change.Binding is null
-                ? new NpgsqlCommand("DELETE FROM registry_bindings WHERE address = @a AND (@imsi::text IS NULL OR imsi = @imsi::text)", connection, tx)
-                : new NpgsqlCommand("INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES (@a, @imsi, @nas, @doc) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc", connection, tx);
-            command.Parameters.AddWithValue("a", change.Address);
-            command.Parameters.AddWithValue("imsi", (object?)(change.Binding?.Imsi ?? change.ExpectedImsi) ?? DBNull.Value);
-            if (change.Binding is { } binding)
+            await using var batch = new NpgsqlBatch(connection, tx);
+            foreach (var change in chunk)
             {
-                command.Parameters.AddWithValue("nas", (object?)binding.Nas ?? DBNull.Value);
-                command.Parameters.AddWithValue("doc", binding.ToJson().ToJsonString());
+                var write = change.Binding is null
+                    ? new NpgsqlBatchCommand("DELETE FROM registry_bindings WHERE address = $1 AND ($2::text IS NULL OR imsi = $2::text)")
+                    : new NpgsqlBatchCommand("INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc");
+                write.Parameters.Add(new NpgsqlParameter { Value = change.Address });
+                write.Parameters.Add(new NpgsqlParameter { Value = (object?)(change.Binding?.Imsi ?? change.ExpectedImsi) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                if (change.Binding is { } binding)
+                {
+                    write.Parameters.Add(new NpgsqlParameter { Value = (object?)binding.Nas ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                    write.Parameters.Add(new NpgsqlParameter { Value = binding.ToJsonString() });
+                }
+
+                var log = new NpgsqlBatchCommand("INSERT INTO binding_changelog (address, version) VALUES ($1, $2) ON CONFLICT (address) DO UPDATE SET version = excluded.version");
+                log.Parameters.Add(new NpgsqlParameter { Value = change.Address });
+                log.Parameters.Add(new NpgsqlParameter { Value = version });
+                batch.BatchCommands.Add(write);
+                batch.BatchCommands.Add(log);
             }
 
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return await BumpBindingsAsync(connection, tx, cancellationToken);
+        return version;
     }
 
     public async Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand("DELETE FROM registry_bindings WHERE nas = @nas", connection, tx))
+        var version = await NextBindingsVersionAsync(connection, tx, cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            INSERT INTO binding_changelog (address, version) SELECT address, @v FROM registry_bindings WHERE nas = @nas
+                ON CONFLICT (address) DO UPDATE SET version = excluded.version;
+            DELETE FROM registry_bindings WHERE nas = @nas;
+            """,
+            connection,
+            tx))
         {
             command.Parameters.AddWithValue("nas", nas);
+            command.Parameters.AddWithValue("v", version);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return await BumpBindingsAsync(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return version;
     }
 
-    public async Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken)
+    public async Task<long> ReadBindingsAsync(long sinceVersion, Action<string, AddressBinding?> visit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        var list = new List<(string, AddressBinding)>();
-        await using (var command = new NpgsqlCommand("SELECT address, doc FROM registry_bindings", connection, tx))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        long version;
+        await using (var versionCommand = new NpgsqlCommand("SELECT version FROM binding_version WHERE id = 1", connection, tx))
         {
+            version = (long)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using (var command = new NpgsqlCommand(
+            sinceVersion < 0
+                ? "SELECT address, doc FROM registry_bindings"
+                : "SELECT l.address, b.doc FROM binding_changelog l LEFT JOIN registry_bindings b ON b.address = l.address WHERE l.version > @since",
+            connection,
+            tx))
+        {
+            command.Parameters.AddWithValue("since", sinceVersion);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                if (AddressBinding.FromJson(JsonNode.Parse(reader.GetString(1))) is { } b)
-                {
-                    list.Add((reader.GetString(0), b));
-                }
+                visit(reader.GetString(0), reader.IsDBNull(1) ? null : AddressBinding.FromJson(JsonNode.Parse(reader.GetString(1))));
             }
         }
 
-        await using var versionCommand = new NpgsqlCommand("SELECT version FROM binding_version WHERE id = 1", connection, tx);
-        var version = (long)(await versionCommand.ExecuteScalarAsync(cancellationToken))!;
         await tx.CommitAsync(cancellationToken);
-        return (list, version);
+        return version;
     }
 
     public async Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken)
@@ -288,7 +333,11 @@ internal sealed class PostgresRegistryStore : IRegistryStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<long> BumpBindingsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    /// <summary>
+    /// Bumps the bindings version first in a write transaction: its row lock then holds other writers back until this
+    /// one commits, so versions commit in order and a reader that saw a version has every change up to it.
+    /// </summary>
+    private static async Task<long> NextBindingsVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
     {
         await using var bump = new NpgsqlCommand("UPDATE binding_version SET version = version + 1 WHERE id = 1 RETURNING version", connection, tx);
         var version = (long)(await bump.ExecuteScalarAsync(cancellationToken))!;
@@ -297,7 +346,6 @@ internal sealed class PostgresRegistryStore : IRegistryStore
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await tx.CommitAsync(cancellationToken);
         return version;
     }
 

@@ -66,6 +66,8 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             CREATE TABLE IF NOT EXISTS registry_bindings (address TEXT PRIMARY KEY, imsi TEXT NOT NULL, nas TEXT, doc TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS binding_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
             INSERT OR IGNORE INTO binding_version (id, version) VALUES (1, 0);
+            CREATE TABLE IF NOT EXISTS binding_changelog (address TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS binding_changelog_version ON binding_changelog (version);
             CREATE TABLE IF NOT EXISTS registry_changelog (kind INTEGER NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS registry_changelog_version ON registry_changelog (version);
             """, cancellationToken);
@@ -167,14 +169,18 @@ internal sealed class SqliteRegistryStore : IRegistryStore
 
     public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.Delay(timeout, cancellationToken);
 
-    public Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
-        Writing(() => WriteCoreAsync(changes, cancellationToken));
+    public async Task<long> WriteAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken) =>
+        (await Writing(() => WriteCoreAsync(changes, [], cancellationToken))).Version;
 
-    public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
-        WriteBindingsAsync([new BindingChange(address, binding, expectedImsi)], cancellationToken);
+    public Task<(long Version, long BindingsVersion)> WriteAsync(IEnumerable<RegistryChange> changes, IReadOnlyList<BindingChange> bindings, CancellationToken cancellationToken) =>
+        Writing(() => WriteCoreAsync(changes, bindings, cancellationToken));
 
     public Task<long> WriteBindingsAsync(IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken) =>
         Writing(() => WriteBindingsCoreAsync(changes, cancellationToken));
+
+    /// <summary>One binding (or, with a null binding, its removal) in a transaction of its own.</summary>
+    public Task<long> WriteBindingAsync(string address, AddressBinding? binding, string? expectedImsi, CancellationToken cancellationToken) =>
+        WriteBindingsAsync([new BindingChange(address, binding, expectedImsi)], cancellationToken);
 
     public Task<long> DeleteBindingsOfNasAsync(string nas, CancellationToken cancellationToken) =>
         Writing(() => DeleteBindingsOfNasCoreAsync(nas, cancellationToken));
@@ -183,7 +189,7 @@ internal sealed class SqliteRegistryStore : IRegistryStore
     /// A write, with the database's refusals to be written (read-only file or directory, disk full, I/O error, not a
     /// database any more) reported as the store being unavailable rather than as an internal error.
     /// </summary>
-    private async Task<long> Writing(Func<Task<long>> write)
+    private async Task<T> Writing<T>(Func<Task<T>> write)
     {
         await _writeGate.WaitAsync();
         try
@@ -200,7 +206,11 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         }
     }
 
-    private async Task<long> WriteCoreAsync(IEnumerable<RegistryChange> changes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The registry's changes and, in the same transaction, <paramref name="bindings"/> (RADIUS auto-registration: the
+    /// new SIM and its session's address are one commit, so one fsync, and a crash keeps both or neither).
+    /// </summary>
+    private async Task<(long Version, long BindingsVersion)> WriteCoreAsync(IEnumerable<RegistryChange> changes, IReadOnlyList<BindingChange> bindings, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
@@ -245,8 +255,9 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         }
 
         await ExecuteAsync(connection, tx, "UPDATE registry_version SET version = version + 1 WHERE id = 1", cancellationToken);
+        var bindingsVersion = bindings.Count == 0 ? -1 : await WriteBindingRowsAsync(connection, tx, bindings, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return version;
+        return (version, bindingsVersion);
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction tx, string sql, params string[] parameters)
@@ -266,8 +277,22 @@ internal sealed class SqliteRegistryStore : IRegistryStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
+        var version = await WriteBindingRowsAsync(connection, tx, changes, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    /// <summary>
+    /// The binding changes, in order, inside <paramref name="tx"/>, each address noted in the binding change log at
+    /// the new bindings version (so other instances read only what changed), and that version.
+    /// </summary>
+    private static async Task<long> WriteBindingRowsAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<BindingChange> changes, CancellationToken cancellationToken)
+    {
+        var version = await NextBindingsVersionAsync(connection, tx, cancellationToken);
         await using var upsert = Prepare(connection, tx, "INSERT INTO registry_bindings (address, imsi, nas, doc) VALUES ($a, $imsi, $nas, $doc) ON CONFLICT (address) DO UPDATE SET imsi = excluded.imsi, nas = excluded.nas, doc = excluded.doc", "$a", "$imsi", "$nas", "$doc");
         await using var delete = Prepare(connection, tx, "DELETE FROM registry_bindings WHERE address = $a AND ($imsi IS NULL OR imsi = $imsi)", "$a", "$imsi");
+        await using var log = Prepare(connection, tx, "INSERT INTO binding_changelog (address, version) VALUES ($a, $v) ON CONFLICT (address) DO UPDATE SET version = excluded.version", "$a", "$v");
+        log.Parameters["$v"].Value = version;
         foreach (var change in changes)
         {
             var command = change.Binding is null ? delete : upsert;
@@ -276,52 +301,61 @@ internal sealed class SqliteRegistryStore : IRegistryStore
             if (change.Binding is { } binding)
             {
                 command.Parameters["$nas"].Value = (object?)binding.Nas ?? DBNull.Value;
-                command.Parameters["$doc"].Value = binding.ToJson().ToJsonString();
+                command.Parameters["$doc"].Value = binding.ToJsonString();
             }
 
             await command.ExecuteNonQueryAsync(cancellationToken);
+            log.Parameters["$a"].Value = change.Address;
+            await log.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return await BumpBindingsAsync(connection, tx, cancellationToken);
+        return version;
     }
 
     private async Task<long> DeleteBindingsOfNasCoreAsync(string nas, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
+        var version = await NextBindingsVersionAsync(connection, tx, cancellationToken);
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = tx;
-            command.CommandText = "DELETE FROM registry_bindings WHERE nas = $nas";
+            command.CommandText = """
+                INSERT INTO binding_changelog (address, version) SELECT address, $v FROM registry_bindings WHERE nas = $nas
+                    ON CONFLICT (address) DO UPDATE SET version = excluded.version;
+                DELETE FROM registry_bindings WHERE nas = $nas;
+                """;
             command.Parameters.AddWithValue("$nas", nas);
+            command.Parameters.AddWithValue("$v", version);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return await BumpBindingsAsync(connection, tx, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return version;
     }
 
-    public async Task<(IReadOnlyList<(string Address, AddressBinding Binding)> Bindings, long Version)> LoadBindingsAsync(CancellationToken cancellationToken)
+    public async Task<long> ReadBindingsAsync(long sinceVersion, Action<string, AddressBinding?> visit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        var list = new List<(string, AddressBinding)>();
+        var version = await ReadScalarAsync(connection, tx, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = tx;
-            command.CommandText = "SELECT address, doc FROM registry_bindings";
+            // Changes: the addresses noted after that version, with their row now (none: unbound since).
+            command.CommandText = sinceVersion < 0
+                ? "SELECT address, doc FROM registry_bindings"
+                : "SELECT l.address, b.doc FROM binding_changelog l LEFT JOIN registry_bindings b ON b.address = l.address WHERE l.version > $since";
+            command.Parameters.AddWithValue("$since", sinceVersion);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                if (AddressBinding.FromJson(JsonNode.Parse(reader.GetString(1))) is { } b)
-                {
-                    list.Add((reader.GetString(0), b));
-                }
+                visit(reader.GetString(0), reader.IsDBNull(1) ? null : AddressBinding.FromJson(JsonNode.Parse(reader.GetString(1))));
             }
         }
 
-        var version = await ReadScalarAsync(connection, tx, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return (list, version);
+        return version;
     }
 
     public async Task<long> GetBindingsVersionAsync(CancellationToken cancellationToken)
@@ -330,12 +364,11 @@ internal sealed class SqliteRegistryStore : IRegistryStore
         return await ReadScalarAsync(connection, null, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
     }
 
-    private static async Task<long> BumpBindingsAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
+    /// <summary>Bumps the bindings version inside a write transaction (which BEGIN IMMEDIATE holds alone) and returns it.</summary>
+    private static async Task<long> NextBindingsVersionAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, tx, "UPDATE binding_version SET version = version + 1 WHERE id = 1", cancellationToken);
-        var version = await ReadScalarAsync(connection, tx, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        return version;
+        return await ReadScalarAsync(connection, tx, "SELECT version FROM binding_version WHERE id = 1", cancellationToken);
     }
 
     private static async Task<long> ReadScalarAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)

@@ -12,6 +12,15 @@ public sealed class SqliteRegistryServiceTests : RegistryServiceTests
 {
     private protected override Task<IRegistryStore> CreateStoreAsync() =>
         Task.FromResult<IRegistryStore>(new SqliteRegistryStore(Path.Combine(Dir, "registry.db")));
+
+    private protected override async Task RefuseBindingOfAsync(string address)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Dir, "registry.db")}");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE TRIGGER refuse BEFORE INSERT ON registry_bindings WHEN NEW.address = '{address}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;";
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
 }
 
 /// <summary>The same suite over a real PostgreSQL.</summary>
@@ -24,6 +33,17 @@ public sealed class PostgresRegistryServiceTests(Infrastructure.PostgresServer p
         _connectionString ??= await postgres.CreateDatabaseAsync();
         return new PostgresRegistryStore(_connectionString);
     }
+
+    private protected override async Task RefuseBindingOfAsync(string address)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand($"""
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON registry_bindings FOR EACH ROW WHEN (NEW.address = '{address}') EXECUTE FUNCTION refuse();
+            """, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
 }
 
 /// <summary>The registry service over a real store, with two instances sharing it as two gateways would.</summary>
@@ -35,6 +55,9 @@ public abstract class RegistryServiceTests : IAsyncDisposable
     protected string Dir { get; } = Directory.CreateTempSubdirectory("gw-reg-").FullName;
 
     private protected abstract Task<IRegistryStore> CreateStoreAsync();
+
+    /// <summary>Makes the store refuse (abort the transaction of) any write binding <paramref name="address"/>.</summary>
+    private protected abstract Task RefuseBindingOfAsync(string address);
 
     public async ValueTask DisposeAsync()
     {
@@ -353,5 +376,100 @@ public abstract class RegistryServiceTests : IAsyncDisposable
                 DateTimeOffset.UnixEpoch.AddSeconds(i < 50 ? i + 250 : i),
                 resolver.FindBinding(IPAddress.Parse($"127.0.9.{i}"))!.BoundAt));
         }
+    }
+
+    private const string GroupId = "12345678-abcd-9012-efab-345678901234";
+
+    private static AddressBinding Session(string imsi, int second = 0) => new(imsi, null, null, DateTimeOffset.UnixEpoch.AddSeconds(second), "pgw-1");
+
+    [Fact]
+    public async Task Auto_registrations_and_their_bindings_are_written_by_batch_and_survive_a_restart()
+    {
+        var (a, resolverA) = await StartAsync(SeedDocument());
+        var store = _stores[0];
+        var (versionBefore, bindingsBefore) = (await store.GetVersionAsync(Ct), await store.GetBindingsVersionAsync(Ct));
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => a.RegisterAndBindAsync(
+            AutoRegistration.Change($"44010888{i:0000000}", GroupId, null, null), IPAddress.Parse($"127.0.8.{i}"), Session($"44010888{i:0000000}"), Ct)));
+
+        // Answered only once written and in force here: every SIM resolves at its address at once.
+        Assert.All(results, static r => Assert.True(r.Succeeded, string.Join("; ", r.Errors)));
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Equal($"44010888{i:0000000}", resolverA.ResolveAddress(IPAddress.Parse($"127.0.8.{i}")).Subscriber?.Imsi));
+
+        // Each batch writes both, once: as many binding versions as registry versions, fewer than the SIMs. (That they
+        // are one transaction is what A_binding_the_store_refuses_leaves_its_registration_unwritten_too shows.)
+        var registryWrites = await store.GetVersionAsync(Ct) - versionBefore;
+        Assert.Equal(registryWrites, await store.GetBindingsVersionAsync(Ct) - bindingsBefore);
+        Assert.True(registryWrites < 200, $"{registryWrites} writes for 200 registrations");
+
+        var (_, resolverB) = await StartAsync();
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Equal($"44010888{i:0000000}", resolverB.ResolveAddress(IPAddress.Parse($"127.0.8.{i}")).Subscriber?.Imsi));
+    }
+
+    [Fact]
+    public async Task A_refused_auto_registration_binds_nothing_and_the_others_in_its_batch_bind()
+    {
+        var (a, resolver) = await StartAsync(SeedDocument());
+        var good = Enumerable.Range(0, 50).Select(i => a.RegisterAndBindAsync(
+            AutoRegistration.Change($"44010889{i:0000000}", GroupId, null, null), IPAddress.Parse($"127.0.10.{i}"), Session($"44010889{i:0000000}"), Ct)).ToList();
+        var bad = a.RegisterAndBindAsync(AutoRegistration.Change("440108899999999", "no-such-group", null, null), IPAddress.Parse("127.0.10.99"), Session("440108899999999"), Ct);
+
+        Assert.All(await Task.WhenAll(good), static r => Assert.True(r.Succeeded, string.Join("; ", r.Errors)));
+        Assert.False((await bad).Succeeded);
+        Assert.Null(resolver.FindBinding(IPAddress.Parse("127.0.10.99")));
+        Assert.Equal("440108890000049", resolver.ResolveAddress(IPAddress.Parse("127.0.10.49")).Subscriber?.Imsi);
+    }
+
+    [Fact]
+    public async Task A_binding_the_store_refuses_leaves_its_registration_unwritten_too()
+    {
+        var (a, _) = await StartAsync(SeedDocument());
+        await RefuseBindingOfAsync("127.0.11.1");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => a.RegisterAndBindAsync(
+            AutoRegistration.Change("440108870000001", GroupId, null, null), IPAddress.Parse("127.0.11.1"), Session("440108870000001"), Ct));
+
+        // Kept together or not at all: neither here nor in the store (so the NAS's retry starts afresh).
+        Assert.Null(a.Snapshot.FindByImsi("440108870000001"));
+        var (_, resolverB) = await StartAsync();
+        Assert.Null(resolverB.Snapshot.FindByImsi("440108870000001"));
+        Assert.Null(resolverB.FindBinding(IPAddress.Parse("127.0.11.1")));
+    }
+
+    [Fact]
+    public async Task The_store_hands_over_only_the_bindings_changed_since_a_version()
+    {
+        var store = await CreateStoreAsync();
+        _stores.Add(store);
+        await store.InitializeAsync(Ct);
+        var v1 = await store.WriteBindingsAsync([new("127.0.12.1", Session("440101234567801"), null), new("127.0.12.2", Session("440101234567802"), null), new("127.0.12.3", Session("440101234567803"), null)], Ct);
+        var v2 = await store.WriteBindingsAsync([new("127.0.12.2", Session("440101234567899", 5), null), new("127.0.12.3", null, "440101234567803")], Ct);
+
+        var changed = new Dictionary<string, AddressBinding?>();
+        Assert.Equal(v2, await store.ReadBindingsAsync(v1, (address, binding) => changed.Add(address, binding), Ct));
+        Assert.Equal(["127.0.12.2", "127.0.12.3"], changed.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("440101234567899", changed["127.0.12.2"]!.Imsi);
+        Assert.Null(changed["127.0.12.3"]);
+
+        var all = new List<string>();
+        Assert.Equal(v2, await store.ReadBindingsAsync(-1, (address, binding) => all.Add($"{address}={binding!.Imsi}"), Ct));
+        Assert.Equal(["127.0.12.1=440101234567801", "127.0.12.2=440101234567899"], all.Order(StringComparer.Ordinal));
+
+        var none = 0;
+        Assert.Equal(v2, await store.ReadBindingsAsync(v2, (_, _) => none++, Ct));
+        Assert.Equal(0, none);
+    }
+
+    [Fact]
+    public async Task A_nas_restart_on_one_instance_ends_its_sessions_on_another_and_leaves_the_rest()
+    {
+        var (a, _) = await StartAsync(SeedDocument(", { \"imsi\": \"440101234567891\" }"));
+        var (_, resolverB) = await StartAsync();
+        await a.BindAddressAsync(IPAddress.Parse("127.0.13.1"), new AddressBinding("440101234567890", null, null, DateTimeOffset.UnixEpoch, "pgw-1"), Ct);
+        await a.BindAddressAsync(IPAddress.Parse("127.0.13.2"), new AddressBinding("440101234567891", null, null, DateTimeOffset.UnixEpoch, "pgw-2"), Ct);
+        await UntilAsync(() => resolverB.ResolveAddress(IPAddress.Parse("127.0.13.1")).IsKnown && resolverB.ResolveAddress(IPAddress.Parse("127.0.13.2")).IsKnown);
+
+        await a.UnbindNasAsync("pgw-1", Ct);
+        await UntilAsync(() => !resolverB.ResolveAddress(IPAddress.Parse("127.0.13.1")).IsKnown);
+        Assert.Equal("440101234567891", resolverB.ResolveAddress(IPAddress.Parse("127.0.13.2")).Subscriber?.Imsi);
     }
 }
