@@ -123,6 +123,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             {
                 if ((await Client.GetAsync(Url("/healthz"))).IsSuccessStatusCode)
                 {
+                    await AllListenersBoundAsync();
                     return;
                 }
             }
@@ -134,6 +135,27 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("gateway did not start");
+    }
+
+    /// <summary>
+    /// Kestrel accepts on each endpoint as soon as it is bound, so the admin port can answer while a later port's bind
+    /// still fails (a parallel test took it) and stops the host. The host's "started" signal comes after every bind:
+    /// wait for it, and let a bind failure surface as the IOException <see cref="StartAsync"/> retries on.
+    /// </summary>
+    private async Task AllListenersBoundAsync()
+    {
+        var started = Services?.GetService<IHostApplicationLifetime>()?.ApplicationStarted ?? new CancellationToken(canceled: true);
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (started.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
+        {
+            await Task.WhenAny(signal.Task, _run!, Task.Delay(TimeSpan.FromSeconds(30)));
+        }
+
+        if (_run!.IsCompleted && !signal.Task.IsCompleted)
+        {
+            await _run;
+            throw new InvalidOperationException("gateway exited while starting");
+        }
     }
 
     public async Task<HttpClient> LoginAsync(string keyId = RootKeyId, string key = RootKey)
