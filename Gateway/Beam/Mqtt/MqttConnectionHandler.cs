@@ -44,8 +44,12 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     // a few times a window, the metric counts each.
     private readonly Diagnostics.LogRateLimiter _upstreamFailures = new(logger, "Beam mqtt: upstream connection failures");
 
+    // Every relayed connection's idle cut, on one shared tick (SweptIdle).
+    private readonly Relay.RelayDeadlines _deadlines = new();
+
     public void Dispose()
     {
+        _deadlines.Dispose();
         _refusals.Dispose();
         _upstreamFailures.Dispose();
     }
@@ -115,19 +119,26 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         {
             BeamMetrics.Count(Name, "connected");
             var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
-            var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
-            using var idle = new CancellationTokenSource(idleAfter);
-            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, keepAlive == 0 ? idleAfter : null);
-
-            // Each pump ends the other when it ends (both cancel the idle source); awaited one after the other rather
-            // than through Task.WhenAll, whose promise every idle connection would hold.
+            var idle = new SweptIdle(input, output, socket, keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5));
+            _deadlines.Add(idle);
             try
             {
-                await PumpToUpstreamAsync(input, upstream, suffix, idle, idleAfter, source);
+                var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, restartOnData: keepAlive == 0);
+
+                // Each pump ends the other when it ends (both end the idle cut); awaited one after the other rather
+                // than through Task.WhenAll, whose promise every idle connection would hold.
+                try
+                {
+                    await PumpToUpstreamAsync(input, upstream, suffix, idle, source);
+                }
+                finally
+                {
+                    await toDevice;
+                }
             }
             finally
             {
-                await toDevice;
+                _deadlines.Remove(idle);
             }
         }
         finally
@@ -300,7 +311,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     /// Device → broker, packet by packet. Only fixed headers (and PUBLISH topics, when rewritten) are parsed; the
     /// rest of each packet is passed on as it arrives.
     /// </summary>
-    private async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, byte[]? suffix, CancellationTokenSource idle, TimeSpan idleAfter, string source)
+    private async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, byte[]? suffix, SweptIdle idle, string source)
     {
         // Created with the device's first packet: an idle connection does not hold a writer (≈ 0.2 KiB with its state).
         PipeWriter? writer = null;
@@ -310,8 +321,15 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         {
             while (!done)
             {
-                var result = await device.ReadAsync(idle.Token);
+                var result = await device.ReadAsync(CancellationToken.None);
                 var buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    // The idle cut, or the other direction ended.
+                    device.AdvanceTo(buffer.Start);
+                    break;
+                }
+
                 writer ??= PipeWriter.Create(upstream, new StreamPipeWriterOptions(leaveOpen: true));
                 while (!done)
                 {
@@ -378,8 +396,8 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 }
 
                 device.AdvanceTo(buffer.Start, buffer.End);
-                await writer.FlushAsync(idle.Token);
-                idle.CancelAfter(idleAfter);
+                await writer.FlushAsync(CancellationToken.None);
+                idle.Restart();
                 done |= result.IsCompleted;
             }
         }
@@ -402,7 +420,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 // Completing flushes what is left; a broker that is already gone cannot take it.
             }
 
-            await idle.CancelAsync();
+            await idle.EndAsync();
         }
     }
 
