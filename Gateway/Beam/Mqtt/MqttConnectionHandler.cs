@@ -118,7 +118,7 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         try
         {
             BeamMetrics.Count(Name, "connected");
-            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
+            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? TopicSuffix(device.Subscriber.Imsi) : null;
             var idle = new SweptIdle(input, output, socket, keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5));
             _deadlines.Add(idle);
             try
@@ -223,6 +223,15 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 await DisposeAsync(upstream, socket);
             }
         }
+    }
+
+    /// <summary><c>/{IMSI}</c> as bytes, without the concatenated string a connection would leave behind as garbage.</summary>
+    private static byte[] TopicSuffix(string imsi)
+    {
+        var suffix = new byte[1 + Encoding.UTF8.GetByteCount(imsi)];
+        suffix[0] = (byte)'/';
+        Encoding.UTF8.GetBytes(imsi, suffix.AsSpan(1));
+        return suffix;
     }
 
     /// <summary>
