@@ -77,10 +77,9 @@ internal sealed partial class TcpRelayConnectionHandler(
             }
 
             BeamMetrics.Count(Name, "connected");
-            using var idle = new CancellationTokenSource();
-            idle.CancelAfter(_idleTimeout);
-            var toUpstream = PumpToUpstreamAsync(connection.Transport.Input, upstream, socket, idle, _idleTimeout);
-            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, _idleTimeout);
+            using var idle = new TimerIdle(_idleTimeout);
+            var toUpstream = PumpToUpstreamAsync(connection.Transport.Input, upstream, socket, idle);
+            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, restartOnData: true);
             await Task.WhenAll(toUpstream, toDevice);
         }
     }
@@ -103,7 +102,7 @@ internal sealed partial class TcpRelayConnectionHandler(
         return line;
     }
 
-    private static async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, Socket socket, CancellationTokenSource idle, TimeSpan idleTimeout)
+    private static async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, Socket socket, TimerIdle idle)
     {
         try
         {
@@ -116,7 +115,7 @@ internal sealed partial class TcpRelayConnectionHandler(
                 }
 
                 device.AdvanceTo(result.Buffer.End);
-                idle.CancelAfter(idleTimeout);
+                idle.Restart();
                 if (result.IsCompleted)
                 {
                     break;
@@ -133,7 +132,7 @@ internal sealed partial class TcpRelayConnectionHandler(
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ConnectionResetException or ObjectDisposedException)
         {
-            await idle.CancelAsync();
+            await idle.EndAsync();
         }
     }
 

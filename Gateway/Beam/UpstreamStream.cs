@@ -66,16 +66,16 @@ internal static class UpstreamStream
 
     /// <summary>
     /// Upstream → device, unchanged, until either side ends or <paramref name="idle"/> fires. Each chunk restarts the
-    /// idle timer when <paramref name="idleAfter"/> is given (for the TCP relay any traffic counts; for MQTT only
-    /// with keepalive 0). Ending completes the device's side and cancels <paramref name="idle"/>, which stops the
-    /// other direction's pump too.
+    /// idle cut when <paramref name="restartOnData"/> (for the TCP relay any traffic counts; for MQTT only with
+    /// keepalive 0). Ending completes the device's side and ends <paramref name="idle"/>, which stops the other
+    /// direction's pump too.
     /// </summary>
     /// <remarks>
     /// It waits with a zero-byte read (sockets and TLS streams complete one when bytes arrive, without taking any),
     /// and only then takes a buffer, the device pipe's own: an idle connection holds none. A 16 KiB buffer held across
     /// the wait was three quarters of an idle MQTT relay connection's memory (docs/performance.md).
     /// </remarks>
-    public static async Task PumpToDeviceAsync(Stream upstream, PipeWriter device, CancellationTokenSource idle, TimeSpan? idleAfter)
+    public static async Task PumpToDeviceAsync(Stream upstream, PipeWriter device, IRelayIdle idle, bool restartOnData)
     {
         try
         {
@@ -92,12 +92,13 @@ internal static class UpstreamStream
 
                 device.Advance(n);
                 var flush = await device.FlushAsync(idle.Token);
-                if (idleAfter is { } after)
+                if (restartOnData)
                 {
-                    idle.CancelAfter(after);
+                    idle.Restart();
                 }
 
-                if (flush.IsCompleted)
+                // Cancelled: the idle cut ended the relay while the device was not taking what was sent.
+                if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break;
                 }
@@ -109,7 +110,7 @@ internal static class UpstreamStream
         finally
         {
             await device.CompleteAsync();
-            await idle.CancelAsync();
+            await idle.EndAsync();
         }
     }
 

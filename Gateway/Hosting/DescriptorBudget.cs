@@ -71,9 +71,9 @@ internal static partial class DescriptorBudget
 
     /// <summary>
     /// The first middleware of every Kestrel listener: a connection whose socket is past the budget is closed before
-    /// any protocol runs on it.
+    /// any protocol runs on it; the others go on through <paramref name="ceiling"/>.
     /// </summary>
-    public static void Guard(ListenOptions listen, ILogger logger)
+    public static void Guard(ListenOptions listen, ILogger logger, ConnectionCeiling ceiling)
     {
         var log = new Diagnostics.LogRateLimiter(logger, "connections closed near the descriptor limit");
         listen.Use(next => connection =>
@@ -81,7 +81,7 @@ internal static partial class DescriptorBudget
             var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
             if (socket is null || !IsOver(socket.Handle))
             {
-                return next(connection);
+                return ceiling.Run(next, connection);
             }
 
             CountDeviceRefused();

@@ -20,7 +20,10 @@ internal static class GatewayListeners
         var beam = settings.Beam;
         var listen = IPAddress.Parse(beam.ListenAddress);
         var logger = k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Hosting.Listeners");
-        k.ConfigureEndpointDefaults(l => DescriptorBudget.Guard(l, logger));
+        // Gateway:Beam:MaxConnections is counted by the guard, per listener as Kestrel counts it, not by Kestrel
+        // (Limits.MaxConcurrentConnections stays unset): Kestrel's count costs every idle connection more memory
+        // (ConnectionCeiling).
+        k.ConfigureEndpointDefaults(l => DescriptorBudget.Guard(l, logger, new ConnectionCeiling(beam.MaxConnections, logger)));
         k.Listen(settings.AdminAddress, settings.AdminPort);
         k.AddServerHeader = false;
 
@@ -29,7 +32,6 @@ internal static class GatewayListeners
         k.Limits.MaxRequestBodySize = beam.MaxBodyBytes;
         k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(beam.KeepAliveSeconds);
         k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(beam.RequestHeadersTimeoutSeconds);
-        k.Limits.MaxConcurrentConnections = beam.MaxConnections;
         k.Limits.MaxConcurrentUpgradedConnections = beam.MaxConnections;
         if (beam.HttpPort != 0)
         {

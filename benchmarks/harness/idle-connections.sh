@@ -10,10 +10,15 @@
 # buffers are not in RSS (for either side). The gateway holds two descriptors per relayed MQTT connection, this
 # machine's hard limit is 20,000 per process and the gateway keeps a tenth of it free (Hosting/DescriptorBudget: past
 # 18,000 it refuses, about 8,900 relayed connections), so the relay side opens RELAY_COUNT (default 8,500).
-# Installs mosquitto when missing. Usage: benchmarks/harness/idle-connections.sh [count]   (env RELAY_COUNT, SETTLE=3)
+# For each gateway side it also prints the managed bytes allocated per connection during the burst (/metrics,
+# dotnet_gc_heap_total_allocated_bytes, live or not: the figure the RSS growth mostly follows, steadier under load) and
+# the gateway's CPU time per connection. SIDES picks sides (default all four), e.g. SIDES=mqtt-relay.
+# Installs mosquitto when missing. Usage: benchmarks/harness/idle-connections.sh [count]   (env RELAY_COUNT, SETTLE=3, SIDES)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${1:-10000}; RELAY_COUNT=${RELAY_COUNT:-$((COUNT < 8500 ? COUNT : 8500))}; SETTLE=${SETTLE:-3}
+SIDES=" ${SIDES:-mqtt-relay mqtt-pipeline tcp mosquitto} "
+side_on() { [[ "$SIDES" == *" $1 "* ]]; }
 . benchmarks/harness/lib.sh
 need mosquitto mosquitto
 harness_begin
@@ -49,17 +54,20 @@ gateway_try() {
   return 1
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# allocated SIDE: the gateway's managed bytes allocated so far (nothing for mosquitto)
+allocated() { [ "$1" = mosquitto ] || curl -s "http://127.0.0.1:$GA/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes/ {print $2}'; }
 
 # measure SIDE PORT KIND COUNT PID: warm-up, baseline, COUNT idle connections, RESULT line
 measure() {
-  local base after out="$WORK/idle-$1.out" holder ok
+  local base after out="$WORK/idle-$1.out" holder ok a0 a1 t0 t1
   $BENCH idle-conns "127.0.0.1:$2" 16 "$3" 127.0.0.1 0.5 "warm-$1" >/dev/null
-  sleep 1; base=$(rss_kib "$5")
+  sleep 1; base=$(rss_kib "$5"); a0=$(allocated "$1"); t0=$(awk '{print $14 + $15}' "/proc/$5/stat")
   $BENCH idle-conns "127.0.0.1:$2" "$4" "$3" 127.0.0.1 600 "idle-$1" > "$out" & holder=$!
   for _ in $(seq 600); do grep -q '^ready' "$out" && break; sleep 0.5; done
-  sleep "$SETTLE"; after=$(rss_kib "$5")
+  sleep "$SETTLE"; after=$(rss_kib "$5"); a1=$(allocated "$1"); t1=$(awk '{print $14 + $15}' "/proc/$5/stat")
   ok=$(grep -o 'ok=[0-9]*' "$out" | cut -d= -f2)
-  echo "  $1: $(head -1 "$out"); RSS $((base / 1024)) → $((after / 1024)) MiB"
+  echo "  $1: $(head -1 "$out"); RSS $((base / 1024)) → $((after / 1024)) MiB$( [ -z "$a0" ] || python3 -c "
+ok = max($ok, 1); print(f'; allocated {($a1 - $a0) / ok / 1024:.2f} KiB, CPU {($t1 - $t0) / $(getconf CLK_TCK) * 1e6 / ok:.0f} µs per connection')")"
   result idle "$1" connections="$ok" failed="$(grep -o 'failed=[0-9]*' "$out" | cut -d= -f2)" \
     kib_per_conn="$(python3 -c "print(f'{($after - $base) / max($ok, 1):.1f}')")" rss_before_mb=$((base / 1024)) rss_after_mb=$((after / 1024))
   stop "$holder"
@@ -77,12 +85,20 @@ cat > "$WORK/seed.json" <<SEED
 SEED
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(mosquitto -h 2>/dev/null | head -1)"
-P=$(free_port); gateway_start --mqtt-port "$P"
-measure mqtt-relay "$P" mqtt "$RELAY_COUNT" "$GATEWAY_PID"; echo "    upstream mosquitto RSS $(( $(rss_kib "$MOSQUITTO_PID") / 1024 )) MiB"; stop "$GATEWAY_PID"
-P=$(free_port); gateway_start --mqtt-pipeline-port "$P"
-measure mqtt-pipeline "$P" mqtt "$COUNT" "$GATEWAY_PID"; stop "$GATEWAY_PID"
-P=$(free_port); gateway_start --unified-port "$P"
-measure tcp "$P" tcp "$COUNT" "$GATEWAY_PID"; stop "$GATEWAY_PID"
-P=$(free_port); mosquitto_start direct "$P"
-measure mosquitto "$P" mqtt "$COUNT" "$MOSQUITTO_PID"
+if side_on mqtt-relay; then
+  P=$(free_port); gateway_start --mqtt-port "$P"
+  measure mqtt-relay "$P" mqtt "$RELAY_COUNT" "$GATEWAY_PID"; echo "    upstream mosquitto RSS $(( $(rss_kib "$MOSQUITTO_PID") / 1024 )) MiB"; stop "$GATEWAY_PID"
+fi
+if side_on mqtt-pipeline; then
+  P=$(free_port); gateway_start --mqtt-pipeline-port "$P"
+  measure mqtt-pipeline "$P" mqtt "$COUNT" "$GATEWAY_PID"; stop "$GATEWAY_PID"
+fi
+if side_on tcp; then
+  P=$(free_port); gateway_start --unified-port "$P"
+  measure tcp "$P" tcp "$COUNT" "$GATEWAY_PID"; stop "$GATEWAY_PID"
+fi
+if side_on mosquitto; then
+  P=$(free_port); mosquitto_start direct "$P"
+  measure mosquitto "$P" mqtt "$COUNT" "$MOSQUITTO_PID"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -44,8 +44,12 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     // a few times a window, the metric counts each.
     private readonly Diagnostics.LogRateLimiter _upstreamFailures = new(logger, "Beam mqtt: upstream connection failures");
 
+    // Every relayed connection's idle cut, on one shared tick (SweptIdle).
+    private readonly Relay.RelayDeadlines _deadlines = new();
+
     public void Dispose()
     {
+        _deadlines.Dispose();
         _refusals.Dispose();
         _upstreamFailures.Dispose();
     }
@@ -114,20 +118,27 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         try
         {
             BeamMetrics.Count(Name, "connected");
-            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? Encoding.UTF8.GetBytes("/" + device.Subscriber.Imsi) : null;
-            var idleAfter = keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5);
-            using var idle = new CancellationTokenSource(idleAfter);
-            var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, keepAlive == 0 ? idleAfter : null);
-
-            // Each pump ends the other when it ends (both cancel the idle source); awaited one after the other rather
-            // than through Task.WhenAll, whose promise every idle connection would hold.
+            var suffix = entry.AddImsi && !device.Subscriber!.IsAnonymous ? TopicSuffix(device.Subscriber.Imsi) : null;
+            var idle = new SweptIdle(input, output, socket, keepAlive == 0 ? IdleWithoutKeepAlive : TimeSpan.FromSeconds(keepAlive * 1.5));
+            _deadlines.Add(idle);
             try
             {
-                await PumpToUpstreamAsync(input, upstream, suffix, idle, idleAfter, source);
+                var toDevice = UpstreamStream.PumpToDeviceAsync(upstream, output, idle, restartOnData: keepAlive == 0);
+
+                // Each pump ends the other when it ends (both end the idle cut); awaited one after the other rather
+                // than through Task.WhenAll, whose promise every idle connection would hold.
+                try
+                {
+                    await PumpToUpstreamAsync(input, upstream, suffix, idle, source);
+                }
+                finally
+                {
+                    await toDevice;
+                }
             }
             finally
             {
-                await toDevice;
+                _deadlines.Remove(idle);
             }
         }
         finally
@@ -154,9 +165,19 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             (socket, upstream) = await UpstreamStream.ConnectAsync(entry, config, device, "mqtts", connectTimeout.Token);
 
             var (user, password) = Credentials(entry, connect);
-            await upstream.WriteAsync(connect.Encode(user, password), connectTimeout.Token);
-            var connAck = await ReadConnAckAsync(upstream, connectTimeout.Token);
-            if (connAck is null)
+            await SendConnectAsync(socket, upstream, connect.Encode(user, password), connectTimeout.Token);
+
+            // Exactly four bytes (20 02 xx xx): whatever the broker sends after its CONNACK stays in the stream for
+            // the relay. Read here rather than through ReadExactlyAsync and a method of its own, whose state
+            // machines would be garbage of every handshake.
+            var connAck = new byte[4];
+            for (var read = 0; read < connAck.Length; )
+            {
+                var n = await upstream.ReadAsync(connAck.AsMemory(read), connectTimeout.Token);
+                read += n > 0 ? n : throw new EndOfStreamException();
+            }
+
+            if (connAck[0] != MqttFrame.ConnAck << 4 || connAck[1] != 2)
             {
                 LogUpstreamFailed(logger, device.Label, upstreamName, "no CONNACK from the broker");
                 BeamMetrics.Count(Name, "upstream_no_connack");
@@ -202,6 +223,15 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 await DisposeAsync(upstream, socket);
             }
         }
+    }
+
+    /// <summary><c>/{IMSI}</c> as bytes, without the concatenated string a connection would leave behind as garbage.</summary>
+    private static byte[] TopicSuffix(string imsi)
+    {
+        var suffix = new byte[1 + Encoding.UTF8.GetByteCount(imsi)];
+        suffix[0] = (byte)'/';
+        Encoding.UTF8.GetBytes(imsi, suffix.AsSpan(1));
+        return suffix;
     }
 
     /// <summary>
@@ -266,31 +296,50 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
         }
     }
 
-    /// <summary>The broker's CONNACK (exactly <c>20 02 xx xx</c>), or null when it sent something else.</summary>
-    /// <exception cref="EndOfStreamException">The broker closed before four bytes.</exception>
-    private static async Task<byte[]?> ReadConnAckAsync(Stream upstream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the device's CONNECT to the broker. On a plain upstream a CONNECT that fits the new connection's send
+    /// buffer is written with one synchronous send, which never waits: the socket's cached asynchronous send state
+    /// (≈ 0.3 KiB) is then only created once the device sends something, never for an idle connection
+    /// (docs/performance.md, memory per idle connection). TLS writes through its stream.
+    /// </summary>
+    private static ValueTask SendConnectAsync(Socket socket, Stream upstream, byte[] connect, CancellationToken cancellationToken)
     {
-        // Exactly four bytes: whatever the broker sends after its CONNACK stays in the stream for the relay.
-        var connAck = new byte[4];
-        await upstream.ReadExactlyAsync(connAck, cancellationToken);
-        return connAck[0] == MqttFrame.ConnAck << 4 && connAck[1] == 2 ? connAck : null;
+        if (upstream is not NetworkStream || connect.Length > SyncConnectBytes)
+        {
+            return upstream.WriteAsync(connect, cancellationToken);
+        }
+
+        socket.Send(connect);
+        return ValueTask.CompletedTask;
     }
+
+    /// <summary>A CONNECT up to this size is sent synchronously: well within a new TCP connection's send buffer.</summary>
+    private const int SyncConnectBytes = 4096;
 
     /// <summary>
     /// Device → broker, packet by packet. Only fixed headers (and PUBLISH topics, when rewritten) are parsed; the
     /// rest of each packet is passed on as it arrives.
     /// </summary>
-    private async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, byte[]? suffix, CancellationTokenSource idle, TimeSpan idleAfter, string source)
+    private async Task PumpToUpstreamAsync(PipeReader device, Stream upstream, byte[]? suffix, SweptIdle idle, string source)
     {
-        var writer = PipeWriter.Create(upstream, new StreamPipeWriterOptions(leaveOpen: true));
+        // Created with the device's first packet: an idle connection does not hold a writer (≈ 0.2 KiB with its state).
+        PipeWriter? writer = null;
         long passThrough = 0;
         var done = false;
         try
         {
             while (!done)
             {
-                var result = await device.ReadAsync(idle.Token);
+                var result = await device.ReadAsync(CancellationToken.None);
                 var buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    // The idle cut, or the other direction ended.
+                    device.AdvanceTo(buffer.Start);
+                    break;
+                }
+
+                writer ??= PipeWriter.Create(upstream, new StreamPipeWriterOptions(leaveOpen: true));
                 while (!done)
                 {
                     if (passThrough > 0)
@@ -356,8 +405,8 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
                 }
 
                 device.AdvanceTo(buffer.Start, buffer.End);
-                await writer.FlushAsync(idle.Token);
-                idle.CancelAfter(idleAfter);
+                await writer.FlushAsync(CancellationToken.None);
+                idle.Restart();
                 done |= result.IsCompleted;
             }
         }
@@ -370,14 +419,17 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
             // publishes the device's will, as it would for a direct connection that dropped.
             try
             {
-                await writer.CompleteAsync();
+                if (writer is not null)
+                {
+                    await writer.CompleteAsync();
+                }
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 // Completing flushes what is left; a broker that is already gone cannot take it.
             }
 
-            await idle.CancelAsync();
+            await idle.EndAsync();
         }
     }
 

@@ -17,7 +17,7 @@ namespace Gateway.Beam.Relay;
 /// connection, relays the response, and returns true from <see cref="RunAsync"/> when a request is for Kestrel
 /// (the request is left unread in the pipe for it).
 /// </summary>
-internal sealed partial class RelayConnection : IDisposable
+internal sealed partial class RelayConnection : IDisposable, IDeadline
 {
     private const int BufferSize = 16 * 1024;
 
@@ -854,7 +854,7 @@ internal sealed partial class RelayConnection : IDisposable
     }
 
     /// <summary>Called by <see cref="RelayDeadlines"/>: ends the wait if its deadline has passed.</summary>
-    internal void Expire(long now)
+    public void Expire(long now)
     {
         if (now < Volatile.Read(ref _deadline))
         {

@@ -3,17 +3,18 @@ namespace Gateway.Beam.Relay;
 /// <summary>
 /// One timer for every relay connection's deadline, the way Kestrel's heartbeat serves its timeouts: a connection
 /// arms a deadline by writing a number, and a tick every <see cref="Resolution"/> ends what has passed its deadline.
-/// Per-request timers and cancellation registrations on every socket call cost more than the relaying around them.
+/// Per-request timers and cancellation registrations on every socket call cost more than the relaying around them;
+/// for an idle MQTT relay connection, a timer with its source and registrations was ≈ 0.4 KiB of its memory.
 /// </summary>
 internal sealed class RelayDeadlines : IDisposable
 {
     /// <summary>How late past its deadline a connection may be ended.</summary>
     public static readonly TimeSpan Resolution = TimeSpan.FromMilliseconds(200);
 
-    private readonly HashSet<RelayConnection> _connections = [];
+    private readonly HashSet<IDeadline> _connections = [];
     private readonly Lock _lock = new();
     private readonly Timer _timer;
-    private RelayConnection[] _snapshot = [];
+    private IDeadline[] _snapshot = [];
     private int _ticking;
 
     public RelayDeadlines()
@@ -21,7 +22,7 @@ internal sealed class RelayDeadlines : IDisposable
         _timer = new Timer(static s => ((RelayDeadlines)s!).Tick(), this, Resolution, Resolution);
     }
 
-    public void Add(RelayConnection connection)
+    public void Add(IDeadline connection)
     {
         lock (_lock)
         {
@@ -29,7 +30,7 @@ internal sealed class RelayDeadlines : IDisposable
         }
     }
 
-    public void Remove(RelayConnection connection)
+    public void Remove(IDeadline connection)
     {
         lock (_lock)
         {
@@ -65,7 +66,7 @@ internal sealed class RelayDeadlines : IDisposable
             count = _connections.Count;
             if (_snapshot.Length < count)
             {
-                _snapshot = new RelayConnection[Math.Max(count, _snapshot.Length * 2)];
+                _snapshot = new IDeadline[Math.Max(count, _snapshot.Length * 2)];
             }
 
             _connections.CopyTo(_snapshot);

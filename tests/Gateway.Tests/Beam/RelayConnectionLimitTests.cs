@@ -42,6 +42,14 @@ public sealed class RelayConnectionLimitTests
             Assert.True(await third.IsClosedAsync(), "a third connection was kept with a limit of two");
         }
 
+        if (!eventLoops)
+        {
+            // On Kestrel's transport the gateway counts the limit itself (Hosting/ConnectionCeiling), and says so.
+            using var http = new HttpClient();
+            var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{gateway.Port}/metrics"), TestContext.Current.CancellationToken);
+            Assert.Matches(@"(?m)^gateway_connections_rejected_total(\{[^}]*\})? [1-9]", metrics);
+        }
+
         await first.DisposeAsync();
         await Task.Delay(300, TestContext.Current.CancellationToken);
         await using var again = await RelayTests.DeviceConnection.ConnectAsync(Device, gateway.HttpPort);
