@@ -13,7 +13,7 @@ namespace Gateway.Metrics;
 /// pause); its generation is that of the last collection started inside it. Only the GC keyword at informational
 /// level is enabled: a few events per collection, none per allocation.
 /// </summary>
-internal sealed class GcPauseListener : EventListener, IHostedService
+internal sealed class GcPauseListener : EventListener
 {
     public const string MeterName = "Gateway.Runtime";
 
@@ -36,14 +36,17 @@ internal sealed class GcPauseListener : EventListener, IHostedService
     private DateTime _suspendedAt;
     private int _generation = -1;
 
-    // Built (and so listening) when the host starts its hosted services; stopped with the host.
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    // One per process, for the process's life: the pauses are the process's, so a second gateway host in the same
+    // process (the tests run many) must not record each pause again, and a host that stops must not end the recording
+    // for another that still runs.
+    private static readonly Lazy<GcPauseListener> s_process = new(static () => new GcPauseListener());
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    private GcPauseListener()
     {
-        Dispose();
-        return Task.CompletedTask;
     }
+
+    /// <summary>Starts recording this process's pauses, once; later calls do nothing.</summary>
+    public static void EnsureStarted() => _ = s_process.Value;
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {

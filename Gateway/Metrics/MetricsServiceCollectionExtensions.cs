@@ -21,7 +21,7 @@ internal static class MetricsServiceCollectionExtensions
             return services;
         }
 
-        services.AddHostedService<GcPauseListener>();
+        services.AddHostedService<GcPauseRecording>();
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("gateway", serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics =>

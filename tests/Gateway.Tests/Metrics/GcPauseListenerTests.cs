@@ -34,7 +34,7 @@ public sealed class GcPauseListenerTests
         });
         meters.Start();
 
-        using var listener = new GcPauseListener();
+        GcPauseListener.EnsureStarted();
         // Runtime events reach a listener through a dispatch thread, a little after the collection: force collections
         // until one arrives, for at most 20 s.
         for (var i = 0; i < 200 && !pauses.Any(static p => p.Generation == "2"); i++)

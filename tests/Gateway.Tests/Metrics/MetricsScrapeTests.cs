@@ -130,6 +130,22 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
         Assert.DoesNotContain("# TYPE", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Garbage_collector_pauses_are_exported_by_generation()
+    {
+        // The gateway runs in this process: a forced full collection here is one of its pauses.
+        var before = Count(await ScrapeAsync(), "gateway_gc_pause_seconds", ("generation", "2"));
+        var after = before;
+        for (var i = 0; i < 100 && after <= before; i++)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            await Task.Delay(100, Ct);
+            after = Count(await ScrapeAsync(), "gateway_gc_pause_seconds", ("generation", "2"));
+        }
+
+        Assert.True(after > before, $"no generation 2 pause exported ({before} before, {after} after)");
+    }
+
     private async Task<PrometheusText> ScrapeAsync()
     {
         using var response = await _gateway.Client.GetAsync(_gateway.Url("/metrics"), Ct);
