@@ -45,19 +45,27 @@ internal sealed class PubSubEmulator : IAsyncDisposable
     public static async Task<PubSubEmulator> StartAsync(int port = 0)
     {
         SkipIfMissing();
-        var emulator = new PubSubEmulator(port == 0 ? FreePort() : port);
-        try
+        // A port found free can be taken before the JVM binds it (tests run in parallel): then the JVM logs the bind
+        // error and never answers. On a port of our choosing, try again on a fresh one.
+        for (var attempt = 1; ; attempt++)
         {
-            await emulator.StartAsync();
+            var emulator = new PubSubEmulator(port == 0 ? FreePort() : port);
+            try
+            {
+                await emulator.StartAsync();
+                return emulator;
+            }
+            catch (Exception) when (port == 0 && attempt < 3)
+            {
+                await emulator.KillAsync();
+            }
+            catch
+            {
+                // The caller never gets the emulator to dispose: a JVM that did not answer in time must not outlive the test.
+                await emulator.KillAsync();
+                throw;
+            }
         }
-        catch
-        {
-            // The caller never gets the emulator to dispose: a JVM that did not answer in time must not outlive the test.
-            await emulator.KillAsync();
-            throw;
-        }
-
-        return emulator;
     }
 
     /// <summary>Starts (again, after <see cref="KillAsync"/>) on the same port.</summary>
@@ -73,7 +81,15 @@ internal sealed class PubSubEmulator : IAsyncDisposable
         start.ArgumentList.Add($"--port={Port}");
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { }; // the JVM's log lines: drained, not kept
+        var bindFailed = false;
+        process.ErrorDataReceived += (_, line) =>
+        {
+            // The JVM's log lines are drained, not kept; a bind failure ends the wait at once.
+            if (line.Data is { } text && text.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                Volatile.Write(ref bindFailed, true);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -81,6 +97,7 @@ internal sealed class PubSubEmulator : IAsyncDisposable
         while (true)
         {
             Assert.False(process.HasExited, $"the Pub/Sub emulator exited at start (code {(process.HasExited ? process.ExitCode : 0)})");
+            Assert.False(Volatile.Read(ref bindFailed), $"the Pub/Sub emulator could not bind port {Port}");
             try
             {
                 using var answer = await s_http.GetAsync(new Uri(Endpoint + "/"));
