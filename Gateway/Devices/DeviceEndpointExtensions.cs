@@ -4,20 +4,13 @@ using Gateway.ProxyProtocol;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using MQTTnet.AspNetCore;
-using MQTTnet.Server;
+using Gateway.Devices.Mqtt;
 
 namespace Gateway.Devices;
 
 /// <summary>Registration of the device-service entry points: services, Kestrel listeners and the HTTP branch.</summary>
 internal static class DeviceEndpointExtensions
 {
-    /// <summary>MQTTnet's per-connection packet-encoding buffer, kept while the connection lives.</summary>
-    internal const int WriterBufferBytes = 128;
-
-    /// <summary>How often MQTTnet looks for clients silent past 1.5 keepalives (its default: 500 ms).</summary>
-    internal static readonly TimeSpan KeepAliveMonitorInterval = TimeSpan.FromSeconds(1);
-
     /// <summary>The HTTP device services listener's handler (and the pipeline it feeds, if nothing registered it yet).</summary>
     public static IServiceCollection AddDeviceHttpEndpoint(this IServiceCollection services, DeviceEndpointOptions options)
     {
@@ -28,44 +21,19 @@ internal static class DeviceEndpointExtensions
     }
 
     /// <summary>
-    /// MQTTnet's server hosted in Kestrel (no listener of its own: connections come from <see cref="ListenDeviceEndpoints"/>
-    /// and the WebSocket branch), with <see cref="MqttPipelineEndpoint"/> attached before it starts.
+    /// The MQTT pipeline endpoint (the gateway's own MQTT server side, no listener of its own: connections come from
+    /// <see cref="ListenDeviceEndpoints"/> and the WebSocket branch).
     /// </summary>
     public static IServiceCollection AddMqttPipelineEndpoint(this IServiceCollection services, DeviceEndpointOptions options)
     {
         services.TryAddSingleton(options);
         services.TryAddSingleton<MessagePipeline>();
-        if (!options.MqttServerNeeded)
+        if (options.MqttServerNeeded)
         {
-            return services;
+            services.AddSingleton<MqttPipelineEndpoint>();
+            services.AddSingleton<MqttTcpConnectionHandler>();
         }
 
-        services.AddSingleton<MqttPipelineEndpoint>();
-        services.AddSingleton<MqttPacketLimit>();
-        services.AddSingleton<MqttTcpConnectionHandler>();
-        services.AddSingleton<IMqttServerAdapter>(static s => s.GetRequiredService<MqttTcpConnectionHandler>());
-        services.AddMqttWebSocketServerAdapter();
-
-        // Not persisted: a session ends with its connection, so nothing of one device outlives it.
-        var server = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().Build();
-
-        // Each connection keeps its own packet-encoding buffer for its lifetime (MQTTnet's default 4 KiB, a quarter of
-        // an idle connection's memory). This endpoint only ever sends acknowledgements (it routes no PUBLISH to
-        // anyone), a few bytes (a refused SUBACK's MQTT 5 reason string ≈ 90): a larger one (a PUBACK with a long
-        // failure reason) grows the buffer for that packet and is then given back.
-        server.WriterBufferSize = WriterBufferBytes;
-        server.WriterBufferSizeMax = WriterBufferBytes;
-
-        // MQTTnet's keep-alive monitor copies the list of every client on each pass (80 KB at 10,000 clients), garbage
-        // that lands between the objects of connections arriving meanwhile and stays in resident memory
-        // (docs/performance.md, memory per idle connection). Every second instead of every half: a client silent for
-        // 1.5 keepalives is cut at most a second later.
-        server.KeepAliveOptions.MonitorInterval = KeepAliveMonitorInterval;
-        services.AddHostedMqttServer(server);
-
-        // MqttHostedServer starts the server only once the application has started, after every hosted service's
-        // StartAsync: attaching here comes first.
-        services.AddHostedService<MqttPipelineAttacher>();
         return services;
     }
 
@@ -96,12 +64,12 @@ internal static class DeviceEndpointExtensions
 
         var http = app.ApplicationServices.GetRequiredService<DeviceHttpEndpoint>();
         var handlers = app.ApplicationServices.GetServices<IDeviceHostHandler>().ToArray();
-        var webSockets = app.ApplicationServices.GetService<MqttWebSocketServerAdapter>();
+        var mqtt = app.ApplicationServices.GetService<MqttPipelineEndpoint>();
         app.MapWhen(c => c.Connection.LocalPort == options.HttpPort, b =>
         {
             b.UseWebSockets();
-            b.Run(c => webSockets is not null && c.WebSockets.IsWebSocketRequest && c.Request.Path == "/mqtt"
-                ? RunWebSocketAsync(c, webSockets)
+            b.Run(c => mqtt is not null && c.WebSockets.IsWebSocketRequest && c.Request.Path == "/mqtt"
+                ? MqttWebSocket.RunAsync(c, mqtt)
                 : Dispatch(c, handlers, http));
         });
     }
@@ -122,25 +90,5 @@ internal static class DeviceEndpointExtensions
         }
 
         return http.HandleAsync(context);
-    }
-
-    private static async Task RunWebSocketAsync(HttpContext context, MqttWebSocketServerAdapter adapter)
-    {
-        // MQTT over WebSocket names its subprotocol "mqtt" (some clients "mqttv3.1"); one is echoed back as the spec asks.
-        var subProtocol = MqttSubProtocolSelector.SelectSubProtocol(context.Request);
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
-        await adapter.RunWebSocketConnectionAsync(webSocket, context);
-    }
-
-    /// <summary>Attaches the pipeline endpoint's handlers to MQTTnet's server at start.</summary>
-    private sealed class MqttPipelineAttacher(MqttServer server, MqttPipelineEndpoint endpoint) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            endpoint.Attach(server);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

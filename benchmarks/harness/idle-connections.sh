@@ -13,7 +13,8 @@
 # For each gateway side it also prints the managed bytes allocated per connection during the burst (/metrics,
 # dotnet_gc_heap_total_allocated_bytes, live or not: the figure the RSS growth mostly follows, steadier under load) and
 # the gateway's CPU time per connection. SIDES picks sides (default all four), e.g. SIDES=mqtt-relay.
-# Installs mosquitto when missing. Usage: benchmarks/harness/idle-connections.sh [count]   (env RELAY_COUNT, SETTLE=3, SIDES)
+# GATEWAY_DLL runs another build (an A/B). Installs mosquitto when missing.
+# Usage: benchmarks/harness/idle-connections.sh [count]   (env RELAY_COUNT, SETTLE=3, SIDES, GATEWAY_DLL)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${1:-10000}; RELAY_COUNT=${RELAY_COUNT:-$((COUNT < 8500 ? COUNT : 8500))}; SETTLE=${SETTLE:-3}
@@ -44,7 +45,7 @@ gateway_start() { # PORT-ARGUMENTS…: a fresh gateway; sets GATEWAY_PID. Tried 
 }
 gateway_try() {
   local ga; ga=$(free_port); GA=$ga
-  dotnet Gateway/bin/Release/net10.0/gateway.dll --registry "$WORK/seed.json" --data-dir "$WORK/d-$ga" --admin-port "$ga" \
+  dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d-$ga" --admin-port "$ga" \
     --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port 0 --tcp-port 0 --mqtt-port 0 --device-http-port 0 \
     --mqtt-pipeline-port 0 "$@" --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
     --Gateway:Beam:MaxConnectionsPerDevice 30000 --Gateway:Beam:MaxConnections 30000 \

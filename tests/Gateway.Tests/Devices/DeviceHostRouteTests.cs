@@ -1,5 +1,5 @@
 using Gateway.Devices;
-using MQTTnet.Protocol;
+using Gateway.Devices.Mqtt;
 
 namespace Gateway.Tests.Devices;
 
@@ -28,15 +28,15 @@ public sealed class DeviceHostRouteTests
     }
 
     [Theory]
-    [InlineData(400, MqttPubAckReasonCode.PayloadFormatInvalid)]
-    [InlineData(415, MqttPubAckReasonCode.PayloadFormatInvalid)]
-    [InlineData(413, MqttPubAckReasonCode.QuotaExceeded)]
-    [InlineData(429, MqttPubAckReasonCode.QuotaExceeded)]
-    [InlineData(503, MqttPubAckReasonCode.QuotaExceeded)]
-    [InlineData(403, MqttPubAckReasonCode.NotAuthorized)]
-    [InlineData(502, MqttPubAckReasonCode.UnspecifiedError)]
-    [InlineData(504, MqttPubAckReasonCode.UnspecifiedError)]
-    [InlineData(500, MqttPubAckReasonCode.UnspecifiedError)]
-    public void A_service_failure_status_maps_to_an_MQTT_5_reason_code(int status, MqttPubAckReasonCode code) =>
+    [InlineData(400, 0x99)] // payload format invalid
+    [InlineData(415, 0x99)]
+    [InlineData(413, 0x97)] // quota exceeded
+    [InlineData(429, 0x97)]
+    [InlineData(503, 0x97)]
+    [InlineData(403, 0x87)] // not authorized
+    [InlineData(502, 0x80)] // unspecified error
+    [InlineData(504, 0x80)]
+    [InlineData(500, 0x80)]
+    public void A_service_failure_status_maps_to_an_MQTT_5_reason_code(int status, byte code) =>
         Assert.Equal(code, MqttPipelineEndpoint.ReasonCodeFor(status));
 }

@@ -9,17 +9,18 @@ internal static class MqttBytes
 {
     public static readonly byte[] Disconnect = [0xE0, 0x00];
 
-    /// <summary>CONNECT; level 4 is 3.1.1, level 5 adds the (empty) property list.</summary>
-    public static byte[] Connect(string clientId, byte level, bool clean = true, (string Topic, string Message)? will = null)
+    /// <summary>CONNECT; level 4 is 3.1.1, level 5 adds the property list (<paramref name="properties"/>, empty unless given).</summary>
+    public static byte[] Connect(string clientId, byte level, bool clean = true, (string Topic, string Message)? will = null, ushort keepAlive = 30, byte[]? properties = null)
     {
         var body = new List<byte>();
         String(body, "MQTT");
         body.Add(level);
         body.Add((byte)((clean ? 0x02 : 0) | (will is null ? 0 : 0x04)));
-        body.AddRange([0, 30]);
+        body.AddRange([(byte)(keepAlive >> 8), (byte)keepAlive]);
         if (level == 5)
         {
-            body.Add(0);
+            body.Add((byte)(properties?.Length ?? 0));
+            body.AddRange(properties ?? []);
         }
 
         String(body, clientId);
@@ -55,6 +56,9 @@ internal static class MqttBytes
         body.AddRange(Encoding.UTF8.GetBytes(payload));
         return Packet((byte)(0x30 | (dup ? 0x08 : 0) | (qos << 1)), body);
     }
+
+    /// <summary>Any packet: its first byte and body, with the remaining length between.</summary>
+    public static byte[] Raw(byte first, params byte[] body) => Packet(first, [.. body]);
 
     public static byte[] Subscribe(string filter, ushort packetId, byte level)
     {

@@ -36,7 +36,7 @@ internal sealed class RecordingDeviceService(string name, Func<DeviceIdentity, S
             : text.Contains(FailMarker, StringComparison.Ordinal);
         if (fails)
         {
-            Failed.Enqueue(message);
+            Failed.Enqueue(Kept(message));
             const string reason = "destination refused the message";
             return ValueTask.FromResult(new ServiceResult
             {
@@ -49,9 +49,29 @@ internal sealed class RecordingDeviceService(string name, Func<DeviceIdentity, S
             });
         }
 
-        Messages.Enqueue(message);
+        Messages.Enqueue(Kept(message));
         return ValueTask.FromResult(new ServiceResult { Service = name, Status = 204, NativeText = "200"u8.ToArray() });
     }
+
+    /// <summary>
+    /// The message as kept past delivery: its payload copied, as every service must, since it may lie in the entry
+    /// point's read buffer (the MQTT endpoint's) or a pooled one, both reused once delivery returns.
+    /// </summary>
+    private static DeviceMessage Kept(DeviceMessage message) => new()
+    {
+        Device = message.Device,
+        Protocol = message.Protocol,
+        EntryPoint = message.EntryPoint,
+        Source = message.Source,
+        Payload = message.Payload.ToArray(),
+        Json = message.Json?.ToArray(),
+        ReceivedAtMs = message.ReceivedAtMs,
+        ContentType = message.ContentType,
+        DeviceTimestampMs = message.DeviceTimestampMs,
+        Topic = message.Topic,
+        Qos = message.Qos,
+        OnlyService = message.OnlyService,
+    };
 
     /// <summary>The delivered messages whose payload contains <paramref name="marker"/>, waiting (bounded) for at least <paramref name="count"/>.</summary>
     public async Task<DeviceMessage[]> WaitForAsync(string marker, int count = 1)

@@ -14,7 +14,7 @@ internal static class ParserTargets
         new HttpResponseHeadTarget(),
         new ChunkedBodyTarget(),
         new MqttRelayTarget(),
-        new MqttEndpointLimitTarget(),
+        new MqttEndpointTarget(),
         new RadiusTarget(),
         new BinaryFormatV1Target(),
         new BinaryParserTarget(),

@@ -20,6 +20,15 @@ internal static class MqttSamples
         [0xC0, 0x00],
         [0xE0, 0x00],
         [.. Connect("MQTT", 4, 0x02, 60, "c", null, null, null), .. Packet(0x30, [.. Field("t"), 1, 2, 3]), 0xE0, 0x00],
+
+        // MQTT 5 with properties (§2.2.2): CONNECT with session expiry, receive maximum, maximum packet size, a user
+        // property and a will with its delay and format; PUBLISH, SUBSCRIBE, PUBREL and DISCONNECT with theirs.
+        Packet(0x10, [.. Field("MQTT"), 5, 0x06, 0, 60, .. Properties([0x11, 0, 0, 0, 10, 0x21, 0, 10, 0x27, 0, 0, 0x10, 0, 0x26, .. Field("k"), .. Field("v")]),
+            .. Field("v5-will"), .. Properties([0x18, 0, 0, 0, 5, 0x01, 1]), .. Field("status/v5"), .. Field("gone")]),
+        Packet(0x32, [.. Field("t/1"), 0, 7, .. Properties([0x01, 1, 0x03, .. Field("application/json"), 0x26, .. Field("a"), .. Field("b")]), .. "{}"u8]),
+        Packet(0x82, [0, 9, .. Properties([0x0B, 0x81, 0x01]), .. Field("x/+"), 0x2E]),
+        Packet(0x62, [0, 7, 0x92, 0]),
+        [0xE0, 0x02, 0x04, 0x00],
     ];
 
     public static byte[][] Tokens { get; } =
@@ -62,6 +71,14 @@ internal static class MqttSamples
         }
 
         return Packet(0x10, [.. body]);
+    }
+
+    /// <summary>A property list: its variable-length size, then the properties.</summary>
+    private static byte[] Properties(ReadOnlySpan<byte> properties)
+    {
+        Span<byte> length = stackalloc byte[4];
+        var size = MqttFrame.WriteRemainingLength(length, properties.Length);
+        return [.. length[..size], .. properties];
     }
 
     private static byte[] Field(string text)
