@@ -18,22 +18,25 @@ namespace Gateway.Adapters.Tests.Aws;
 /// the documented request shapes (JSON 1.1 <c>PutRecordBatch</c> and <c>PutRecords</c>: target header, content type,
 /// names, base64 data, per-record and per-call limits; IoT <c>POST /topics/&lt;topic&gt;?qos=</c>) and checks each
 /// request's SigV4 signature with <see cref="SigV4Verifier"/>, answering as AWS documents: per-record results in
-/// order, errors as <c>__type</c> plus <c>x-amzn-ErrorType</c>. Tests script refusals and delays.
+/// order, errors as <c>__type</c> plus <c>x-amzn-ErrorType</c>. Tests script refusals and delays, and outages
+/// (<see cref="StopAsync"/>, <see cref="RestartAsync"/> on the same port).
 /// </summary>
 internal sealed class FakeAws : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly string _service;
     private readonly string _region;
+    private WebApplication? _app;
 
-    private FakeAws(WebApplication app, string service, string region)
+    private FakeAws(string service, string region)
     {
-        _app = app;
         _service = service;
         _region = region;
     }
 
     public string Url { get; private set; } = string.Empty;
+
+    /// <summary>The port it listens on, kept across <see cref="StopAsync"/> and <see cref="RestartAsync"/>.</summary>
+    public int Port { get; private set; }
 
     /// <summary>Records accepted, in order: the stream or topic, the bytes, the partition key (Kinesis).</summary>
     public ConcurrentQueue<(string Name, byte[] Data, string? PartitionKey, string? ContentType)> Accepted { get; } = new();
@@ -59,22 +62,60 @@ internal sealed class FakeAws : IAsyncDisposable
 
     public int Calls => _calls;
 
-    public static async Task<FakeAws> StartAsync(string service, string region = "us-east-1")
+    /// <summary>
+    /// Starts the peer on 127.0.0.1: a free port when <paramref name="port"/> is 0, else that one (an outage test
+    /// passes one it can bind again after <see cref="StopAsync"/>).
+    /// </summary>
+    public static async Task<FakeAws> StartAsync(string service, string region = "us-east-1", int port = 0)
+    {
+        var peer = new FakeAws(service, region);
+        await peer.ListenAsync(port);
+        return peer;
+    }
+
+    /// <summary>
+    /// Goes down: the listener is closed (new connections are refused) and open connections end, as with a service
+    /// that is unreachable. What was accepted stays in <see cref="Accepted"/>; <see cref="RestartAsync"/> comes back.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _app, null) is { } app)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Comes back up on the same port after <see cref="StopAsync"/>, with everything recorded so far.</summary>
+    public Task RestartAsync() => _app is null ? ListenAsync(Port) : throw new InvalidOperationException("the peer is up");
+
+    private async Task ListenAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Stopping waits for requests under way; a peer going down should not hold a test up for Kestrel's default.
+        builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(2));
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0);
+            k.Listen(IPAddress.Loopback, port);
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });
         var app = builder.Build();
-        var peer = new FakeAws(app, service, region);
-        app.Run(peer.HandleAsync);
-        await app.StartAsync();
+        app.Run(HandleAsync);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        peer.Url = address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
-        return peer;
+        Url = address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
+        Port = new Uri(Url).Port;
+        _app = app;
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -276,9 +317,5 @@ internal sealed class FakeAws : IAsyncDisposable
         await context.Response.WriteAsync(new JsonObject { ["__type"] = type, ["message"] = "refused by the test peer" }.ToJsonString());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync();
 }

@@ -124,6 +124,25 @@ public sealed class FirehoseTests
     }
 
     [Fact]
+    public async Task A_peer_that_goes_down_is_transient_502_and_the_same_adapter_delivers_once_it_is_back()
+    {
+        await using var peer = await FakeAws.StartAsync("firehose");
+        await using var adapter = AwsTestKit.Create(s_factory, AwsTestKit.Destination("firehose", peer.Url + "/d"), TestKeys.Credentials());
+        Assert.Equal(DeliveryResult.Ok, (await AwsTestKit.SendAsync(adapter, AwsTestKit.Message("before")))[0]);
+
+        await peer.StopAsync();
+        var down = (await AwsTestKit.SendAsync(adapter, AwsTestKit.Message("down")))[0];
+        await peer.RestartAsync();
+        var back = (await AwsTestKit.SendAsync(adapter, AwsTestKit.Message("after")))[0];
+
+        // The pooled connection to the peer that went away is not reused: the send after the restart gets through.
+        Assert.Equal(DeliveryResult.Transient(502, $"firehose: could not reach {new Uri(peer.Url).Authority} (ConnectionRefused)"), down);
+        Assert.Equal(DeliveryResult.Ok, back);
+        Assert.Equal(["before", "after"], peer.Accepted.Select(r => Encoding.UTF8.GetString(r.Data)));
+        Assert.All(peer.Checks, Assert.Null);
+    }
+
+    [Fact]
     public async Task Records_over_the_limit_are_refused_and_big_batches_split_at_four_mebibytes()
     {
         await using var peer = await FakeAws.StartAsync("firehose");

@@ -70,9 +70,8 @@ public sealed class DestinationOutageTests
         {
             var port = kinesalite.Port;
             await kinesalite.CreateStreamAsync("qout");
-            var credentials = $$"""{ "credentialsId": "aws-1", "type": "aws-credentials", "credentials": { "accessKeyId": "{{TestKeys.AccessKeyId}}", "secretAccessKey": "{{TestKeys.Secret}}" } }""";
             await using var gateway = await StartGatewayAsync("440101234567185", "127.0.0.185",
-                Queued($$"""{ "provider": "aws", "service": "kinesis", "resourceUrl": "{{kinesalite.Url}}/qout" }""", "aws-1"), credentials);
+                Queued($$"""{ "provider": "aws", "service": "kinesis", "resourceUrl": "{{kinesalite.Url}}/qout" }""", "aws-1"), LoadRun.AwsCredentials);
             await kinesalite.DisposeAsync();
 
             var device = await SendWhileDownAsync("127.0.0.185", gateway.UnifiedPort, "k");
@@ -121,6 +120,41 @@ public sealed class DestinationOutageTests
         {
             await forward.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Event_hubs_peer_down_then_back_every_queued_message_arrives()
+    {
+        using var peer = LoadRun.EventHubs("qout");
+        await using var gateway = await StartGatewayAsync("440101234567177", "127.0.0.177",
+            Queued($$"""{ "provider": "azure", "service": "eventhubs", "resourceUrl": "amqp://127.0.0.1:{{peer.Port}}/qout" }""", "eh-1"), LoadRun.EventHubsCredentials);
+        peer.Stop();
+
+        var device = await SendWhileDownAsync("127.0.0.177", gateway.UnifiedPort, "e");
+        Assert.Empty(peer.Events);
+        peer.Start(peer.Port);
+
+        await AssertAllArrivedAsync(device, () => Task.FromResult<List<(string, string)>>([.. peer.Events.Select(static e => LoadRun.Envelope(e.Body))]));
+        Assert.All(peer.Events, static e => Assert.Equal(e.MessageId, LoadRun.Envelope(e.Body).Id));
+    }
+
+    [Theory]
+    [InlineData("firehose", "firehose", "127.0.0.178")]
+    [InlineData("iotdata", "aws-iot", "127.0.0.180")]
+    public async Task Aws_contract_peer_down_then_back_every_queued_message_arrives(string peerService, string service, string address)
+    {
+        await using var peer = await FakeAws.StartAsync(peerService, port: LoadRun.RestartablePort());
+        await using var gateway = await StartGatewayAsync("440101234567" + address[^3..], address,
+            Queued($$"""{ "provider": "aws", "service": "{{service}}", "resourceUrl": "{{peer.Url}}/qout" }""", "aws-1"), LoadRun.AwsCredentials);
+        await peer.StopAsync();
+
+        var device = await SendWhileDownAsync(address, gateway.UnifiedPort, service[..1]);
+        Assert.Empty(peer.Accepted);
+        await peer.RestartAsync();
+
+        await AssertAllArrivedAsync(device, () => Task.FromResult<List<(string, string)>>([.. peer.Accepted.Select(static r => LoadRun.Envelope(r.Data))]));
+        Assert.All(peer.Checks, Assert.Null);
+        Assert.All(peer.Accepted, static r => Assert.Equal("qout", r.Name));
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using EventHubsPeer;
+using Gateway.Adapters.Tests.Aws;
 
 namespace Gateway.Tests.Failure;
 
@@ -53,6 +55,27 @@ internal static class LoadRun
         }
 
         throw new InvalidOperationException($"no free loopback port below {low}");
+    }
+
+    /// <summary>The registry's credential set <c>aws-1</c>: the key the AWS peers (kinesalite, <see cref="FakeAws"/>) take.</summary>
+    public static string AwsCredentials { get; } =
+        $$"""{ "credentialsId": "aws-1", "type": "aws-credentials", "credentials": { "accessKeyId": "{{TestKeys.AccessKeyId}}", "secretAccessKey": "{{TestKeys.Secret}}" } }""";
+
+    private const string EventHubsPolicy = "gateway-send";
+
+    /// <summary>A made-up key in Azure's shape (44 Base64 characters).</summary>
+    private const string EventHubsKey = "ZmFpbHVyZS1ydW4ta2V5LW5vdC1hLXJlYWwtc2VjMDE=";
+
+    /// <summary>The registry's credential set <c>eh-1</c>, whose policy and key <see cref="EventHubs"/> takes.</summary>
+    public static string EventHubsCredentials { get; } =
+        $$"""{ "credentialsId": "eh-1", "type": "azure-credentials", "credentials": { "policyName": "{{EventHubsPolicy}}", "key": "{{EventHubsKey}}" } }""";
+
+    /// <summary>Event Hubs' local AMQP peer with one hub, started on a <see cref="RestartablePort"/>.</summary>
+    public static LocalEventHubs EventHubs(string hub)
+    {
+        var peer = new LocalEventHubs { KeyName = EventHubsPolicy, Key = EventHubsKey, Hubs = new HashSet<string>([hub]) };
+        peer.Start(RestartablePort());
+        return peer;
     }
 
     public static List<UdpDevice> Devices(IEnumerable<string> addresses, int port, string prefix) =>

@@ -10,11 +10,13 @@ namespace Gateway.Tests.Failure;
 
 /// <summary>
 /// Destination outages mid-load (trait <c>Category=Failure</c>; <c>tests/failure/run.sh</c> runs them): three UDP
-/// devices in a closed loop against the real gateway binary, the destination's process stopped after 2 s, restored
-/// 3 s later, the load kept up 2 s more. In <c>queued</c> mode (kinesalite, the Pub/Sub emulator, a webhook) the
-/// devices go on being acknowledged while the destination is down and every acknowledged message reaches it once it is
-/// back; in <c>sync</c> mode (Beam UDP→HTTP) the devices get the error while it is down and every message they were
-/// acknowledged had reached the upstream. Duplicates are counted by message ID and bounded (<see cref="LoadRun"/>).
+/// devices in a closed loop against the real gateway binary, the destination stopped after 2 s (its process, or for
+/// the in-test peers their listener and every connection), restored on the same port 3 s later, the load kept up 2 s
+/// more. In <c>queued</c> mode (kinesalite, the Pub/Sub emulator, Event Hubs' local AMQP peer, the Firehose and AWS
+/// IoT contract peers, a webhook) the devices go on being acknowledged while the destination is down and every
+/// acknowledged message reaches it once it is back; in <c>sync</c> mode (Beam UDP→HTTP) the devices get the error while
+/// it is down and every message they were acknowledged had reached the upstream. Duplicates are counted by message ID
+/// and bounded (<see cref="LoadRun"/>).
 /// </summary>
 [Trait("Category", "Failure")]
 [Collection(Name)]
@@ -97,8 +99,7 @@ public sealed class OutageTests(ITestOutputHelper output)
         {
             var port = kinesalite.Port;
             await kinesalite.CreateStreamAsync("fout");
-            var credentials = $$"""{ "credentialsId": "aws-1", "type": "aws-credentials", "credentials": { "accessKeyId": "{{TestKeys.AccessKeyId}}", "secretAccessKey": "{{TestKeys.Secret}}" } }""";
-            await using var gateway = await StartGatewayAsync(Queued($$"""{ "provider": "aws", "service": "kinesis", "resourceUrl": "{{kinesalite.Url}}/fout" }""", "aws-1"), credentials);
+            await using var gateway = await StartGatewayAsync(Queued($$"""{ "provider": "aws", "service": "kinesis", "resourceUrl": "{{kinesalite.Url}}/fout" }""", "aws-1"), LoadRun.AwsCredentials);
 
             var run = await OutageAsync(gateway, "ks",
                 async () => await kinesalite.DisposeAsync(),
@@ -212,6 +213,48 @@ public sealed class OutageTests(ITestOutputHelper output)
                 gate.Release();
             }
         }
+    }
+
+    [Fact]
+    public async Task Event_hubs_peer_stopped_mid_load_and_restored_in_queued_mode_loses_nothing_acknowledged()
+    {
+        // The peer is in-process and keeps what it accepted across its stop (every connection aborted, the listener
+        // closed: transfers under way get no outcome, as from a crashed service), so the whole run is counted.
+        using var peer = LoadRun.EventHubs("fout");
+        await using var gateway = await StartGatewayAsync(
+            Queued($$"""{ "provider": "azure", "service": "eventhubs", "resourceUrl": "amqp://127.0.0.1:{{peer.Port}}/fout" }""", "eh-1"), LoadRun.EventHubsCredentials);
+
+        var run = await OutageAsync(gateway, "eh", () =>
+        {
+            peer.Stop();
+            return Task.CompletedTask;
+        }, () =>
+        {
+            peer.Start(peer.Port);
+            return Task.CompletedTask;
+        });
+
+        AssertAcknowledgedThroughout(run);
+        var got = await LoadRun.AwaitAllAsync(run.All, () => Task.FromResult<List<(string, string)>>([.. peer.Events.Select(static e => LoadRun.Envelope(e.Body))]), Ct);
+        LoadRun.Report(output, "event hubs outage", run.All, got, run.Devices);
+    }
+
+    [Theory]
+    [InlineData("firehose", "firehose")]
+    [InlineData("iotdata", "aws-iot")]
+    public async Task Aws_contract_peer_stopped_mid_load_and_restored_in_queued_mode_loses_nothing_acknowledged(string peerService, string service)
+    {
+        // The in-test Firehose / AWS IoT peer keeps what it accepted across its stop, so the whole run is counted.
+        await using var peer = await FakeAws.StartAsync(peerService, port: LoadRun.RestartablePort());
+        await using var gateway = await StartGatewayAsync(
+            Queued($$"""{ "provider": "aws", "service": "{{service}}", "resourceUrl": "{{peer.Url}}/fout" }""", "aws-1"), LoadRun.AwsCredentials);
+
+        var run = await OutageAsync(gateway, service[..2], peer.StopAsync, peer.RestartAsync);
+
+        AssertAcknowledgedThroughout(run);
+        var got = await LoadRun.AwaitAllAsync(run.All, () => Task.FromResult<List<(string, string)>>([.. peer.Accepted.Select(static r => LoadRun.Envelope(r.Data))]), Ct);
+        LoadRun.Report(output, $"{service} outage", run.All, got, run.Devices);
+        Assert.All(peer.Checks, Assert.Null);
     }
 
     [Fact]
