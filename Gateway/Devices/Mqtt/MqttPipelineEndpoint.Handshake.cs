@@ -12,6 +12,7 @@ internal sealed partial class MqttPipelineEndpoint
     private const byte NotAuthorized = 0x87;
     private const byte ClientIdentifierNotValid = 0x85;
     private const byte BadAuthenticationMethod = 0x8C;
+    private const byte ServerUnavailable = 0x88;
 
     /// <summary>
     /// Reads the CONNECT and answers it; true when the device was admitted (CONNACK 0 sent), false when it was refused
@@ -25,7 +26,7 @@ internal sealed partial class MqttPipelineEndpoint
             return false;
         }
 
-        var (refusal, previous) = Admit(session, connect);
+        var (refusal, previous) = _isStopping ? (Refuse(connect, session.EntryPoint, "stopping", ServerUnavailable, null, null), null) : Admit(session, connect);
         if (refusal is not null)
         {
             session.Output.Write(refusal);
@@ -48,7 +49,13 @@ internal sealed partial class MqttPipelineEndpoint
         DeviceMetrics.Connection(session.EntryPoint, "ok");
         if (!session.IsAnonymous)
         {
-            sessions?.Connected(session.Owner);
+            _sessions?.Connected(session.Owner);
+        }
+
+        // Registered as the host began stopping, after it ended every connection it knew.
+        if (_isStopping)
+        {
+            session.End(0x8B);
         }
 
         return true;
@@ -106,7 +113,7 @@ internal sealed partial class MqttPipelineEndpoint
         DeviceMetrics.Connection(session.EntryPoint, "malformed_connect");
         if (_broken.Allow(session.Source.Address))
         {
-            LogProtocolError(logger, session.EntryPoint, session.Source.ToString(), "-", problem);
+            LogProtocolError(_logger, session.EntryPoint, session.Source.ToString(), "-", problem);
         }
 
         return null;
@@ -130,18 +137,18 @@ internal sealed partial class MqttPipelineEndpoint
     {
         var name = session.EntryPoint;
         var address = session.Source.Address;
-        var device = resolver.ResolveAddress(address);
+        var device = _resolver.ResolveAddress(address);
         if (!device.IsKnown)
         {
             if (_refusals.Allow(address))
             {
-                LogRefused(logger, name, address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+                LogRefused(_logger, name, address.ToString(), device.Refusal, device.Subscriber?.Imsi);
             }
 
             return (Refuse(connect, name, RefusalTags.Refused(device.Refusal), NotAuthorized, null, null), null);
         }
 
-        if (!pipeline.Serves(device, SourceProtocol.Mqtt))
+        if (!_pipeline.Serves(device, SourceProtocol.Mqtt))
         {
             return (Refuse(connect, name, "no_service", NotAuthorized, device.Label, "no service of this device's group takes MQTT messages"), null);
         }
@@ -191,18 +198,18 @@ internal sealed partial class MqttPipelineEndpoint
         return (null, null);
     }
 
-    /// <summary>The refusal's CONNACK in the device's version: 0x87 → 0x05 not authorized, 0x85 → 0x02 identifier rejected.</summary>
+    /// <summary>The refusal's CONNACK in the device's version: 0x87 → 0x05 not authorized, 0x85 → 0x02 identifier rejected, 0x88 → 0x03 server unavailable.</summary>
     private byte[] Refuse(MqttDeviceConnect connect, string name, string result, byte code, string? label, string? reason)
     {
         if (label is not null && reason is not null)
         {
-            LogConnectRefused(logger, name, label, reason);
+            LogConnectRefused(_logger, name, label, reason);
         }
 
         DeviceMetrics.Connection(name, result);
         return connect.IsV5
             ? MqttAcks.ConnAck(v5: true, code, reason: connect.ReasonStrings ? reason : null)
-            : MqttAcks.ConnAck(v5: false, code == ClientIdentifierNotValid ? (byte)0x02 : (byte)0x05);
+            : MqttAcks.ConnAck(v5: false, code switch { ClientIdentifierNotValid => 0x02, ServerUnavailable => 0x03, _ => 0x05 });
     }
 
     /// <summary>
@@ -221,7 +228,7 @@ internal sealed partial class MqttPipelineEndpoint
         catch (TimeoutException)
         {
             DeviceMetrics.Connection(session.EntryPoint, "replaced_slowly");
-            LogSlowRetire(logger, session.EntryPoint, session.Owner, PreviousConnectionGrace.TotalSeconds);
+            LogSlowRetire(_logger, session.EntryPoint, session.Owner, PreviousConnectionGrace.TotalSeconds);
         }
     }
 

@@ -16,12 +16,12 @@ internal sealed partial class MqttPipelineEndpoint
     private async ValueTask<Step> PublishAsync(MqttDeviceSession session, MqttDevicePublish publish)
     {
         var started = Stopwatch.GetTimestamp();
-        var device = resolver.ResolveAddress(session.Source.Address);
+        var device = _resolver.ResolveAddress(session.Source.Address);
         if (!device.IsKnown)
         {
             if (_refusals.Allow(session.Source.Address))
             {
-                LogRefused(logger, session.EntryPoint, session.Source.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
+                LogRefused(_logger, session.EntryPoint, session.Source.Address.ToString(), device.Refusal, device.Subscriber?.Imsi);
             }
 
             return await FailAsync(session, publish, RefusalTags.Refused(device.Refusal), NotAuthorized, "device not recognised");
@@ -50,7 +50,7 @@ internal sealed partial class MqttPipelineEndpoint
         {
             var failed = FirstFailure(result);
             var reason = failed.Failure ?? $"{failed.Service}: {failed.Status}";
-            LogDeliveryFailed(logger, session.EntryPoint, device.Label, publish.Topic, publish.Qos, reason);
+            LogDeliveryFailed(_logger, session.EntryPoint, device.Label, publish.Topic, publish.Qos, reason);
             return await FailAsync(session, publish, "failed", ReasonCodeFor(failed.Status), reason);
         }
 
@@ -95,7 +95,7 @@ internal sealed partial class MqttPipelineEndpoint
             EntryPoint = session.EntryPoint,
             Source = session.Source,
             Payload = bytes,
-            ReceivedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            ReceivedAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
             Topic = topic,
             Qos = qos,
         };
@@ -103,7 +103,7 @@ internal sealed partial class MqttPipelineEndpoint
         session.Busy();
         try
         {
-            return await pipeline.ProcessAsync(message, CancellationToken.None);
+            return await _pipeline.ProcessAsync(message, CancellationToken.None);
         }
         finally
         {
@@ -144,7 +144,7 @@ internal sealed partial class MqttPipelineEndpoint
     /// </summary>
     private async Task PublishWillAsync(MqttDeviceSession session, MqttWill will)
     {
-        var device = resolver.ResolveAddress(session.Source.Address);
+        var device = _resolver.ResolveAddress(session.Source.Address);
         if (!device.IsKnown)
         {
             DeviceMetrics.Count(session.EntryPoint, RefusalTags.Refused(device.Refusal));
@@ -164,7 +164,7 @@ internal sealed partial class MqttPipelineEndpoint
         {
             var failed = FirstFailure(result);
             DeviceMetrics.Count(session.EntryPoint, "failed");
-            LogDeliveryFailed(logger, session.EntryPoint, device.Label, will.Topic, will.Qos, failed.Failure ?? $"{failed.Service}: {failed.Status}");
+            LogDeliveryFailed(_logger, session.EntryPoint, device.Label, will.Topic, will.Qos, failed.Failure ?? $"{failed.Service}: {failed.Status}");
         }
     }
 

@@ -20,9 +20,7 @@ namespace Gateway.Devices.Mqtt;
 /// acknowledgement) the connection is closed without one, so the client sends the message again when it reconnects.
 /// One connection's packets are handled one after another: one message in delivery per connection.
 /// </summary>
-internal sealed partial class MqttPipelineEndpoint(
-    IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<MqttPipelineEndpoint> logger, Sessions.DeviceSessions? sessions = null)
-    : IDisposable
+internal sealed partial class MqttPipelineEndpoint : IDisposable
 {
     public const string TcpName = "mqtt";
     public const string WebSocketName = "mqtt-ws";
@@ -36,8 +34,8 @@ internal sealed partial class MqttPipelineEndpoint(
     private const string SubscribeRefusal = "this endpoint delivers messages to services; it has nothing to subscribe to";
 
     // Refusals and broken clients are logged a few per source per window; the metrics count every one.
-    private readonly Diagnostics.LogRateLimiter _refusals = new(logger, "MQTT pipeline: refused devices", time);
-    private readonly Diagnostics.LogRateLimiter _broken = new(logger, "MQTT pipeline: protocol errors", time);
+    private readonly Diagnostics.LogRateLimiter _refusals;
+    private readonly Diagnostics.LogRateLimiter _broken;
 
     // Client ID → its live connection. A client ID is one device's: another device asking for it is refused rather
     // than allowed to take the first one's session over (and disconnect it), as a shared broker would.
@@ -45,6 +43,28 @@ internal sealed partial class MqttPipelineEndpoint(
 
     // Every connection's CONNECT deadline and keepalive, on one shared tick.
     private readonly RelayDeadlines _deadlines = new();
+
+    private readonly IdentityResolver _resolver;
+    private readonly MessagePipeline _pipeline;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MqttPipelineEndpoint> _logger;
+    private readonly Sessions.DeviceSessions? _sessions;
+    private readonly CancellationTokenRegistration _stopping;
+    private volatile bool _isStopping;
+
+    public MqttPipelineEndpoint(
+        IdentityResolver resolver, MessagePipeline pipeline, TimeProvider time, ILogger<MqttPipelineEndpoint> logger,
+        Sessions.DeviceSessions? sessions = null, IHostApplicationLifetime? lifetime = null)
+    {
+        _resolver = resolver;
+        _pipeline = pipeline;
+        _time = time;
+        _logger = logger;
+        _sessions = sessions;
+        _refusals = new(logger, "MQTT pipeline: refused devices", time);
+        _broken = new(logger, "MQTT pipeline: protocol errors", time);
+        _stopping = lifetime?.ApplicationStopping.Register(static s => ((MqttPipelineEndpoint)s!).StopAll(), this) ?? default;
+    }
 
     /// <summary>What the loop does after a packet.</summary>
     private enum Step
@@ -60,9 +80,24 @@ internal sealed partial class MqttPipelineEndpoint(
 
     public void Dispose()
     {
+        _stopping.Dispose();
         _deadlines.Dispose();
         _refusals.Dispose();
         _broken.Dispose();
+    }
+
+    /// <summary>
+    /// The host is stopping (SIGTERM): every open connection is ended (MQTT 5: DISCONNECT 0x8B server shutting down)
+    /// once its message in delivery, if any, is acknowledged, and a CONNECT from now on is refused as server
+    /// unavailable. Without this, Kestrel would wait the whole shutdown grace for idle devices that never leave.
+    /// </summary>
+    private void StopAll()
+    {
+        _isStopping = true;
+        foreach (var connection in _connections)
+        {
+            connection.Value.End(0x8B);
+        }
     }
 
     /// <summary>
@@ -235,7 +270,7 @@ internal sealed partial class MqttPipelineEndpoint(
         DeviceMetrics.Count(session.EntryPoint, "protocol_error");
         if (_broken.Allow(session.Source.Address))
         {
-            LogProtocolError(logger, session.EntryPoint, session.Source.ToString(), session.ClientId, ProblemText(status));
+            LogProtocolError(_logger, session.EntryPoint, session.Source.ToString(), session.ClientId, ProblemText(status));
         }
 
         if (session.IsV5)
@@ -251,7 +286,7 @@ internal sealed partial class MqttPipelineEndpoint(
         DeviceMetrics.Count(session.EntryPoint, "too_large");
         if (_broken.Allow(session.Source.Address))
         {
-            LogTooLarge(logger, session.EntryPoint, session.Source.ToString(), MqttPacketLimit.MaxPacketBytes);
+            LogTooLarge(_logger, session.EntryPoint, session.Source.ToString(), MqttPacketLimit.MaxPacketBytes);
         }
 
         if (session.IsV5)
@@ -285,7 +320,7 @@ internal sealed partial class MqttPipelineEndpoint(
 
         if (session.MarkClosed() && session.IsOpen && !session.IsAnonymous)
         {
-            sessions?.Disconnected(session.Owner);
+            _sessions?.Disconnected(session.Owner);
         }
 
         if (step == Step.CloseWithWill && session.IsOpen && session.Connect!.Will is { } will)

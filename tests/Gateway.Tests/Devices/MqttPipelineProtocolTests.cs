@@ -287,4 +287,24 @@ public sealed class MqttPipelineProtocolTests : IAsyncLifetime
         Assert.Null(await MqttBytes.ReadPacketAsync(stream));
         Assert.Equal(1, counted.Count);
     }
+
+    [Fact]
+    public async Task When_the_gateway_stops_open_connections_are_ended_at_once_and_MQTT_5_is_told_why()
+    {
+        using var v5 = await DeviceAsync();
+        var v5Stream = await ConnectedAsync(v5, "stopping-5", 5, will: ("status/stop", "will-at-stop"));
+        using var v311 = await DeviceAsync();
+        var v311Stream = await ConnectedAsync(v311, "stopping-311", 4);
+
+        // Idle devices never leave by themselves: without this the host would wait its whole shutdown grace (30 s).
+        var stopping = _f.Gateway.StopAsync();
+
+        Assert.Equal("E0018B", await ReadHexAsync(v5Stream));
+        Assert.Null(await MqttBytes.ReadPacketAsync(v5Stream));
+        Assert.Null(await MqttBytes.ReadPacketAsync(v311Stream));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        // Server shutting down is not the device dropping: no will.
+        Assert.False(_f.Funnel.Has("will-at-stop"));
+    }
 }
