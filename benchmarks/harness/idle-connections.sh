@@ -4,6 +4,8 @@
 #   mqtt-pipeline  gateway MQTT pipeline port (MQTT terminated in the gateway, for Funnel/Harvest)
 #   tcp            gateway unified port, TCP→HTTP: connected, nothing sent (no upstream connection until data)
 #   mosquitto      mosquitto itself, MQTT clients connected straight to it
+#   mqtt-relay-tls (only when named in SIDES) the MQTT relay to an mqtts:// upstream: mosquitto with a TLS listener and
+#                  a self-signed certificate made here (openssl), trusted through the entry's caCertificate
 # benchmarks/Gateway.Benchmarks idle-conns opens COUNT connections from 127.0.0.1 (MQTT 3.1.1 CONNECT, keepalive
 # 1200 s, CONNACK awaited), a fresh server per side after a 16-connection warm-up; KiB per connection = growth of the
 # server's resident memory (VmRSS) ÷ connections accepted, read a few seconds after the last was open. Kernel socket
@@ -45,7 +47,7 @@ gateway_start() { # PORT-ARGUMENTS…: a fresh gateway; sets GATEWAY_PID. Tried 
 }
 gateway_try() {
   local ga; ga=$(free_port); GA=$ga
-  dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "$WORK/seed.json" --data-dir "$WORK/d-$ga" --admin-port "$ga" \
+  dotnet "${GATEWAY_DLL:-Gateway/bin/Release/net10.0/gateway.dll}" --registry "${SEED:-$WORK/seed.json}" --data-dir "$WORK/d-$ga" --admin-port "$ga" \
     --listen-address 127.0.0.1 --http-port 0 --website-port 0 --unified-port 0 --tcp-port 0 --mqtt-port 0 --device-http-port 0 \
     --mqtt-pipeline-port 0 "$@" --root-auth-key-id keyId-b --root-auth-key secret-bench-0123456789 \
     --Gateway:Beam:MaxConnectionsPerDevice 30000 --Gateway:Beam:MaxConnections 30000 \
@@ -89,6 +91,27 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(mosquitto -h 2>/d
 if side_on mqtt-relay; then
   P=$(free_port); gateway_start --mqtt-port "$P"
   measure mqtt-relay "$P" mqtt "$RELAY_COUNT" "$GATEWAY_PID"; echo "    upstream mosquitto RSS $(( $(rss_kib "$MOSQUITTO_PID") / 1024 )) MiB"; stop "$GATEWAY_PID"
+fi
+if side_on mqtt-relay-tls; then
+  # A certificate for 127.0.0.1, its own CA; mosquitto serves it, the entry trusts it (caCertificate).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+  TLS_UP=$(free_port); mkdir -p "$WORK/upstream-tls"
+  # As root mosquitto drops to its own user, which could not read the key in this private directory: it stays root here.
+  printf 'user root\nlistener %s 127.0.0.1\ncertfile %s\nkeyfile %s\nallow_anonymous true\npersistence false\nlog_dest file %s\nmax_connections -1\n' \
+    "$TLS_UP" "$WORK/tls.crt" "$WORK/tls.key" "$WORK/upstream-tls/log" > "$WORK/upstream-tls/mosquitto.conf"
+  mosquitto -c "$WORK/upstream-tls/mosquitto.conf" > /dev/null 2>&1 & PIDS+=($!); TLS_MOSQUITTO_PID=${PIDS[-1]}
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$TLS_UP") 2>/dev/null && break; sleep 0.1; done
+  python3 - "$WORK/tls.crt" "$TLS_UP" > "$WORK/seed-tls.json" <<'PY'
+import json, sys
+ca = open(sys.argv[1]).read()
+entry = {"destination": f"mqtts://127.0.0.1:{sys.argv[2]}", "enabled": True, "addSubscriberHeader": True, "caCertificate": ca}
+print(json.dumps({"groups": [{"groupId": "bench", "configuration": {"SoracomBeam": {"mqtt://beam.soracom.io:1883": entry}}}],
+                  "subscribers": [{"imsi": "440101234567890", "groupId": "bench", "ipAddress": "127.0.0.1"}]}))
+PY
+  P=$(free_port); SEED="$WORK/seed-tls.json" gateway_start --mqtt-port "$P"
+  measure mqtt-relay-tls "$P" mqtt "$RELAY_COUNT" "$GATEWAY_PID"; echo "    upstream mosquitto (TLS) RSS $(( $(rss_kib "$TLS_MOSQUITTO_PID") / 1024 )) MiB"
+  stop "$GATEWAY_PID"; stop "$TLS_MOSQUITTO_PID"
 fi
 if side_on mqtt-pipeline; then
   P=$(free_port); gateway_start --mqtt-pipeline-port "$P"

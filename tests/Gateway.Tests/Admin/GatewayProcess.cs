@@ -144,7 +144,19 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// </summary>
     private async Task AllListenersBoundAsync()
     {
-        var started = Services?.GetService<IHostApplicationLifetime>()?.ApplicationStarted ?? new CancellationToken(canceled: true);
+        CancellationToken started;
+        try
+        {
+            started = Services?.GetService<IHostApplicationLifetime>()?.ApplicationStarted ?? new CancellationToken(canceled: true);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The bind failed between the health check and here, and the host has already shut down: its outcome
+            // (the bind's IOException) is what the caller retries on.
+            await _run!;
+            throw new InvalidOperationException("gateway exited while starting");
+        }
+
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (started.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
         {
