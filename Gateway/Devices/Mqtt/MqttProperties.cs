@@ -161,10 +161,13 @@ internal struct MqttProperties
         }
     }
 
-    /// <summary>Writes a property list of one optional UTF-8 string property (a reason string, an assigned client ID).</summary>
+    /// <summary>
+    /// Bytes of a property list holding one UTF-8 string property of <paramref name="valueBytes"/> (a reason string):
+    /// its length, identifier, the string's length and the string; 1 (an empty list) for none.
+    /// </summary>
     public static int StringPropertySize(int valueBytes) => valueBytes == 0 ? 1 : MqttFields.VariableIntegerSize(3 + valueBytes) + 3 + valueBytes;
 
-    /// <summary>A property's value is big-endian on the wire; the length of a string property value is 16 bits.</summary>
+    /// <summary>Writes that property list (<see cref="StringPropertySize"/> bytes); returns the bytes written.</summary>
     public static int WriteStringProperty(Span<byte> destination, byte id, ReadOnlySpan<byte> value)
     {
         if (value.IsEmpty)
