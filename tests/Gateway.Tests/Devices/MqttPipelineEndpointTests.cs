@@ -317,6 +317,35 @@ public sealed class MqttPipelineEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Over_WebSocket_a_packet_announcing_more_than_the_limit_closes_the_connection_too()
+    {
+        using var tooLarge = new DeviceResultCounter("mqtt-ws", "too_large");
+        using var ws = new ClientWebSocket();
+        ws.Options.AddSubProtocol("mqtt");
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_f.Gateway.DeviceHttpPort.ToString(CultureInfo.InvariantCulture)}/mqtt"), TestContext.Current.CancellationToken);
+        await ws.SendAsync(MqttBytes.Connect("ws-big", 4), WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken);
+        var buffer = new byte[16];
+        var received = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        Assert.Equal("20020000", Convert.ToHexString(buffer, 0, received.Count));
+
+        // PUBLISH announcing 2,000,000 bytes (varint 80 89 7A), its header alone, split over two WebSocket messages.
+        await ws.SendAsync(new byte[] { 0x30, 0x80 }, WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken);
+        await ws.SendAsync(new byte[] { 0x89, 0x7A, 0x00, 0x01, (byte)'t' }, WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken);
+
+        // The gateway closes the WebSocket (a close message, or the connection itself).
+        try
+        {
+            var closing = await ws.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+            Assert.Equal(WebSocketMessageType.Close, closing.MessageType);
+        }
+        catch (WebSocketException)
+        {
+        }
+
+        Assert.Equal(1, tooLarge.Count);
+    }
+
+    [Fact]
     public async Task A_registry_change_applies_to_the_next_PUBLISH_of_an_open_connection()
     {
         using var client = await MqttBytes.RawAsync(DeviceFixture.FunnelOnly, Port);
