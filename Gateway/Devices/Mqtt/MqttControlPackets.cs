@@ -25,15 +25,10 @@ internal static class MqttControlPackets
         filters = 0;
         var subscribe = first == Subscribe;
         var reader = new SequenceReader<byte>(body);
-        if (!reader.TryReadBigEndian(out short id))
+        var idRead = MqttFields.TryReadPacketId(ref reader, out packetId);
+        if (idRead != MqttParseStatus.Ok)
         {
-            return MqttParseStatus.Malformed;
-        }
-
-        packetId = (ushort)id;
-        if (packetId == 0)
-        {
-            return MqttParseStatus.ProtocolError;
+            return idRead;
         }
 
         if (v5)

@@ -42,19 +42,10 @@ internal readonly struct MqttDevicePublish
         }
 
         ushort packetId = 0;
-        if (qos > 0)
+        var idRead = qos > 0 ? MqttFields.TryReadPacketId(ref reader, out packetId) : MqttParseStatus.Ok;
+        if (idRead != MqttParseStatus.Ok)
         {
-            if (!reader.TryReadBigEndian(out short id))
-            {
-                return MqttParseStatus.Malformed;
-            }
-
-            // Identifiers are non-zero (§2.2.1-3).
-            packetId = (ushort)id;
-            if (packetId == 0)
-            {
-                return MqttParseStatus.ProtocolError;
-            }
+            return idRead;
         }
 
         if (v5)

@@ -31,6 +31,19 @@ internal static class MqttFields
         return false;
     }
 
+    /// <summary>A packet identifier (§2.2.1): two bytes, never 0 (a protocol error).</summary>
+    public static MqttParseStatus TryReadPacketId(ref SequenceReader<byte> reader, out ushort packetId)
+    {
+        packetId = 0;
+        if (!reader.TryReadBigEndian(out short id))
+        {
+            return MqttParseStatus.Malformed;
+        }
+
+        packetId = (ushort)id;
+        return packetId == 0 ? MqttParseStatus.ProtocolError : MqttParseStatus.Ok;
+    }
+
     public static int VariableIntegerSize(int value) => value switch
     {
         < 128 => 1,
