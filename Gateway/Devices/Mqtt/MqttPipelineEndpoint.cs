@@ -29,7 +29,7 @@ internal sealed partial class MqttPipelineEndpoint : IDisposable
     internal static readonly TimeSpan PreviousConnectionGrace = TimeSpan.FromSeconds(3);
 
     /// <summary>How long a new connection may take to send its CONNECT.</summary>
-    internal static TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     private const string SubscribeRefusal = "this endpoint delivers messages to services; it has nothing to subscribe to";
 
