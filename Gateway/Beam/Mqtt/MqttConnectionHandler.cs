@@ -17,7 +17,8 @@ namespace Gateway.Beam.Mqtt;
 /// credentials, relays the broker's CONNACK, and then relays packets both ways. Device PUBLISH topics get
 /// <c>/{IMSI}</c> appended when <c>addSubscriberHeader</c> is on; every other packet passes unchanged.
 /// </summary>
-internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILogger<MqttConnectionHandler> logger, Health.DestinationHealthBoard? health = null)
+internal sealed partial class MqttConnectionHandler(
+    TcpAdmission admission, ILogger<MqttConnectionHandler> logger, Health.DestinationHealthBoard? health = null, IHostApplicationLifetime? lifetime = null)
     : ConnectionHandler, IDisposable
 {
     public const string Name = "mqtt";
@@ -44,8 +45,9 @@ internal sealed partial class MqttConnectionHandler(TcpAdmission admission, ILog
     // a few times a window, the metric counts each.
     private readonly Diagnostics.LogRateLimiter _upstreamFailures = new(logger, "Beam mqtt: upstream connection failures");
 
-    // Every relayed connection's idle cut, on one shared tick (SweptIdle).
-    private readonly Relay.RelayDeadlines _deadlines = new();
+    // Every relayed connection's idle cut, on one shared tick (SweptIdle); a second after SIGTERM they all end, so
+    // idle devices do not hold the shutdown for its whole grace (a broker session then ends as a dropped one would).
+    private readonly Relay.RelayDeadlines _deadlines = new(lifetime?.ApplicationStopping ?? default);
 
     public void Dispose()
     {

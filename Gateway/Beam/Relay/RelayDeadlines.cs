@@ -11,15 +11,30 @@ internal sealed class RelayDeadlines : IDisposable
     /// <summary>How late past its deadline a connection may be ended.</summary>
     public static readonly TimeSpan Resolution = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long after the host began stopping every connection is ended: time for bytes under way to arrive.</summary>
+    public static readonly TimeSpan EndAllAfter = TimeSpan.FromSeconds(1);
+
     private readonly HashSet<IDeadline> _connections = [];
     private readonly Lock _lock = new();
     private readonly Timer _timer;
+    private readonly CancellationTokenRegistration _stopping;
     private IDeadline[] _snapshot = [];
     private int _ticking;
+    private long _endAllAt = long.MaxValue;
 
-    public RelayDeadlines()
+    /// <param name="endAllOn">
+    /// The host's stopping signal, for connections that sit idle for hours (MQTT): <see cref="EndAllAfter"/> after it,
+    /// every deadline counts as passed, so the host's shutdown does not wait its whole grace for devices that never
+    /// leave by themselves. Kestrel has stopped accepting by then.
+    /// </param>
+    public RelayDeadlines(CancellationToken endAllOn = default)
     {
         _timer = new Timer(static s => ((RelayDeadlines)s!).Tick(), this, Resolution, Resolution);
+        _stopping = endAllOn.Register(static s =>
+        {
+            var deadlines = (RelayDeadlines)s!;
+            Volatile.Write(ref deadlines._endAllAt, Environment.TickCount64 + (long)EndAllAfter.TotalMilliseconds);
+        }, this);
     }
 
     public void Add(IDeadline connection)
@@ -38,7 +53,11 @@ internal sealed class RelayDeadlines : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _timer.Dispose();
+    }
 
     private void Tick()
     {
@@ -74,6 +93,11 @@ internal sealed class RelayDeadlines : IDisposable
 
         // Outside the lock: ending a connection disposes sockets and must not hold up connections coming and going.
         var now = Environment.TickCount64;
+        if (now >= Volatile.Read(ref _endAllAt))
+        {
+            now = long.MaxValue;
+        }
+
         for (var i = 0; i < count; i++)
         {
             _snapshot[i].Expire(now);

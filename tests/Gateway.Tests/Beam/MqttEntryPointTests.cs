@@ -327,6 +327,29 @@ public sealed class MqttEntryPointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_gateway_stops_an_idle_relayed_session_is_ended_without_waiting_the_shutdown_grace()
+    {
+        // Keepalive 1,200 s: the device would stay for 30 minutes; the shutdown grace is 30 s.
+        using var client = await RawAsync("127.0.0.52");
+        await client.GetStream().WriteAsync(Connect("stop52", keepAlive: 1200, will: ("will/stop52", "cut-at-stop")), TestContext.Current.CancellationToken);
+        Assert.Equal("20020000", Convert.ToHexString(await ReadExactlyAsync(client.GetStream(), 4)));
+
+        var stopping = _gateway.StopAsync();
+
+        await AssertClosedAsync(client);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        // The broker saw the session end without a DISCONNECT, as for a device that dropped: it published the will.
+        string will = "";
+        for (var i = 0; i < 20 && will.Length == 0; i++)
+        {
+            will = await _broker.RetainedAsync("will/stop52");
+        }
+
+        Assert.Equal("will/stop52 cut-at-stop", will);
+    }
+
+    [Fact]
     public async Task A_connection_that_sends_nothing_is_closed_after_the_connect_timeout()
     {
         var previous = global::Gateway.Beam.Mqtt.MqttConnectionHandler.ConnectTimeout;
