@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Gateway.Beam.Mqtt;
 
 namespace Gateway.Devices.Mqtt;
 
@@ -58,13 +59,13 @@ internal static class MqttAcks
             WriteString(properties, MqttProperties.ReasonString, Reason(reason));
         }
 
-        var remaining = 2 + MqttFields.VariableIntegerSize(properties.WrittenCount) + properties.WrittenCount;
-        var packet = new byte[1 + MqttFields.VariableIntegerSize(remaining) + remaining];
+        var remaining = 2 + MqttFrame.RemainingLengthSize(properties.WrittenCount) + properties.WrittenCount;
+        var packet = new byte[1 + MqttFrame.RemainingLengthSize(remaining) + remaining];
         packet[0] = 0x20;
-        var at = 1 + MqttFields.WriteVariableInteger(packet.AsSpan(1), remaining);
+        var at = 1 + MqttFrame.WriteRemainingLength(packet.AsSpan(1), remaining);
         packet[at++] = 0x00;
         packet[at++] = code;
-        at += MqttFields.WriteVariableInteger(packet.AsSpan(at), properties.WrittenCount);
+        at += MqttFrame.WriteRemainingLength(packet.AsSpan(at), properties.WrittenCount);
         properties.WrittenSpan.CopyTo(packet.AsSpan(at));
         return packet;
     }
@@ -80,7 +81,7 @@ internal static class MqttAcks
         var remaining = code == 0 ? 2 : 3 + properties;
         var span = output.GetSpan(1 + 4 + remaining);
         span[0] = type;
-        var at = 1 + MqttFields.WriteVariableInteger(span[1..], remaining);
+        var at = 1 + MqttFrame.WriteRemainingLength(span[1..], remaining);
         BinaryPrimitives.WriteUInt16BigEndian(span[at..], packetId);
         at += 2;
         if (code != 0)
@@ -114,7 +115,7 @@ internal static class MqttAcks
         var remaining = 2 + properties + filters;
         var span = output.GetSpan(1 + 4 + remaining);
         span[0] = subscribe ? (byte)0x90 : (byte)0xB0;
-        var at = 1 + MqttFields.WriteVariableInteger(span[1..], remaining);
+        var at = 1 + MqttFrame.WriteRemainingLength(span[1..], remaining);
         BinaryPrimitives.WriteUInt16BigEndian(span[at..], packetId);
         at += 2;
         if (v5)

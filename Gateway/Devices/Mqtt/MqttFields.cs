@@ -44,16 +44,6 @@ internal static class MqttFields
         return packetId == 0 ? MqttParseStatus.ProtocolError : MqttParseStatus.Ok;
     }
 
-    public static int VariableIntegerSize(int value) => value switch
-    {
-        < 128 => 1,
-        < 16_384 => 2,
-        < 2_097_152 => 3,
-        _ => 4,
-    };
-
-    public static int WriteVariableInteger(Span<byte> destination, int value) => Beam.Mqtt.MqttFrame.WriteRemainingLength(destination, value);
-
     /// <summary>Reads a UTF-8 string field into a string.</summary>
     public static MqttParseStatus TryReadString(ref SequenceReader<byte> reader, out string value)
     {

@@ -78,14 +78,14 @@ internal sealed partial class MqttPipelineEndpoint
                 return NoConnect(session, read.IsCanceled ? "no CONNECT in time" : "first packet not a CONNECT");
             }
 
-            var frame = MqttFrame.TryReadHeader(buffer, out var first, out var headerLength, out var remaining);
-            if (frame == MqttFrameStatus.Malformed || (frame == MqttFrameStatus.Packet && remaining > MqttPacketLimit.MaxPacketBytes))
+            var frame = MqttPacketLimit.TryRead(buffer, out var first, out var headerLength, out var remaining);
+            if (frame is MqttFrameStatus.Malformed or MqttFrameStatus.TooLarge)
             {
                 input.AdvanceTo(buffer.End);
                 return NoConnect(session, frame == MqttFrameStatus.Malformed ? "malformed CONNECT" : "CONNECT over the packet-size limit");
             }
 
-            if (frame == MqttFrameStatus.Packet && buffer.Length >= headerLength + remaining)
+            if (frame == MqttFrameStatus.Packet)
             {
                 var status = MqttDeviceConnect.Parse(first, buffer.Slice(headerLength, remaining), out var connect);
                 input.AdvanceTo(buffer.GetPosition(headerLength + remaining));

@@ -48,10 +48,9 @@ internal sealed partial class MqttPipelineEndpoint
 
         if (!result.AllSucceeded)
         {
-            var failed = FirstFailure(result);
-            var reason = failed.Failure ?? $"{failed.Service}: {failed.Status}";
+            var (status, reason) = FirstFailure(result);
             LogDeliveryFailed(_logger, session.EntryPoint, device.Label, publish.Topic, publish.Qos, reason);
-            return await FailAsync(session, publish, "failed", ReasonCodeFor(failed.Status), reason);
+            return await FailAsync(session, publish, "failed", ReasonCodeFor(status), reason);
         }
 
         DeviceMetrics.Count(session.EntryPoint, "ok");
@@ -162,23 +161,23 @@ internal sealed partial class MqttPipelineEndpoint
         }
         else
         {
-            var failed = FirstFailure(result);
             DeviceMetrics.Count(session.EntryPoint, "failed");
-            LogDeliveryFailed(_logger, session.EntryPoint, device.Label, will.Topic, will.Qos, failed.Failure ?? $"{failed.Service}: {failed.Status}");
+            LogDeliveryFailed(_logger, session.EntryPoint, device.Label, will.Topic, will.Qos, FirstFailure(result).Reason);
         }
     }
 
-    private static ServiceResult FirstFailure(PipelineResult result)
+    /// <summary>The first service that failed: its status, and its failure as the acknowledgement's reason string and the log's.</summary>
+    private static (int Status, string Reason) FirstFailure(PipelineResult result)
     {
         foreach (var r in result.Results)
         {
             if (!r.Succeeded)
             {
-                return r;
+                return (r.Status, r.Failure ?? $"{r.Service}: {r.Status}");
             }
         }
 
-        return result.Results[0];
+        return (result.Results[0].Status, "");
     }
 
     /// <summary>The MQTT 5 reason code closest to a service's HTTP-style failure status.</summary>

@@ -150,20 +150,14 @@ internal sealed partial class MqttPipelineEndpoint : IDisposable
             }
 
             session.Touch();
-            var frame = MqttFrame.TryReadHeader(buffer, out var first, out var headerLength, out var remaining);
-            if (frame == MqttFrameStatus.Packet && remaining > MqttPacketLimit.MaxPacketBytes)
+            var frame = MqttPacketLimit.TryRead(buffer, out var first, out var headerLength, out var remaining);
+            if (frame is MqttFrameStatus.TooLarge or MqttFrameStatus.Malformed)
             {
                 input.AdvanceTo(buffer.End);
-                return TooLarge(session);
+                return frame == MqttFrameStatus.TooLarge ? TooLarge(session) : ProtocolError(session, MqttParseStatus.Malformed);
             }
 
-            if (frame == MqttFrameStatus.Malformed)
-            {
-                input.AdvanceTo(buffer.End);
-                return ProtocolError(session, MqttParseStatus.Malformed);
-            }
-
-            if (frame == MqttFrameStatus.Incomplete || buffer.Length < headerLength + remaining)
+            if (frame == MqttFrameStatus.Incomplete)
             {
                 // Nothing more will come: an empty buffer is a closed connection, a partial packet a cut one.
                 if (read.IsCompleted)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Gateway.Beam.Mqtt;
 
 namespace Gateway.Devices.Mqtt;
 
@@ -165,7 +166,7 @@ internal struct MqttProperties
     /// Bytes of a property list holding one UTF-8 string property of <paramref name="valueBytes"/> (a reason string):
     /// its length, identifier, the string's length and the string; 1 (an empty list) for none.
     /// </summary>
-    public static int StringPropertySize(int valueBytes) => valueBytes == 0 ? 1 : MqttFields.VariableIntegerSize(3 + valueBytes) + 3 + valueBytes;
+    public static int StringPropertySize(int valueBytes) => valueBytes == 0 ? 1 : MqttFrame.RemainingLengthSize(3 + valueBytes) + 3 + valueBytes;
 
     /// <summary>Writes that property list (<see cref="StringPropertySize"/> bytes); returns the bytes written.</summary>
     public static int WriteStringProperty(Span<byte> destination, byte id, ReadOnlySpan<byte> value)
@@ -176,7 +177,7 @@ internal struct MqttProperties
             return 1;
         }
 
-        var at = MqttFields.WriteVariableInteger(destination, 3 + value.Length);
+        var at = MqttFrame.WriteRemainingLength(destination, 3 + value.Length);
         destination[at++] = id;
         BinaryPrimitives.WriteUInt16BigEndian(destination[at..], (ushort)value.Length);
         value.CopyTo(destination[(at + 2)..]);
